@@ -1,0 +1,279 @@
+#include "cm_h5.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../pipeline/cm_error.h"
+
+#define CHUNK_BYTES (1u << 20)
+
+int cm_h5_create(MPI_Comm comm, const char *path, hid_t *file) {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  CM_H5(fapl);
+  CM_H5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
+  CM_H5(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST));
+  *file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  H5Pclose(fapl);
+  if (*file < 0) return CM_FAIL("cannot create HDF5 file '%s'; check the directory exists and is writable", path);
+  return CM_OK;
+}
+
+int cm_h5_open(MPI_Comm comm, const char *path, hid_t *file) {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  CM_H5(fapl);
+  CM_H5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
+  *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  H5Pclose(fapl);
+  if (*file < 0) return CM_FAIL("cannot open HDF5 store '%s'; run `citemill ingest` first", path);
+  return CM_OK;
+}
+
+int cm_h5_group(hid_t loc, const char *name, hid_t *group) {
+  *group = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (*group < 0) return CM_FAIL("cannot create HDF5 group '%s'", name);
+  return CM_OK;
+}
+
+/* Collective: writes n elements at global position start of a new dataset of
+ * `total` elements. */
+static int write_at(hid_t loc, const char *name, hid_t type, const void *data, uint64_t n,
+                    uint64_t start, uint64_t total) {
+  hsize_t dims[1] = {total};
+  hid_t space = H5Screate_simple(1, dims, NULL);
+  CM_H5(space);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  CM_H5(dcpl);
+  if (total > 0) {
+    size_t esize = H5Tget_size(type);
+    hsize_t chunk[1] = {CHUNK_BYTES / esize};
+    if (chunk[0] > total) chunk[0] = total;
+    CM_H5(H5Pset_chunk(dcpl, 1, chunk));
+    CM_H5(H5Pset_shuffle(dcpl));
+    CM_H5(H5Pset_deflate(dcpl, 1));
+  }
+  hid_t d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  H5Pclose(dcpl);
+  if (d < 0) return CM_FAIL("cannot create dataset '%s'", name);
+  hsize_t st[1] = {start}, cnt[1] = {n};
+  hid_t mspace = H5Screate_simple(1, cnt, NULL);
+  CM_H5(mspace);
+  if (n > 0)
+    CM_H5(H5Sselect_hyperslab(space, H5S_SELECT_SET, st, NULL, cnt, NULL));
+  else {
+    CM_H5(H5Sselect_none(space));
+    CM_H5(H5Sselect_none(mspace));
+  }
+  hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+  CM_H5(dxpl);
+  CM_H5(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE));
+  static const uint8_t dummy[8] = {0};
+  herr_t w = H5Dwrite(d, type, mspace, space, dxpl, n ? data : dummy);
+  H5Pclose(dxpl);
+  H5Sclose(mspace);
+  H5Sclose(space);
+  H5Dclose(d);
+  if (w < 0) return CM_FAIL("collective write of dataset '%s' failed", name);
+  return CM_OK;
+}
+
+static int global_position(MPI_Comm comm, uint64_t n, uint64_t *start, uint64_t *total) {
+  int rank;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  uint64_t s = 0;
+  CM_MPI(MPI_Exscan(&n, &s, 1, MPI_UINT64_T, MPI_SUM, comm));
+  if (rank == 0) s = 0; /* MPI_Exscan leaves rank 0's result undefined */
+  CM_MPI(MPI_Allreduce(&n, total, 1, MPI_UINT64_T, MPI_SUM, comm));
+  *start = s;
+  return CM_OK;
+}
+
+int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type,
+                       const void *data, uint64_t n_local) {
+  uint64_t start, total;
+  CM_TRY(global_position(comm, n_local, &start, &total));
+  return write_at(loc, name, type, data, n_local, start, total);
+}
+
+/* Writes an offsets array (local n+1 entries starting at 0) as a global one:
+ * each rank adds its base; the last rank also writes the closing entry. */
+static int write_offsets(MPI_Comm comm, hid_t loc, const char *name, const uint64_t *off,
+                         uint64_t n) {
+  int rank, P;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  CM_MPI(MPI_Comm_size(comm, &P));
+  uint64_t row_start, rows, base, total_vals;
+  CM_TRY(global_position(comm, n, &row_start, &rows));
+  CM_TRY(global_position(comm, off[n], &base, &total_vals));
+  uint64_t m = n + (rank == P - 1 ? 1 : 0);
+  uint64_t *g = malloc((m ? m : 1) * sizeof *g);
+  int bad = g == NULL, anybad = 0;
+  CM_MPI(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm));
+  if (anybad) {
+    free(g);
+    return CM_FAIL("out of memory writing '%s'", name);
+  }
+  for (uint64_t i = 0; i < m; i++) g[i] = off[i] + base;
+  int rc = write_at(loc, name, H5T_NATIVE_UINT64, g, m, row_start, rows + 1);
+  free(g);
+  return rc;
+}
+
+static int write_strcol_in(MPI_Comm comm, hid_t g, const cm_strcol *c) {
+  CM_TRY(write_offsets(comm, g, "offsets", (const uint64_t *)c->off.data, cm_strcol_count(c)));
+  return cm_h5_write_concat(comm, g, "bytes", H5T_NATIVE_UINT8, c->bytes.data, c->bytes.len);
+}
+
+int cm_h5_write_strcol(MPI_Comm comm, hid_t loc, const char *name, const cm_strcol *c) {
+  hid_t g;
+  CM_TRY(cm_h5_group(loc, name, &g));
+  int rc = write_strcol_in(comm, g, c);
+  if (rc == CM_OK) rc = cm_h5_attr_str(g, "kind", "string");
+  H5Gclose(g);
+  return rc;
+}
+
+int cm_h5_write_listcol(MPI_Comm comm, hid_t loc, const char *name, const cm_listcol *c) {
+  hid_t g;
+  CM_TRY(cm_h5_group(loc, name, &g));
+  int rc = write_offsets(comm, g, "index", (const uint64_t *)c->index.data, cm_listcol_count(c));
+  if (rc == CM_OK) rc = write_strcol_in(comm, g, &c->items);
+  if (rc == CM_OK) rc = cm_h5_attr_str(g, "kind", "string_list");
+  H5Gclose(g);
+  return rc;
+}
+
+int cm_h5_attr_str(hid_t loc, const char *name, const char *value) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  CM_H5(t);
+  size_t n = strlen(value);
+  CM_H5(H5Tset_size(t, n ? n : 1));
+  CM_H5(H5Tset_cset(t, H5T_CSET_UTF8));
+  hid_t s = H5Screate(H5S_SCALAR);
+  CM_H5(s);
+  hid_t a = H5Acreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
+  if (a < 0) return CM_FAIL("cannot create attribute '%s'", name);
+  herr_t w = H5Awrite(a, t, n ? value : "");
+  H5Aclose(a);
+  H5Sclose(s);
+  H5Tclose(t);
+  if (w < 0) return CM_FAIL("cannot write attribute '%s'", name);
+  return CM_OK;
+}
+
+int cm_h5_attr_u64(hid_t loc, const char *name, uint64_t value) {
+  hid_t s = H5Screate(H5S_SCALAR);
+  CM_H5(s);
+  hid_t a = H5Acreate2(loc, name, H5T_STD_U64LE, s, H5P_DEFAULT, H5P_DEFAULT);
+  if (a < 0) return CM_FAIL("cannot create attribute '%s'", name);
+  herr_t w = H5Awrite(a, H5T_NATIVE_UINT64, &value);
+  H5Aclose(a);
+  H5Sclose(s);
+  if (w < 0) return CM_FAIL("cannot write attribute '%s'", name);
+  return CM_OK;
+}
+
+int cm_h5_exists(hid_t loc, const char *path) {
+  /* H5Lexists on each component, so a missing parent is not an error. */
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1;; p++) {
+    if (*p == '/' || *p == '\0') {
+      char c = *p;
+      *p = '\0';
+      if (H5Lexists(loc, buf, H5P_DEFAULT) <= 0) return 0;
+      if (c == '\0') return 1;
+      *p = c;
+    }
+  }
+}
+
+int cm_h5_length(hid_t loc, const char *name, uint64_t *n) {
+  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+  if (d < 0) return CM_FAIL("store has no dataset '%s'; was it written by this citemill version?", name);
+  hid_t s = H5Dget_space(d);
+  hsize_t dims[1] = {0};
+  int nd = H5Sget_simple_extent_dims(s, dims, NULL);
+  H5Sclose(s);
+  H5Dclose(d);
+  if (nd != 1) return CM_FAIL("dataset '%s' is not one-dimensional", name);
+  *n = dims[0];
+  return CM_OK;
+}
+
+int cm_h5_read(hid_t loc, const char *name, hid_t type, uint64_t start, uint64_t count, void *out) {
+  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+  if (d < 0) return CM_FAIL("store has no dataset '%s'", name);
+  hid_t fs = H5Dget_space(d);
+  hsize_t st[1] = {start}, cnt[1] = {count};
+  hid_t ms = H5Screate_simple(1, cnt, NULL);
+  herr_t r;
+  if (count == 0) {
+    r = 0;
+  } else {
+    H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, cnt, NULL);
+    r = H5Dread(d, type, ms, fs, H5P_DEFAULT, out);
+  }
+  H5Sclose(ms);
+  H5Sclose(fs);
+  H5Dclose(d);
+  if (r < 0) return CM_FAIL("reading %llu elements of '%s' failed", (unsigned long long)count, name);
+  return CM_OK;
+}
+
+/* Reads offsets [lo, hi] and the bytes they cover into c (rebased to 0). */
+static int read_strcol_in(hid_t g, uint64_t lo, uint64_t hi, cm_strcol *c) {
+  memset(c, 0, sizeof *c);
+  uint64_t n = hi - lo;
+  CM_TRY(cm_buf_reserve(&c->off, (n + 1) * 8));
+  CM_TRY(cm_h5_read(g, "offsets", H5T_NATIVE_UINT64, lo, n + 1, c->off.data));
+  c->off.len = (n + 1) * 8;
+  uint64_t *o = (uint64_t *)c->off.data;
+  uint64_t b0 = o[0], b1 = o[n];
+  CM_TRY(cm_buf_reserve(&c->bytes, b1 - b0 + 1));
+  CM_TRY(cm_h5_read(g, "bytes", H5T_NATIVE_UINT8, b0, b1 - b0, c->bytes.data));
+  c->bytes.len = b1 - b0;
+  for (uint64_t i = 0; i <= n; i++) o[i] -= b0;
+  return CM_OK;
+}
+
+int cm_h5_read_strcol(hid_t loc, const char *name, uint64_t lo, uint64_t hi, cm_strcol *c) {
+  hid_t g = H5Gopen2(loc, name, H5P_DEFAULT);
+  if (g < 0) return CM_FAIL("store has no column '%s'", name);
+  int rc = read_strcol_in(g, lo, hi, c);
+  H5Gclose(g);
+  return rc;
+}
+
+int cm_h5_read_listcol(hid_t loc, const char *name, uint64_t lo, uint64_t hi, cm_listcol *c) {
+  hid_t g = H5Gopen2(loc, name, H5P_DEFAULT);
+  if (g < 0) return CM_FAIL("store has no column '%s'", name);
+  memset(c, 0, sizeof *c);
+  uint64_t n = hi - lo;
+  int rc = cm_buf_reserve(&c->index, (n + 1) * 8);
+  if (rc == CM_OK) rc = cm_h5_read(g, "index", H5T_NATIVE_UINT64, lo, n + 1, c->index.data);
+  if (rc == CM_OK) {
+    c->index.len = (n + 1) * 8;
+    uint64_t *x = (uint64_t *)c->index.data;
+    uint64_t i0 = x[0], i1 = x[n];
+    for (uint64_t i = 0; i <= n; i++) x[i] -= i0;
+    rc = read_strcol_in(g, i0, i1, &c->items);
+  }
+  H5Gclose(g);
+  return rc;
+}
+
+int cm_h5_attr_read_str(hid_t loc, const char *name, char **value) {
+  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+  if (a < 0) return CM_FAIL("store has no attribute '%s'", name);
+  hid_t t = H5Aget_type(a);
+  size_t n = H5Tget_size(t);
+  hid_t mt = H5Tcopy(H5T_C_S1);
+  H5Tset_size(mt, n + 1);
+  *value = calloc(n + 2, 1);
+  herr_t r = *value ? H5Aread(a, mt, *value) : -1;
+  H5Tclose(mt);
+  H5Tclose(t);
+  H5Aclose(a);
+  if (r < 0) return CM_FAIL("cannot read attribute '%s'", name);
+  return CM_OK;
+}

@@ -1,0 +1,44 @@
+/* Parallel HDF5 store access. Writes are collective on the communicator the
+ * file was opened with: every rank calls with the same dataset names, each
+ * with its own (possibly empty) slice; global positions come from MPI_Exscan.
+ * Reads of row slices are independent. Columns are 1-D datasets; a string
+ * column is a group with `offsets` (n+1 uint64) and `bytes` (uint8); a list
+ * column adds `index` (n+1 uint64 into the items). See docs/store.md. */
+#ifndef CM_H5_H
+#define CM_H5_H
+
+#include <hdf5.h>
+#include <mpi.h>
+#include <stdint.h>
+
+#include "cm_columns.h"
+
+/* Collective: creates (truncates) a file for parallel writing. */
+int cm_h5_create(MPI_Comm comm, const char *path, hid_t *file);
+/* Collective: opens a file read-only with the MPI-IO driver. */
+int cm_h5_open(MPI_Comm comm, const char *path, hid_t *file);
+/* Collective (for a file open for writing): creates a group. */
+int cm_h5_group(hid_t loc, const char *name, hid_t *group);
+
+/* Collective: writes each rank's n_local elements one after another in rank
+ * order into a new chunked, deflate-compressed dataset. */
+int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type,
+                       const void *data, uint64_t n_local);
+/* Collective: string and list columns (rows concatenated in rank order). */
+int cm_h5_write_strcol(MPI_Comm comm, hid_t loc, const char *name, const cm_strcol *c);
+int cm_h5_write_listcol(MPI_Comm comm, hid_t loc, const char *name, const cm_listcol *c);
+
+/* Collective (identical arguments on every rank): attributes on loc. */
+int cm_h5_attr_str(hid_t loc, const char *name, const char *value);
+int cm_h5_attr_u64(hid_t loc, const char *name, uint64_t value);
+
+/* Not collective: reads. */
+int cm_h5_length(hid_t loc, const char *name, uint64_t *n);
+int cm_h5_read(hid_t loc, const char *name, hid_t type, uint64_t start, uint64_t count, void *out);
+/* Reads rows [lo, hi) of a string / list column into a fresh column. */
+int cm_h5_read_strcol(hid_t loc, const char *name, uint64_t lo, uint64_t hi, cm_strcol *c);
+int cm_h5_read_listcol(hid_t loc, const char *name, uint64_t lo, uint64_t hi, cm_listcol *c);
+int cm_h5_attr_read_str(hid_t loc, const char *name, char **value);
+int cm_h5_exists(hid_t loc, const char *path);
+
+#endif

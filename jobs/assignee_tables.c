@@ -1,0 +1,357 @@
+/* top_assignees, assignee_growth and foreign_assignees (SPEC 3, 5).
+ *
+ * Rows send (canonical assignee, year, harmonized countries) for each
+ * office-O window publication; citation owners send (assignee, citing row)
+ * pairs. Both meet at the assignee's owner, which counts, picks the country,
+ * counts distinct citers, and sends its candidates to rank 0: its local top N
+ * (overall and foreign) and every assignee with at least --min-patents. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../pipeline/cm_error.h"
+#include "../pipeline/cm_shuffle.h"
+#include "cm_jobs.h"
+
+#define MAX_YEARS 64
+
+typedef struct {
+  uint64_t h;
+  const uint8_t *key;
+  uint32_t n;
+  uint8_t tag; /* 0 publication, 1 citer */
+  const uint8_t *body;
+  uint64_t citer;
+} agg_item;
+
+static int item_cmp(const void *a, const void *b) {
+  const agg_item *x = a, *y = b;
+  if (x->h != y->h) return x->h < y->h ? -1 : 1;
+  size_t m = x->n < y->n ? x->n : y->n;
+  int c = memcmp(x->key, y->key, m);
+  if (c) return c;
+  if (x->n != y->n) return x->n < y->n ? -1 : 1;
+  if (x->tag != y->tag) return x->tag - y->tag;
+  return (x->citer > y->citer) - (x->citer < y->citer);
+}
+
+typedef struct {
+  const uint8_t *name;
+  uint32_t n;
+  int64_t patents, citing;
+  const uint8_t *country;
+  uint32_t cn;
+  int64_t years[MAX_YEARS];
+} cand;
+
+static int bytes_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn) {
+  size_t m = an < bn ? an : bn;
+  int c = memcmp(a, b, m);
+  if (c) return c;
+  return (an > bn) - (an < bn);
+}
+
+static int cand_cmp(const void *a, const void *b) {
+  const cand *x = a, *y = b;
+  if (x->patents != y->patents) return x->patents > y->patents ? -1 : 1;
+  return bytes_cmp(x->name, x->n, y->name, y->n);
+}
+
+typedef struct {
+  const uint8_t *p;
+  uint32_t n;
+} cview;
+
+static int cview_cmp(const void *a, const void *b) {
+  const cview *x = a, *y = b;
+  return bytes_cmp(x->p, x->n, y->p, y->n);
+}
+
+static int put_cand(cm_buf *b, uint8_t list, const cand *c, int ny) {
+  CM_TRY(cm_buf_push_u8(b, list));
+  CM_TRY(cm_buf_push_u32(b, c->n));
+  CM_TRY(cm_buf_append(b, c->name, c->n));
+  CM_TRY(cm_buf_push_i64(b, c->patents));
+  CM_TRY(cm_buf_push_i64(b, c->citing));
+  CM_TRY(cm_buf_push_u32(b, c->cn));
+  CM_TRY(cm_buf_append(b, c->country, c->cn));
+  return cm_buf_append(b, c->years, (size_t)ny * 8);
+}
+
+static const uint8_t *get_cand(const uint8_t *p, uint8_t *list, cand *c, int ny) {
+  *list = p[0];
+  memcpy(&c->n, p + 1, 4);
+  c->name = p + 5;
+  p += 5 + c->n;
+  memcpy(&c->patents, p, 8);
+  memcpy(&c->citing, p + 8, 8);
+  memcpy(&c->cn, p + 16, 4);
+  c->country = p + 20;
+  p += 20 + c->cn;
+  memcpy(c->years, p, (size_t)ny * 8);
+  return p + (size_t)ny * 8;
+}
+
+/* Owner side: one candidate per assignee group. */
+static int aggregate(cm_ctx *c, agg_item *it, size_t cnt, cand **out, size_t *nout) {
+  cand *v = calloc(cnt + 1, sizeof *v);
+  CM_ALLOC(v, (cnt + 1) * sizeof *v);
+  cview *cs = NULL;
+  size_t cs_cap = 0, n = 0;
+  for (size_t i = 0; i < cnt;) {
+    size_t e = i + 1;
+    while (e < cnt && it[e].h == it[i].h && it[e].n == it[i].n && memcmp(it[e].key, it[i].key, it[i].n) == 0) e++;
+    cand *a = &v[n++];
+    a->name = it[i].key;
+    a->n = it[i].n;
+    size_t ncs = 0;
+    uint64_t prev = UINT64_MAX;
+    for (size_t j = i; j < e; j++) {
+      if (it[j].tag == 1) {
+        if (it[j].citer != prev) a->citing++;
+        prev = it[j].citer;
+        continue;
+      }
+      a->patents++;
+      int64_t year;
+      memcpy(&year, it[j].body, 8);
+      a->years[year - c->cfg->window_first]++;
+      uint32_t nc;
+      memcpy(&nc, it[j].body + 8, 4);
+      const uint8_t *q = it[j].body + 12;
+      for (uint32_t k = 0; k < nc; k++) {
+        if (ncs == cs_cap) {
+          cs_cap = cs_cap ? cs_cap * 2 : 64;
+          cview *ncv = realloc(cs, cs_cap * sizeof *cs);
+          CM_ALLOC(ncv, cs_cap * sizeof *cs);
+          cs = ncv;
+        }
+        memcpy(&cs[ncs].n, q, 4);
+        cs[ncs++].p = q + 4;
+        q += 4 + cs[ncs - 1].n;
+      }
+    }
+    /* most frequent harmonized country (tie: byte-wise smallest) */
+    if (ncs) qsort(cs, ncs, sizeof *cs, cview_cmp);
+    size_t best = 0;
+    for (size_t j = 0; j < ncs;) {
+      size_t f = j + 1;
+      while (f < ncs && cview_cmp(&cs[f], &cs[j]) == 0) f++;
+      if (f - j > best) best = f - j, a->country = cs[j].p, a->cn = cs[j].n;
+      j = f;
+    }
+    if (!a->country) a->country = (const uint8_t *)"", a->cn = 0;
+    i = e;
+  }
+  free(cs);
+  *out = v;
+  *nout = n;
+  return CM_OK;
+}
+
+static int emit_tables(cm_ctx *c, cm_inbox *in, int ny, int64_t office_total, const char *out, int64_t h5) {
+  const cm_config *cfg = c->cfg;
+  size_t n[3] = {0, 0, 0};
+  size_t maxn = in->data.len / 25 + 1; /* every candidate record is >= 25 bytes */
+  cand *lists[3];
+  for (int k = 0; k < 3; k++) {
+    lists[k] = malloc(maxn * sizeof(cand));
+    CM_ALLOC(lists[k], maxn * sizeof(cand));
+  }
+  for (const uint8_t *p = in->data.data; p < in->data.data + in->data.len;) {
+    uint8_t l;
+    cand x;
+    p = get_cand(p, &l, &x, ny);
+    lists[l][n[l]++] = x;
+  }
+  for (int k = 0; k < 3; k++)
+    if (n[k]) qsort(lists[k], n[k], sizeof(cand), cand_cmp);
+  static const char *const top_cols[] = {"rank", "assignee", "type", "patents", "citing_patents"};
+  static const char *const for_cols[] = {"rank", "assignee", "type", "patents", "citing_patents", "country"};
+  cm_table t;
+  int rc = CM_OK;
+  for (int k = 0; k < 2 && rc == CM_OK; k++) {
+    CM_TRY(cm_table_init(&t, k ? "foreign_assignees" : "top_assignees", k ? 6 : 5, k ? for_cols : top_cols));
+    for (size_t i = 0; i < n[k] && (int64_t)i < cfg->top; i++) {
+      const cand *a = &lists[k][i];
+      CM_TRY(cm_table_i64(&t, (int64_t)i + 1));
+      CM_TRY(cm_table_str(&t, (const char *)a->name, a->n));
+      CM_TRY(cm_table_cstr(&t, cm_assignee_type(c->aliases, (const char *)a->name, a->n)));
+      CM_TRY(cm_table_i64(&t, a->patents));
+      CM_TRY(cm_table_i64(&t, a->citing));
+      if (k) CM_TRY(cm_table_str(&t, (const char *)a->country, a->cn));
+    }
+    rc = cm_table_save(&t, out, h5);
+    cm_table_free(&t);
+  }
+  /* assignee_growth */
+  char names[MAX_YEARS][16];
+  const char *cols[MAX_YEARS + 8];
+  int nc = 0;
+  cols[nc++] = "assignee";
+  cols[nc++] = "type";
+  for (int y = 0; y < ny; y++) {
+    snprintf(names[y], sizeof names[y], "n%d", cfg->window_first + y);
+    cols[nc++] = names[y];
+  }
+  cols[nc++] = "patents";
+  cols[nc++] = "share";
+  cols[nc++] = "cagr";
+  cols[nc++] = "quadrant";
+  CM_TRY(cm_table_init(&t, "assignee_growth", nc, cols));
+  for (size_t i = 0; i < n[2] && rc == CM_OK; i++) {
+    const cand *a = &lists[2][i];
+    CM_TRY(cm_table_str(&t, (const char *)a->name, a->n));
+    CM_TRY(cm_table_cstr(&t, cm_assignee_type(c->aliases, (const char *)a->name, a->n)));
+    for (int y = 0; y < ny; y++) CM_TRY(cm_table_i64(&t, a->years[y]));
+    CM_TRY(cm_table_i64(&t, a->patents));
+    CM_TRY(cm_table_ratio(&t, office_total ? (double)a->patents / (double)office_total : 0, office_total > 0));
+    int def;
+    double g = cm_cagr(a->years[0], a->years[ny - 1], ny - 1, &def);
+    CM_TRY(cm_table_ratio(&t, g, def));
+    const char *q = "n/a";
+    if (def) {
+      int hi_n = a->patents >= cfg->bcg_count, hi_g = g >= cfg->bcg_cagr;
+      q = hi_n ? (hi_g ? "Star" : "Cash cow") : (hi_g ? "Question mark" : "Dog");
+    }
+    CM_TRY(cm_table_cstr(&t, q));
+  }
+  if (rc == CM_OK) rc = cm_table_save(&t, out, h5);
+  cm_table_free(&t);
+  for (int k = 0; k < 3; k++) free(lists[k]);
+  return rc;
+}
+
+int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, int64_t h5) {
+  const cm_config *cfg = c->cfg;
+  int ny = cfg->window_last - cfg->window_first + 1;
+  if (ny > MAX_YEARS) return CM_FAIL("--window spans more than %d years", MAX_YEARS);
+  size_t olen = strlen(cfg->office);
+  cm_outbox ob;
+  CM_TRY(cm_outbox_init(&ob, c->nranks));
+  cm_listcol set;
+  CM_TRY(cm_listcol_init(&set));
+  cm_buf ctry = {0}, s1 = {0}, s2 = {0};
+  int64_t office_total = 0;
+  for (size_t i = 0; i < c->p_n; i++) {
+    size_t l;
+    const uint8_t *o = cm_strcol_get(&c->office_dict, CM_BUF_AT(&c->p_office, uint32_t, i), &l);
+    int64_t year = CM_BUF_AT(&c->p_year, int64_t, i);
+    if (l != olen || memcmp(o, cfg->office, l) != 0 || !cm_in_window(cfg, year)) continue;
+    office_total++;
+    CM_TRY(cm_patent_assignees(c, i, &set, &ctry, &s1, &s2));
+    size_t first, cnt;
+    cm_listcol_row(&set, cm_listcol_count(&set) - 1, &first, &cnt);
+    const uint8_t *q = ctry.data;
+    for (size_t j = 0; j < cnt; j++) {
+      size_t kl;
+      const uint8_t *k = cm_strcol_get(&set.items, first + j, &kl);
+      uint32_t nc;
+      memcpy(&nc, q, 4);
+      const uint8_t *qs = q;
+      q += 4;
+      for (uint32_t m = 0; m < nc; m++) {
+        uint32_t L;
+        memcpy(&L, q, 4);
+        q += 4 + L;
+      }
+      uint64_t h = cm_hash(k, kl);
+      cm_buf *b = &ob.to[cm_owner(h, c->nranks)];
+      CM_TRY(cm_buf_push_u64(b, h));
+      CM_TRY(cm_buf_push_u32(b, (uint32_t)kl));
+      CM_TRY(cm_buf_append(b, k, kl));
+      CM_TRY(cm_buf_push_u8(b, 0));
+      CM_TRY(cm_buf_push_i64(b, year));
+      CM_TRY(cm_buf_append(b, qs, (size_t)(q - qs)));
+    }
+    /* keep memory flat: the set is only needed per publication */
+    cm_listcol_free(&set);
+    CM_TRY(cm_listcol_init(&set));
+  }
+  for (size_t b = 0; b < cit->n; b++) {
+    size_t first, cnt;
+    cm_listcol_row(&cit->assignees, b, &first, &cnt);
+    for (size_t j = 0; j < cnt; j++) {
+      size_t kl;
+      const uint8_t *k = cm_strcol_get(&cit->assignees.items, first + j, &kl);
+      uint64_t h = cm_hash(k, kl);
+      cm_buf *ob_b = &ob.to[cm_owner(h, c->nranks)];
+      for (uint64_t a = cit->first[b]; a < cit->first[b + 1]; a++) {
+        CM_TRY(cm_buf_push_u64(ob_b, h));
+        CM_TRY(cm_buf_push_u32(ob_b, (uint32_t)kl));
+        CM_TRY(cm_buf_append(ob_b, k, kl));
+        CM_TRY(cm_buf_push_u8(ob_b, 1));
+        CM_TRY(cm_buf_push_u64(ob_b, cit->citer[a]));
+      }
+    }
+  }
+  cm_listcol_free(&set);
+  cm_buf_free(&ctry);
+  cm_buf_free(&s1);
+  cm_buf_free(&s2);
+  int64_t office_all = 0;
+  CM_MPI(MPI_Allreduce(&office_total, &office_all, 1, MPI_INT64_T, MPI_SUM, c->comm));
+  cm_inbox in;
+  CM_TRY(cm_shuffle(c->comm, &ob, &in));
+  c->bytes_shuffled += in.bytes_sent;
+  size_t cnt = 0, cap = 1024;
+  agg_item *it = malloc(cap * sizeof *it);
+  CM_ALLOC(it, cap * sizeof *it);
+  for (size_t off = 0; off < in.data.len;) {
+    if (cnt == cap) {
+      cap *= 2;
+      agg_item *n2 = realloc(it, cap * sizeof *it);
+      CM_ALLOC(n2, cap * sizeof *it);
+      it = n2;
+    }
+    agg_item *x = &it[cnt++];
+    const uint8_t *p = in.data.data + off;
+    memcpy(&x->h, p, 8);
+    memcpy(&x->n, p + 8, 4);
+    x->key = p + 12;
+    x->tag = p[12 + x->n];
+    x->body = p + 13 + x->n;
+    x->citer = 0;
+    if (x->tag == 1) {
+      memcpy(&x->citer, x->body, 8);
+      off += 13 + x->n + 8;
+    } else {
+      uint32_t nc;
+      memcpy(&nc, x->body + 8, 4);
+      size_t q = 12;
+      for (uint32_t k = 0; k < nc; k++) {
+        uint32_t L;
+        memcpy(&L, x->body + q, 4);
+        q += 4 + L;
+      }
+      off += 13 + x->n + q;
+    }
+  }
+  if (cnt) qsort(it, cnt, sizeof *it, item_cmp);
+  cand *v = NULL;
+  size_t nv = 0;
+  CM_TRY(aggregate(c, it, cnt, &v, &nv));
+  if (nv) qsort(v, nv, sizeof *v, cand_cmp);
+  /* candidates to rank 0 */
+  size_t olen2 = strlen(cfg->office);
+  int64_t top = cfg->top, nf = 0;
+  for (size_t i = 0; i < nv; i++) {
+    if ((int64_t)i < top) CM_TRY(put_cand(&ob.to[0], 0, &v[i], ny));
+    int foreign = v[i].cn > 0 && !(v[i].cn == olen2 && memcmp(v[i].country, cfg->office, olen2) == 0);
+    if (foreign && nf < top) {
+      CM_TRY(put_cand(&ob.to[0], 1, &v[i], ny));
+      nf++;
+    }
+    if (v[i].patents >= cfg->min_patents) CM_TRY(put_cand(&ob.to[0], 2, &v[i], ny));
+  }
+  cm_inbox cands;
+  CM_TRY(cm_shuffle(c->comm, &ob, &cands));
+  free(v);
+  free(it);
+  cm_inbox_free(&in);
+  cm_outbox_free(&ob);
+  int rc = c->rank == 0 ? emit_tables(c, &cands, ny, office_all, out, h5) : CM_OK;
+  cm_inbox_free(&cands);
+  return rc;
+}

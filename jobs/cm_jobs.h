@@ -1,0 +1,97 @@
+/* What every analytic job sees: this rank's slice of the store's columns,
+ * the configuration, and a table type that rank 0 fills and saves as CSV
+ * (SPEC 3 byte format) and as /results/<name> in OUT/results.h5.
+ *
+ * Each job is one collective function on ctx->comm (every rank calls it);
+ * only rank 0 holds the finished table. */
+#ifndef CM_JOBS_H
+#define CM_JOBS_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "../io/cm_columns.h"
+#include "../pipeline/cm_buf.h"
+#include "../pipeline/cm_config.h"
+
+typedef struct cm_aliases cm_aliases;
+
+typedef struct {
+  MPI_Comm comm;
+  int rank, nranks;
+  const cm_config *cfg;
+  const cm_aliases *aliases;
+  /* patents: rows [p_lo, p_lo + p_n) of the store */
+  uint64_t p_lo, p_n;
+  cm_strcol p_key, office_dict;
+  cm_buf p_office; /* uint32 codes into office_dict */
+  cm_buf p_year;   /* int64, 0 unknown */
+  cm_listcol p_asg_name, p_asg_country, p_cited, p_npl;
+  /* works: rows [w_lo, w_lo + w_n) */
+  uint64_t w_lo, w_n;
+  cm_strcol w_key, w_doi, field_dict, w_topic_id, w_topic_name;
+  cm_buf w_year, w_has_year, w_cites, w_field;
+  cm_listcol w_countries, w_inst_id, w_inst_name, w_inst_country;
+  uint64_t bytes_shuffled; /* by this rank, all jobs */
+} cm_ctx;
+
+/* A result table: header plus rows of text cells, built on rank 0. */
+typedef struct {
+  const char *name;
+  int ncols;
+  const char *const *cols;
+  cm_strcol cells; /* row-major */
+} cm_table;
+
+int cm_table_init(cm_table *t, const char *name, int ncols, const char *const *cols);
+int cm_table_str(cm_table *t, const char *p, size_t n);
+int cm_table_cstr(cm_table *t, const char *s);
+int cm_table_i64(cm_table *t, int64_t v);
+int cm_table_ratio(cm_table *t, double v, int defined);
+void cm_table_free(cm_table *t);
+/* Rank 0: writes OUT/tables/<name>.csv and the HDF5 group. */
+int cm_table_save(const cm_table *t, const char *out_dir, int64_t h5file);
+
+/* Window test and CAGR (SPEC 5). */
+int cm_in_window(const cm_config *cfg, int64_t year);
+double cm_cagr(int64_t first, int64_t last, int years, int *defined);
+/* Index of code (n bytes) in a command-line list, -1 when absent (verbatim). */
+int cm_list_index(const cm_list *l, const char *p, size_t n);
+
+/* Alias table (SPEC 2/5), loaded on every rank (it is small). */
+int cm_aliases_load(const char *path, cm_aliases **out);
+void cm_aliases_free(cm_aliases *a);
+/* Canonical assignee of a raw name into `canon` (empty = no assignee) and its
+ * type; `scratch` is a work buffer. Not collective. */
+int cm_canonical(const cm_aliases *a, const char *name, size_t n, cm_buf *canon, const char **type,
+                 cm_buf *scratch);
+/* Type of a canonical name (alias type, else inferred from its words). */
+const char *cm_assignee_type(const cm_aliases *a, const char *canon, size_t n);
+
+/* Shared step, the citation inversion: every corpus patent B is joined at
+ * its key's owner rank with the distinct publications citing it. The entries
+ * below are for the patents this rank owns (by key hash), not its rows. */
+typedef struct {
+  size_t n;
+  uint32_t *office;   /* office code of B */
+  uint8_t *in_window; /* B's year in the window */
+  uint64_t *first;    /* n + 1 offsets into citer */
+  uint64_t *citer;    /* global rows of distinct citing publications */
+  cm_listcol assignees; /* canonical assignees of B when B is office-O, in window */
+} cm_citations;
+
+int cm_job_citations(cm_ctx *c, cm_citations *out);
+void cm_citations_free(cm_citations *c);
+/* Canonical assignee set of local patent row i into `set` (a list column row
+ * is appended). Not collective. */
+int cm_patent_assignees(cm_ctx *c, size_t i, cm_listcol *set, cm_buf *countries, cm_buf *s1, cm_buf *s2);
+
+/* The tables. Each is collective on c->comm; rank 0 saves. */
+int cm_job_office_patents(cm_ctx *c, const cm_citations *cit, const char *out, int64_t h5);
+int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, int64_t h5);
+int cm_job_country_publications(cm_ctx *c, const char *out, int64_t h5);
+int cm_job_publication_growth(cm_ctx *c, const char *out, int64_t h5);
+int cm_job_collaboration(cm_ctx *c, const char *out, int64_t h5);
+int cm_job_paper_citations(cm_ctx *c, const char *out, int64_t h5);
+
+#endif

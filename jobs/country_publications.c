@@ -1,0 +1,196 @@
+/* country_publications: output, citations and the highly cited shares
+ * (PP(top 10 %), PP(top 1 %), fractional tie rule, SPEC 2).
+ *
+ * 1. Local histograms (year, field, cited_by_count) -> count go to the
+ *    cohort's owner, which finds each cohort's thresholds exactly in integers.
+ * 2. The (small) cohort parameters are all-gathered.
+ * 3. Each rank counts, per (country, cohort), works above and at each
+ *    threshold; rank 0 sums scores in cohort order, so the floating-point
+ *    result does not depend on the rank count. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../pipeline/cm_error.h"
+#include "../pipeline/cm_shuffle.h"
+#include "cm_jobs.h"
+
+typedef struct {
+  int64_t year;
+  uint32_t field;
+  int64_t cites;
+  int64_t count;
+} hist;
+
+typedef struct {
+  int64_t year;
+  uint32_t field;
+  int64_t n, t[2], le[2], eq[2]; /* [0] top 10 %, [1] top 1 % */
+} cohort;
+
+static int hist_cmp(const void *a, const void *b) {
+  const hist *x = a, *y = b;
+  if (x->year != y->year) return x->year < y->year ? -1 : 1;
+  if (x->field != y->field) return x->field < y->field ? -1 : 1;
+  return (x->cites > y->cites) - (x->cites < y->cites);
+}
+
+static int cohort_cmp(const void *a, const void *b) {
+  const cohort *x = a, *y = b;
+  if (x->year != y->year) return x->year < y->year ? -1 : 1;
+  return (x->field > y->field) - (x->field < y->field);
+}
+
+static const int PCT[2] = {10, 1};
+
+/* Thresholds of one cohort from its sorted histogram h[0..n). */
+static void thresholds(const hist *h, size_t n, cohort *c) {
+  c->n = 0;
+  for (size_t i = 0; i < n; i++) c->n += h[i].count;
+  for (int k = 0; k < 2; k++) {
+    int64_t le = 0;
+    for (size_t i = 0; i < n; i++) {
+      le += h[i].count;
+      /* le / N >= 1 - x/100, exactly */
+      if (100 * le >= (100 - PCT[k]) * c->n) {
+        c->t[k] = h[i].cites;
+        c->le[k] = le;
+        c->eq[k] = h[i].count;
+        break;
+      }
+    }
+  }
+}
+
+static int in_window_work(const cm_ctx *c, size_t i) {
+  return CM_BUF_AT(&c->w_has_year, uint8_t, i) && cm_in_window(c->cfg, CM_BUF_AT(&c->w_year, int64_t, i));
+}
+
+/* Collective: every rank gets all cohorts, sorted by (year, field code). */
+static int build_cohorts(cm_ctx *c, cohort **out, size_t *nout) {
+  hist *h = malloc((c->w_n + 1) * sizeof *h);
+  CM_ALLOC(h, (c->w_n + 1) * sizeof *h);
+  size_t n = 0;
+  for (size_t i = 0; i < c->w_n; i++)
+    if (in_window_work(c, i))
+      h[n++] = (hist){CM_BUF_AT(&c->w_year, int64_t, i), CM_BUF_AT(&c->w_field, uint32_t, i),
+                      CM_BUF_AT(&c->w_cites, int64_t, i), 1};
+  if (n) qsort(h, n, sizeof *h, hist_cmp);
+  cm_outbox ob;
+  CM_TRY(cm_outbox_init(&ob, c->nranks));
+  for (size_t i = 0; i < n;) { /* combine before sending */
+    hist x = h[i];
+    size_t e = i + 1;
+    while (e < n && hist_cmp(&h[e], &h[i]) == 0) x.count++, e++;
+    uint8_t key[12];
+    memcpy(key, &x.year, 8);
+    memcpy(key + 8, &x.field, 4);
+    CM_TRY(cm_buf_append(&ob.to[cm_owner(cm_hash(key, 12), c->nranks)], &x, sizeof x));
+    i = e;
+  }
+  free(h);
+  cm_inbox in;
+  CM_TRY(cm_shuffle(c->comm, &ob, &in));
+  c->bytes_shuffled += in.bytes_sent;
+  size_t m = in.data.len / sizeof(hist);
+  hist *r = malloc((m + 1) * sizeof *r);
+  CM_ALLOC(r, (m + 1) * sizeof *r);
+  memcpy(r, in.data.data, m * sizeof *r);
+  if (m) qsort(r, m, sizeof *r, hist_cmp);
+  cm_buf mine = {0};
+  for (size_t i = 0; i < m;) {
+    size_t e = i;
+    while (e < m && r[e].year == r[i].year && r[e].field == r[i].field) e++;
+    /* merge equal citation counts that came from different ranks */
+    size_t w = i;
+    for (size_t j = i + 1; j < e; j++) {
+      if (r[j].cites == r[w].cites) r[w].count += r[j].count;
+      else r[++w] = r[j];
+    }
+    cohort co = {r[i].year, r[i].field, 0, {0, 0}, {0, 0}, {0, 0}};
+    thresholds(r + i, w - i + 1, &co);
+    CM_TRY(cm_buf_append(&mine, &co, sizeof co));
+    i = e;
+  }
+  free(r);
+  cm_inbox_free(&in);
+  cm_outbox_free(&ob);
+  cm_buf all = {0};
+  CM_TRY(cm_allgather_bytes(c->comm, &mine, &all));
+  cm_buf_free(&mine);
+  *nout = all.len / sizeof(cohort);
+  *out = (cohort *)all.data; /* caller frees */
+  if (*nout) qsort(*out, *nout, sizeof(cohort), cohort_cmp);
+  return CM_OK;
+}
+
+static int has_country(const cm_ctx *c, size_t i, const char *code) {
+  size_t first, cnt, len = strlen(code);
+  cm_listcol_row(&c->w_countries, i, &first, &cnt);
+  for (size_t j = 0; j < cnt; j++) {
+    size_t l;
+    const uint8_t *p = cm_strcol_get(&c->w_countries.items, first + j, &l);
+    if (l == len && memcmp(p, code, l) == 0) return 1;
+  }
+  return 0;
+}
+
+int cm_job_country_publications(cm_ctx *c, const char *out, int64_t h5) {
+  const cm_list *L = &c->cfg->countries;
+  cohort *co = NULL;
+  size_t nco = 0;
+  CM_TRY(build_cohorts(c, &co, &nco));
+  /* per country: pubs, cites, then per cohort: above10, at10, above1, at1 */
+  size_t stride = 2 + 4 * nco, total = stride * (size_t)L->n;
+  int64_t *v = calloc(total + 1, 8), *sum = calloc(total + 1, 8);
+  CM_ALLOC(v, (total + 1) * 8);
+  CM_ALLOC(sum, (total + 1) * 8);
+  for (size_t i = 0; i < c->w_n; i++) {
+    if (!in_window_work(c, i)) continue;
+    cohort key = {CM_BUF_AT(&c->w_year, int64_t, i), CM_BUF_AT(&c->w_field, uint32_t, i), 0, {0}, {0}, {0}};
+    cohort *k = bsearch(&key, co, nco, sizeof *co, cohort_cmp);
+    if (!k) return CM_FAIL("internal error: work cohort not found");
+    size_t ci = (size_t)(k - co);
+    int64_t cites = CM_BUF_AT(&c->w_cites, int64_t, i);
+    for (int j = 0; j < L->n; j++) {
+      if (!has_country(c, i, L->v[j])) continue;
+      int64_t *row = v + stride * (size_t)j;
+      row[0]++;
+      row[1] += cites;
+      for (int p = 0; p < 2; p++) {
+        if (cites > k->t[p]) row[2 + 4 * ci + 2 * p]++;
+        else if (cites == k->t[p]) row[2 + 4 * ci + 2 * p + 1]++;
+      }
+    }
+  }
+  CM_MPI(MPI_Reduce(v, sum, (int)total, MPI_INT64_T, MPI_SUM, 0, c->comm));
+  int rc = CM_OK;
+  if (c->rank == 0) {
+    static const char *const cols[] = {"country", "publications", "citations", "citations_per_publication",
+                                       "top10_share", "top1_share"};
+    cm_table t;
+    CM_TRY(cm_table_init(&t, "country_publications", 6, cols));
+    for (int j = 0; j < L->n; j++) {
+      const int64_t *row = sum + stride * (size_t)j;
+      int64_t pubs = row[0];
+      CM_TRY(cm_table_cstr(&t, L->v[j]));
+      CM_TRY(cm_table_i64(&t, pubs));
+      CM_TRY(cm_table_i64(&t, row[1]));
+      CM_TRY(cm_table_ratio(&t, pubs ? (double)row[1] / (double)pubs : 0, pubs > 0));
+      for (int p = 0; p < 2; p++) {
+        double score = 0;
+        for (size_t k = 0; k < nco; k++) {
+          int64_t above = row[2 + 4 * k + 2 * p], at = row[2 + 4 * k + 2 * p + 1];
+          double w = (double)(100 * co[k].le[p] - (100 - PCT[p]) * co[k].n) / (double)(100 * co[k].eq[p]);
+          score += (double)above + (at ? (double)at * w : 0);
+        }
+        CM_TRY(cm_table_ratio(&t, pubs ? score / (double)pubs : 0, pubs > 0));
+      }
+    }
+    rc = cm_table_save(&t, out, h5);
+    cm_table_free(&t);
+  }
+  free(v);
+  free(sum);
+  free(co);
+  return rc;
+}

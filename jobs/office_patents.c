@@ -1,0 +1,310 @@
+/* Citation inversion (a distributed join) and the office_patents table.
+ *
+ * Every patent B sends a self record to the owner of its key; every citing
+ * publication A sends (B, A) for each distinct B it cites (B != A). At the
+ * owner both meet; citations of keys outside the corpus find no self record
+ * and are dropped. Different keys with the same 64-bit hash stay apart
+ * because the owner compares the key bytes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../pipeline/cm_error.h"
+#include "../pipeline/cm_shuffle.h"
+#include "../pipeline/cm_text.h"
+#include "cm_jobs.h"
+
+typedef struct {
+  uint64_t h;
+  const uint8_t *key;
+  uint32_t n;
+  uint8_t tag; /* 0 self, 1 citation */
+  const uint8_t *body;
+} join_item;
+
+static int join_cmp(const void *a, const void *b) {
+  const join_item *x = a, *y = b;
+  if (x->h != y->h) return x->h < y->h ? -1 : 1;
+  size_t m = x->n < y->n ? x->n : y->n;
+  int c = memcmp(x->key, y->key, m);
+  if (c) return c;
+  if (x->n != y->n) return x->n < y->n ? -1 : 1;
+  if (x->tag != y->tag) return x->tag - y->tag;
+  uint64_t u, v;
+  if (x->tag == 1) {
+    memcpy(&u, x->body, 8);
+    memcpy(&v, y->body, 8);
+    return (u > v) - (u < v);
+  }
+  return 0;
+}
+
+static int put_key(cm_buf *b, uint64_t h, const void *k, uint32_t n, uint8_t tag) {
+  CM_TRY(cm_buf_push_u64(b, h));
+  CM_TRY(cm_buf_push_u32(b, n));
+  CM_TRY(cm_buf_append(b, k, n));
+  return cm_buf_push_u8(b, tag);
+}
+
+typedef struct {
+  const uint8_t *p;
+  size_t n;
+} view;
+
+static int view_cmp(const void *a, const void *b) {
+  const view *x = a, *y = b;
+  size_t m = x->n < y->n ? x->n : y->n;
+  int c = memcmp(x->p, y->p, m);
+  if (c) return c;
+  return (x->n > y->n) - (x->n < y->n);
+}
+
+int cm_patent_assignees(cm_ctx *c, size_t i, cm_listcol *set, cm_buf *countries, cm_buf *s1, cm_buf *s2) {
+  /* set row: distinct canonical names (sorted); countries: for each of them a
+   * uint32 count then (uint32 len, bytes) distinct non-empty countries. */
+  size_t first, cnt;
+  cm_listcol_row(&c->p_asg_name, i, &first, &cnt);
+  cm_buf pairs = {0}; /* canonical \0 country records, sorted below */
+  view *v = malloc((cnt + 1) * sizeof *v);
+  CM_ALLOC(v, (cnt + 1) * sizeof *v);
+  cm_buf store = {0};
+  size_t *offs = malloc((cnt + 1) * 2 * sizeof *offs);
+  CM_ALLOC(offs, (cnt + 1) * 2 * sizeof *offs);
+  size_t k = 0;
+  for (size_t j = 0; j < cnt; j++) {
+    size_t ln, lc;
+    const uint8_t *name = cm_strcol_get(&c->p_asg_name.items, first + j, &ln);
+    const uint8_t *ctry = cm_strcol_get(&c->p_asg_country.items, first + j, &lc);
+    const char *type;
+    CM_TRY(cm_canonical(c->aliases, (const char *)name, ln, s1, &type, s2));
+    if (s1->len == 0) continue;
+    offs[2 * k] = store.len;
+    CM_TRY(cm_buf_append(&store, s1->data, s1->len));
+    CM_TRY(cm_buf_push_u8(&store, 0)); /* separator sorts before any byte */
+    CM_TRY(cm_buf_append(&store, ctry, lc));
+    offs[2 * k + 1] = store.len;
+    k++;
+  }
+  for (size_t j = 0; j < k; j++) v[j] = (view){store.data + offs[2 * j], offs[2 * j + 1] - offs[2 * j]};
+  qsort(v, k, sizeof *v, view_cmp);
+  countries->len = 0;
+  for (size_t j = 0; j < k;) {
+    const uint8_t *sep = memchr(v[j].p, 0, v[j].n);
+    size_t cl = (size_t)(sep - v[j].p);
+    CM_TRY(cm_listcol_add(set, v[j].p, cl));
+    size_t at = countries->len;
+    uint32_t nc = 0;
+    CM_TRY(cm_buf_push_u32(countries, 0));
+    size_t e = j;
+    for (; e < k && v[e].n > cl && memcmp(v[e].p, v[j].p, cl + 1) == 0; e++) {
+      size_t ctl = v[e].n - cl - 1;
+      if (ctl == 0) continue;
+      if (e > j && view_cmp(&v[e], &v[e - 1]) == 0) continue;
+      CM_TRY(cm_buf_push_u32(countries, (uint32_t)ctl));
+      CM_TRY(cm_buf_append(countries, sep + 1, ctl));
+      nc++;
+    }
+    memcpy(countries->data + at, &nc, 4);
+    j = e;
+  }
+  free(v);
+  free(offs);
+  cm_buf_free(&store);
+  cm_buf_free(&pairs);
+  return cm_listcol_end_row(set);
+}
+
+static int office_code(const cm_ctx *c, const char *office, uint32_t *code) {
+  *code = UINT32_MAX;
+  size_t n = cm_strcol_count(&c->office_dict), len = strlen(office);
+  for (size_t i = 0; i < n; i++) {
+    size_t l;
+    const uint8_t *p = cm_strcol_get(&c->office_dict, i, &l);
+    if (l == len && memcmp(p, office, l) == 0) *code = (uint32_t)i;
+  }
+  return CM_OK;
+}
+
+int cm_job_citations(cm_ctx *c, cm_citations *out) {
+  memset(out, 0, sizeof *out);
+  CM_TRY(cm_listcol_init(&out->assignees));
+  uint32_t code_o;
+  CM_TRY(office_code(c, c->cfg->office, &code_o));
+  cm_outbox ob;
+  CM_TRY(cm_outbox_init(&ob, c->nranks));
+  cm_listcol set;
+  CM_TRY(cm_listcol_init(&set));
+  cm_buf ctry = {0}, s1 = {0}, s2 = {0};
+  view *cited = NULL;
+  size_t cited_cap = 0;
+  for (size_t i = 0; i < c->p_n; i++) {
+    size_t kl;
+    const uint8_t *k = cm_strcol_get(&c->p_key, i, &kl);
+    uint64_t h = cm_hash(k, kl);
+    cm_buf *b = &ob.to[cm_owner(h, c->nranks)];
+    uint32_t off = CM_BUF_AT(&c->p_office, uint32_t, i);
+    uint8_t inw = (uint8_t)cm_in_window(c->cfg, CM_BUF_AT(&c->p_year, int64_t, i));
+    CM_TRY(put_key(b, h, k, (uint32_t)kl, 0));
+    CM_TRY(cm_buf_push_u32(b, off));
+    CM_TRY(cm_buf_push_u8(b, inw));
+    uint32_t na = 0;
+    size_t first = 0;
+    if (off == code_o && inw) {
+      CM_TRY(cm_patent_assignees(c, i, &set, &ctry, &s1, &s2));
+      size_t r = cm_listcol_count(&set) - 1;
+      size_t cnt;
+      cm_listcol_row(&set, r, &first, &cnt);
+      na = (uint32_t)cnt;
+    }
+    CM_TRY(cm_buf_push_u32(b, na));
+    for (uint32_t j = 0; j < na; j++) {
+      size_t l;
+      const uint8_t *p = cm_strcol_get(&set.items, first + j, &l);
+      CM_TRY(cm_buf_push_u32(b, (uint32_t)l));
+      CM_TRY(cm_buf_append(b, p, l));
+    }
+    /* distinct cited keys, excluding the publication itself */
+    size_t cf, cc;
+    cm_listcol_row(&c->p_cited, i, &cf, &cc);
+    if (cc > cited_cap) {
+      cited_cap = cc * 2;
+      view *nv = realloc(cited, cited_cap * sizeof *nv);
+      CM_ALLOC(nv, cited_cap * sizeof *nv);
+      cited = nv;
+    }
+    size_t m = 0;
+    for (size_t j = 0; j < cc; j++) {
+      size_t l;
+      const uint8_t *p = cm_strcol_get(&c->p_cited.items, cf + j, &l);
+      if (l == kl && memcmp(p, k, l) == 0) continue;
+      cited[m++] = (view){p, l};
+    }
+    if (m) qsort(cited, m, sizeof *cited, view_cmp);
+    uint64_t g = c->p_lo + i;
+    for (size_t j = 0; j < m; j++) {
+      if (j && view_cmp(&cited[j], &cited[j - 1]) == 0) continue;
+      uint64_t hb = cm_hash(cited[j].p, cited[j].n);
+      cm_buf *bb = &ob.to[cm_owner(hb, c->nranks)];
+      CM_TRY(put_key(bb, hb, cited[j].p, (uint32_t)cited[j].n, 1));
+      CM_TRY(cm_buf_push_u64(bb, g));
+    }
+  }
+  free(cited);
+  cm_listcol_free(&set);
+  cm_buf_free(&ctry);
+  cm_buf_free(&s1);
+  cm_buf_free(&s2);
+  cm_inbox in;
+  CM_TRY(cm_shuffle(c->comm, &ob, &in));
+  c->bytes_shuffled += in.bytes_sent;
+  cm_outbox_free(&ob);
+  /* Parse and group by key. */
+  size_t cnt = 0, cap = 1024;
+  join_item *it = malloc(cap * sizeof *it);
+  CM_ALLOC(it, cap * sizeof *it);
+  for (size_t off = 0; off < in.data.len;) {
+    if (cnt == cap) {
+      cap *= 2;
+      join_item *n2 = realloc(it, cap * sizeof *it);
+      CM_ALLOC(n2, cap * sizeof *it);
+      it = n2;
+    }
+    join_item *x = &it[cnt++];
+    const uint8_t *p = in.data.data + off;
+    memcpy(&x->h, p, 8);
+    memcpy(&x->n, p + 8, 4);
+    x->key = p + 12;
+    x->tag = p[12 + x->n];
+    x->body = p + 13 + x->n;
+    if (x->tag == 1) {
+      off += 13 + x->n + 8;
+    } else {
+      uint32_t na;
+      memcpy(&na, x->body + 5, 4);
+      size_t q = 9;
+      for (uint32_t j = 0; j < na; j++) {
+        uint32_t l;
+        memcpy(&l, x->body + q, 4);
+        q += 4 + l;
+      }
+      off += 13 + x->n + q;
+    }
+  }
+  if (cnt) qsort(it, cnt, sizeof *it, join_cmp);
+  size_t nself = 0;
+  for (size_t i = 0; i < cnt; i++) nself += it[i].tag == 0;
+  out->office = malloc((nself + 1) * 4);
+  out->in_window = malloc(nself + 1);
+  out->first = malloc((nself + 1) * 8);
+  out->citer = malloc((cnt + 1) * 8);
+  if (!out->office || !out->in_window || !out->first || !out->citer) return CM_FAIL("out of memory in citation join");
+  size_t nc = 0;
+  for (size_t i = 0; i < cnt;) {
+    size_t e = i + 1;
+    while (e < cnt && it[e].h == it[i].h && it[e].n == it[i].n && memcmp(it[e].key, it[i].key, it[i].n) == 0) e++;
+    if (it[i].tag == 0) { /* B is in the corpus */
+      size_t b = out->n++;
+      memcpy(&out->office[b], it[i].body, 4);
+      out->in_window[b] = it[i].body[4];
+      out->first[b] = nc;
+      uint32_t na;
+      memcpy(&na, it[i].body + 5, 4);
+      size_t q = 9;
+      for (uint32_t j = 0; j < na; j++) {
+        uint32_t l;
+        memcpy(&l, it[i].body + q, 4);
+        CM_TRY(cm_listcol_add(&out->assignees, it[i].body + q + 4, l));
+        q += 4 + l;
+      }
+      CM_TRY(cm_listcol_end_row(&out->assignees));
+      uint64_t prev = UINT64_MAX;
+      for (size_t j = i + 1; j < e; j++) {
+        uint64_t a;
+        memcpy(&a, it[j].body, 8);
+        if (a != prev) out->citer[nc++] = a;
+        prev = a;
+      }
+    }
+    i = e;
+  }
+  if (out->n) out->first[out->n] = nc;
+  else out->first[0] = 0;
+  free(it);
+  cm_inbox_free(&in);
+  return CM_OK;
+}
+
+void cm_citations_free(cm_citations *c) {
+  free(c->office);
+  free(c->in_window);
+  free(c->first);
+  free(c->citer);
+  cm_listcol_free(&c->assignees);
+}
+
+int cm_job_office_patents(cm_ctx *c, const cm_citations *cit, const char *out, int64_t h5) {
+  const cm_list *L = &c->cfg->offices;
+  int64_t counts[2 * CM_MAX_LIST] = {0}, total[2 * CM_MAX_LIST];
+  for (size_t b = 0; b < cit->n; b++) {
+    if (!cit->in_window[b]) continue;
+    size_t l;
+    const uint8_t *name = cm_strcol_get(&c->office_dict, cit->office[b], &l);
+    int k = cm_list_index(L, (const char *)name, l);
+    if (k < 0) continue;
+    counts[2 * k]++;
+    if (cit->first[b + 1] > cit->first[b]) counts[2 * k + 1]++;
+  }
+  CM_MPI(MPI_Reduce(counts, total, 2 * L->n, MPI_INT64_T, MPI_SUM, 0, c->comm));
+  if (c->rank != 0) return CM_OK;
+  static const char *const cols[] = {"office", "patents", "cited_patents", "cited_share"};
+  cm_table t;
+  CM_TRY(cm_table_init(&t, "office_patents", 4, cols));
+  for (int k = 0; k < L->n; k++) {
+    CM_TRY(cm_table_cstr(&t, L->v[k]));
+    CM_TRY(cm_table_i64(&t, total[2 * k]));
+    CM_TRY(cm_table_i64(&t, total[2 * k + 1]));
+    CM_TRY(cm_table_ratio(&t, total[2 * k] ? (double)total[2 * k + 1] / (double)total[2 * k] : 0, total[2 * k] > 0));
+  }
+  int rc = cm_table_save(&t, out, h5);
+  cm_table_free(&t);
+  return rc;
+}

@@ -1,0 +1,177 @@
+/* Analyze: every rank reads an even slice of rows of the columns the jobs
+ * need (never a whole column), then the jobs run one after another. Rank 0
+ * writes OUT/tables/<name>.csv and OUT/results.h5 (/<name>/<column>), both
+ * through temporary names, renamed when all tables succeeded. */
+#include "cm_analyze.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../io/cm_h5.h"
+#include "../jobs/cm_jobs.h"
+#include "cm_error.h"
+#include "cm_progress.h"
+
+static void slice(uint64_t n, int rank, int P, uint64_t *lo, uint64_t *cnt) {
+  uint64_t a = (uint64_t)((unsigned __int128)n * (unsigned)rank / (unsigned)P);
+  uint64_t b = (uint64_t)((unsigned __int128)n * (unsigned)(rank + 1) / (unsigned)P);
+  *lo = a;
+  *cnt = b - a;
+}
+
+static int read_fixed(hid_t g, const char *name, hid_t type, size_t esize, uint64_t lo, uint64_t n, cm_buf *b) {
+  CM_TRY(cm_buf_reserve(b, (size_t)n * esize + 8));
+  CM_TRY(cm_h5_read(g, name, type, lo, n, b->data));
+  b->len = (size_t)n * esize;
+  return CM_OK;
+}
+
+static int read_dict(hid_t g, const char *name, uint64_t lo, uint64_t n, cm_buf *codes, cm_strcol *dict) {
+  hid_t d = H5Gopen2(g, name, H5P_DEFAULT);
+  if (d < 0) return CM_FAIL("store has no column '%s'", name);
+  int rc = read_fixed(d, "codes", H5T_NATIVE_UINT32, 4, lo, n, codes);
+  uint64_t nd = 0;
+  if (rc == CM_OK) rc = cm_h5_length(d, "dict/offsets", &nd);
+  if (rc == CM_OK) rc = cm_h5_read_strcol(d, "dict", 0, nd - 1, dict);
+  H5Gclose(d);
+  return rc;
+}
+
+static int load(cm_ctx *c, hid_t f) {
+  hid_t g = H5Gopen2(f, "patents", H5P_DEFAULT);
+  if (g < 0) return CM_FAIL("store has no /patents group");
+  uint64_t n;
+  CM_TRY(cm_h5_length(g, "record_id", &n));
+  slice(n, c->rank, c->nranks, &c->p_lo, &c->p_n);
+  uint64_t lo = c->p_lo, hi = c->p_lo + c->p_n;
+  CM_TRY(cm_h5_read_strcol(g, "publication_number", lo, hi, &c->p_key));
+  CM_TRY(read_dict(g, "office", lo, c->p_n, &c->p_office, &c->office_dict));
+  CM_TRY(read_fixed(g, "publication_date", H5T_NATIVE_INT64, 8, lo, c->p_n, &c->p_year));
+  for (size_t i = 0; i < c->p_n; i++) CM_BUF_AT(&c->p_year, int64_t, i) /= 10000; /* 0 stays unknown */
+  CM_TRY(cm_h5_read_listcol(g, "assignee_name", lo, hi, &c->p_asg_name));
+  CM_TRY(cm_h5_read_listcol(g, "assignee_country", lo, hi, &c->p_asg_country));
+  CM_TRY(cm_h5_read_listcol(g, "cited_publication_number", lo, hi, &c->p_cited));
+  CM_TRY(cm_h5_read_listcol(g, "npl_text", lo, hi, &c->p_npl));
+  H5Gclose(g);
+  g = H5Gopen2(f, "works", H5P_DEFAULT);
+  if (g < 0) return CM_FAIL("store has no /works group");
+  CM_TRY(cm_h5_length(g, "record_id", &n));
+  slice(n, c->rank, c->nranks, &c->w_lo, &c->w_n);
+  lo = c->w_lo, hi = c->w_lo + c->w_n;
+  CM_TRY(cm_h5_read_strcol(g, "id", lo, hi, &c->w_key));
+  CM_TRY(cm_h5_read_strcol(g, "doi", lo, hi, &c->w_doi));
+  CM_TRY(read_fixed(g, "publication_year", H5T_NATIVE_INT64, 8, lo, c->w_n, &c->w_year));
+  CM_TRY(read_fixed(g, "has_year", H5T_NATIVE_UINT8, 1, lo, c->w_n, &c->w_has_year));
+  CM_TRY(read_fixed(g, "cited_by_count", H5T_NATIVE_INT64, 8, lo, c->w_n, &c->w_cites));
+  CM_TRY(cm_h5_read_listcol(g, "countries", lo, hi, &c->w_countries));
+  CM_TRY(cm_h5_read_listcol(g, "institution_id", lo, hi, &c->w_inst_id));
+  CM_TRY(cm_h5_read_listcol(g, "institution_name", lo, hi, &c->w_inst_name));
+  CM_TRY(cm_h5_read_listcol(g, "institution_country", lo, hi, &c->w_inst_country));
+  CM_TRY(read_dict(g, "field", lo, c->w_n, &c->w_field, &c->field_dict));
+  H5Gclose(g);
+  return CM_OK;
+}
+
+static void unload(cm_ctx *c) {
+  cm_strcol *s[] = {&c->p_key, &c->office_dict, &c->w_key, &c->w_doi, &c->field_dict};
+  for (size_t i = 0; i < sizeof s / sizeof *s; i++) cm_strcol_free(s[i]);
+  cm_listcol *l[] = {&c->p_asg_name, &c->p_asg_country, &c->p_cited, &c->p_npl, &c->w_countries,
+                     &c->w_inst_id, &c->w_inst_name, &c->w_inst_country};
+  for (size_t i = 0; i < sizeof l / sizeof *l; i++) cm_listcol_free(l[i]);
+  cm_buf *b[] = {&c->p_office, &c->p_year, &c->w_year, &c->w_has_year, &c->w_cites, &c->w_field};
+  for (size_t i = 0; i < sizeof b / sizeof *b; i++) cm_buf_free(b[i]);
+}
+
+/* Agrees on rc across ranks: returns nonzero on every rank if any failed. */
+static int agree(MPI_Comm comm, int rc) {
+  int any = 0;
+  if (MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm) != MPI_SUCCESS) return CM_ERR;
+  return any;
+}
+
+static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
+  double t = cm_now();
+  cm_citations cit;
+  int rc = cm_job_citations(c, &cit);
+  if (agree(c->comm, rc)) return CM_ERR;
+#define JOB(call, label)                                                                     \
+  do {                                                                                       \
+    double t0 = cm_now();                                                                    \
+    if (agree(c->comm, (call))) {                                                            \
+      cm_citations_free(&cit);                                                               \
+      return CM_ERR;                                                                         \
+    }                                                                                        \
+    if (c->rank == 0 && !c->cfg->quiet) printf("analyze: %-28s %.2f s\n", label, cm_now() - t0); \
+  } while (0)
+  if (c->rank == 0 && !c->cfg->quiet) printf("analyze: %-28s %.2f s\n", "citation inversion", cm_now() - t);
+  JOB(cm_job_office_patents(c, &cit, out, h5), "office_patents");
+  JOB(cm_job_assignee_tables(c, &cit, out, h5), "top/foreign/growth assignees");
+  JOB(cm_job_country_publications(c, out, h5), "country_publications");
+  JOB(cm_job_publication_growth(c, out, h5), "publication_growth");
+  JOB(cm_job_collaboration(c, out, h5), "partners and institutions");
+  JOB(cm_job_paper_citations(c, out, h5), "paper_citations");
+#undef JOB
+  cm_citations_free(&cit);
+  return CM_OK;
+}
+
+int cm_analyze(MPI_Comm comm, const cm_config *cfg) {
+  cm_ctx c;
+  memset(&c, 0, sizeof c);
+  c.comm = comm;
+  c.cfg = cfg;
+  CM_MPI(MPI_Comm_rank(comm, &c.rank));
+  CM_MPI(MPI_Comm_size(comm, &c.nranks));
+  if (!cfg->store || !cfg->out) return c.rank == 0 ? CM_FAIL("analyze needs --store FILE.h5 and --out DIR") : CM_ERR;
+  if (cfg->countries.n > 64 || cfg->offices.n > 64) return CM_FAIL("at most 64 --countries / --offices");
+  for (int i = 0; i < cfg->link_methods.n; i++)
+    if (strcmp(cfg->link_methods.v[i], "doi") != 0)
+      return c.rank == 0 ? CM_FAIL("--link-methods: only 'doi' is implemented (got '%s')", cfg->link_methods.v[i])
+                         : CM_ERR;
+  double t0 = cm_now();
+  int rc = cm_aliases_load(cfg->aliases, (cm_aliases **)&c.aliases);
+  if (agree(comm, rc)) return CM_ERR;
+  hid_t f;
+  CM_TRY(cm_h5_open(comm, cfg->store, &f));
+  rc = load(&c, f);
+  H5Fclose(f);
+  if (agree(comm, rc)) return CM_ERR;
+  if (c.rank == 0 && !cfg->quiet)
+    printf("analyze: loaded slices of the store in %.2f s (rank 0: %" PRIu64 " patents, %" PRIu64 " works)\n",
+           cm_now() - t0, c.p_n, c.w_n);
+  /* outputs: OUT/tables/ and OUT/results.h5, via temporary names */
+  char tables[4096], h5tmp[4096], h5path[4096];
+  snprintf(tables, sizeof tables, "%s/tables", cfg->out);
+  snprintf(h5path, sizeof h5path, "%s/results.h5", cfg->out);
+  snprintf(h5tmp, sizeof h5tmp, "%s/results.h5.tmp", cfg->out);
+  hid_t h5 = -1;
+  if (c.rank == 0) {
+    mkdir(cfg->out, 0777);
+    if (mkdir(tables, 0777) != 0 && errno != EEXIST)
+      rc = CM_FAIL("cannot create '%s': %s", tables, strerror(errno));
+    else if ((h5 = H5Fcreate(h5tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+      rc = CM_FAIL("cannot create '%s'", h5tmp);
+  }
+  if (agree(comm, rc)) return CM_ERR;
+  rc = run_jobs(&c, cfg->out, h5);
+  if (c.rank == 0) {
+    if (H5Fclose(h5) < 0 && rc == CM_OK) rc = CM_FAIL("closing '%s' failed", h5tmp);
+    if (rc == CM_OK && rename(h5tmp, h5path) != 0) rc = CM_FAIL("cannot rename '%s'", h5tmp);
+    if (rc != CM_OK) remove(h5tmp);
+  }
+  uint64_t shuffled = c.bytes_shuffled, smax = 0;
+  CM_MPI(MPI_Reduce(&shuffled, &smax, 1, MPI_UINT64_T, MPI_MAX, 0, comm));
+  if (c.rank == 0 && rc == CM_OK && !cfg->quiet)
+    printf("analyze: tables in '%s', results in '%s'; %.2f s; max bytes shuffled by one rank %.1f MB\n", tables,
+           h5path, cm_now() - t0, (double)smax / 1e6);
+  unload(&c);
+  cm_aliases_free((cm_aliases *)c.aliases);
+  rc = agree(comm, rc);
+  if (rc == CM_OK && !cfg->quiet) CM_TRY(cm_report_rss(comm, "analyze"));
+  return rc;
+}

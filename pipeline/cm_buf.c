@@ -1,0 +1,36 @@
+#include "cm_buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cm_error.h"
+
+int cm_buf_reserve(cm_buf *b, size_t extra) {
+  if (b->len + extra <= b->cap) return CM_OK;
+  size_t cap = b->cap ? b->cap : 256;
+  while (cap < b->len + extra) cap *= 2;
+  uint8_t *p = realloc(b->data, cap);
+  CM_ALLOC(p, cap);
+  b->data = p;
+  b->cap = cap;
+  return CM_OK;
+}
+
+int cm_buf_append(cm_buf *b, const void *p, size_t n) {
+  if (n == 0) return CM_OK;
+  CM_TRY(cm_buf_reserve(b, n));
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+  return CM_OK;
+}
+
+int cm_buf_push_u64(cm_buf *b, uint64_t v) { return cm_buf_append(b, &v, sizeof v); }
+int cm_buf_push_i64(cm_buf *b, int64_t v) { return cm_buf_append(b, &v, sizeof v); }
+int cm_buf_push_u32(cm_buf *b, uint32_t v) { return cm_buf_append(b, &v, sizeof v); }
+int cm_buf_push_u8(cm_buf *b, uint8_t v) { return cm_buf_append(b, &v, sizeof v); }
+
+void cm_buf_free(cm_buf *b) {
+  free(b->data);
+  b->data = NULL;
+  b->len = b->cap = 0;
+}

@@ -1,0 +1,225 @@
+#include "cm_config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cm_error.h"
+
+typedef enum { OPT_STR, OPT_PATHS, OPT_INT, OPT_I64, OPT_U64, OPT_DBL, OPT_LIST, OPT_WINDOW, OPT_FLAG } opt_type;
+
+typedef struct {
+  const char *name;     /* without the leading -- */
+  const char *commands; /* space-separated list of commands that accept it */
+  opt_type type;
+  size_t offset;        /* into cm_config */
+  size_t count_offset;  /* OPT_PATHS: the int counter */
+  const char *help;
+} opt;
+
+#define OFF(f) offsetof(cm_config, f)
+static const opt OPTIONS[] = {
+    {"patents", "ingest run", OPT_PATHS, OFF(patents), OFF(n_patents), "patent input file or directory (repeatable)"},
+    {"works", "ingest run", OPT_PATHS, OFF(works), OFF(n_works), "works input file or directory (repeatable)"},
+    {"store", "ingest analyze info", OPT_STR, OFF(store), 0, "HDF5 store path"},
+    {"rejects", "ingest run", OPT_STR, OFF(rejects), 0, "directory for rejects files (default STORE.rejects)"},
+    {"reject-rate", "ingest run", OPT_DBL, OFF(reject_rate), 0, "fail when rejects exceed this fraction of a corpus's lines (default 0.001)"},
+    {"max-record", "ingest run", OPT_U64, OFF(max_record), 0, "largest record in bytes (default 67108864)"},
+    {"max-ratio", "ingest run", OPT_U64, OFF(max_ratio), 0, "member decompression ratio limit (default 1000)"},
+    {"max-member", "ingest run", OPT_U64, OFF(max_member), 0, "member size (bytes) that must also be passed (default 1073741824)"},
+    {"out", "analyze gen run", OPT_STR, OFF(out), 0, "output directory"},
+    {"aliases", "analyze run", OPT_STR, OFF(aliases), 0, "alias table CSV (match,kind,canonical,type)"},
+    {"window", "analyze run", OPT_WINDOW, OFF(window_first), 0, "year window FIRST-LAST (default 2020-2024)"},
+    {"offices", "analyze run", OPT_LIST, OFF(offices), 0, "offices of office_patents (default CN,US,GB,DE,JP,AU)"},
+    {"office", "analyze run", OPT_STR, OFF(office), 0, "office of the assignee tables (default CN)"},
+    {"countries", "analyze run", OPT_LIST, OFF(countries), 0, "countries of the publication tables (default CN,US,GB,DE,JP,AU)"},
+    {"focus", "analyze run", OPT_STR, OFF(focus), 0, "focus country (default CN)"},
+    {"partner", "analyze run", OPT_STR, OFF(partner), 0, "partner country of topic_growth (default GB)"},
+    {"top", "analyze run", OPT_INT, OFF(top), 0, "rows of top_assignees / foreign_assignees (default 20)"},
+    {"top-institutions", "analyze run", OPT_INT, OFF(top_institutions), 0, "rows of collaborating_institutions (default 50)"},
+    {"top-topics", "analyze run", OPT_INT, OFF(top_topics), 0, "rows of topic_growth (default 50)"},
+    {"min-topic-works", "analyze run", OPT_INT, OFF(min_topic_works), 0, "least window works of a topic (default 20)"},
+    {"min-patents", "analyze run", OPT_I64, OFF(min_patents), 0, "least patents of an assignee_growth row (default 100)"},
+    {"bcg-count", "analyze run", OPT_I64, OFF(bcg_count), 0, "BCG patent-count threshold (default 1000)"},
+    {"bcg-cagr", "analyze run", OPT_DBL, OFF(bcg_cagr), 0, "BCG CAGR threshold (default 0.10)"},
+    {"link-methods", "analyze run", OPT_LIST, OFF(link_methods), 0, "link methods (default doi)"},
+    {"scale", "gen", OPT_DBL, OFF(scale), 0, "corpus scale, 1.0 = reference workload (default 0.001)"},
+    {"patents", "gen", OPT_I64, OFF(gen_patents), 0, "number of CN patents (overrides --scale; other offices scale with it)"},
+    {"works", "gen", OPT_I64, OFF(gen_works), 0, "number of works (overrides --scale)"},
+    {"seed", "gen", OPT_U64, OFF(seed), 0, "random seed (default 1)"},
+    {"containers", "gen", OPT_STR, OFF(containers), 0, "gz or mixed (default gz)"},
+    {"quiet", "ingest analyze gen run", OPT_FLAG, OFF(quiet), 0, "no progress lines"},
+};
+#define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
+
+static const char *COMMANDS[][2] = {
+    {"ingest", "read patent and works dumps into a parallel HDF5 store"},
+    {"analyze", "compute the SPEC tables from a store into OUT/tables/*.csv"},
+    {"gen", "write a synthetic corpus (patents, works, aliases, truth)"},
+    {"info", "print counts, schema, inputs and configuration of a store"},
+};
+
+static int accepts(const opt *o, const char *cmd) {
+  size_t n = strlen(cmd);
+  for (const char *p = o->commands; (p = strstr(p, cmd)) != NULL; p += n)
+    if ((p == o->commands || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return 1;
+  return 0;
+}
+
+void cm_config_usage(const char *command) {
+  if (!command) {
+    printf("usage: mpirun -np P citemill COMMAND [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+      printf("  %-8s %s\n", COMMANDS[i][0], COMMANDS[i][1]);
+    printf("\n`citemill COMMAND --help` lists the options of a command.\n");
+    return;
+  }
+  printf("usage: mpirun -np P citemill %s [options]\n\noptions:\n", command);
+  for (size_t i = 0; i < N_OPTIONS; i++)
+    if (accepts(&OPTIONS[i], command))
+      printf("  --%-18s %s\n", OPTIONS[i].name, OPTIONS[i].help);
+  printf("  --%-18s %s\n", "help", "this text");
+}
+
+static int split_list(char *s, cm_list *l) {
+  l->n = 0;
+  for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+    if (l->n == CM_MAX_LIST) return CM_FAIL("list has more than %d entries", CM_MAX_LIST);
+    l->v[l->n++] = tok;
+  }
+  return CM_OK;
+}
+
+static void defaults(cm_config *c) {
+  static char dflt_codes[] = "CN,US,GB,DE,JP,AU", dflt_codes2[] = "CN,US,GB,DE,JP,AU",
+              dflt_links[] = "doi";
+  memset(c, 0, sizeof *c);
+  c->reject_rate = 0.001;
+  c->max_record = 64ull << 20;
+  c->max_ratio = 1000;
+  c->max_member = 1ull << 30;
+  c->window_first = 2020;
+  c->window_last = 2024;
+  split_list(dflt_codes, &c->offices);
+  split_list(dflt_codes2, &c->countries);
+  split_list(dflt_links, &c->link_methods);
+  c->office = "CN";
+  c->focus = "CN";
+  c->partner = "GB";
+  c->top = 20;
+  c->top_institutions = 50;
+  c->top_topics = 50;
+  c->min_topic_works = 20;
+  c->min_patents = 100;
+  c->bcg_count = 1000;
+  c->bcg_cagr = 0.10;
+  c->scale = 0.001;
+  c->gen_patents = -1;
+  c->gen_works = -1;
+  c->seed = 1;
+  c->containers = "gz";
+}
+
+static int parse_num(const char *name, const char *v, opt_type t, void *dst) {
+  char *end = NULL;
+  errno = 0;
+  if (t == OPT_DBL) {
+    double d = strtod(v, &end);
+    if (errno || *end || end == v) return CM_FAIL("--%s needs a number, got '%s'", name, v);
+    *(double *)dst = d;
+    return CM_OK;
+  }
+  long long x = strtoll(v, &end, 10);
+  if (errno || *end || end == v || x < 0) return CM_FAIL("--%s needs a non-negative integer, got '%s'", name, v);
+  if (t == OPT_INT) *(int *)dst = (int)x;
+  if (t == OPT_I64) *(int64_t *)dst = x;
+  if (t == OPT_U64) *(uint64_t *)dst = (uint64_t)x;
+  return CM_OK;
+}
+
+int cm_config_parse(int argc, char **argv, cm_config *cfg, int *exit_now) {
+  defaults(cfg);
+  *exit_now = 0;
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    cm_config_usage(NULL);
+    *exit_now = 1;
+    return argc < 2 ? CM_ERR : CM_OK;
+  }
+  cfg->command = argv[1];
+  int known = 0;
+  for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++) known |= strcmp(COMMANDS[i][0], cfg->command) == 0;
+  if (!known) {
+    cm_config_usage(NULL);
+    return CM_FAIL("unknown command '%s'", cfg->command);
+  }
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      cm_config_usage(cfg->command);
+      *exit_now = 1;
+      return CM_OK;
+    }
+    if (strncmp(a, "--", 2) != 0) return CM_FAIL("unexpected argument '%s' (options start with --)", a);
+    char name[64];
+    snprintf(name, sizeof name, "%s", a + 2);
+    char *eq = strchr(name, '=');
+    const char *val = NULL;
+    if (eq) {
+      *eq = '\0';
+      val = strchr(a, '=') + 1;
+    }
+    const opt *o = NULL;
+    for (size_t k = 0; k < N_OPTIONS; k++)
+      if (strcmp(OPTIONS[k].name, name) == 0 && accepts(&OPTIONS[k], cfg->command)) o = &OPTIONS[k];
+    if (!o) return CM_FAIL("unknown option --%s for '%s'; see `citemill %s --help`", name, cfg->command, cfg->command);
+    char *dst = (char *)cfg + o->offset;
+    if (o->type == OPT_FLAG) {
+      *(int *)dst = 1;
+      continue;
+    }
+    if (!val) {
+      if (i + 1 >= argc) return CM_FAIL("--%s needs a value", name);
+      val = argv[++i];
+    }
+    switch (o->type) {
+    case OPT_STR: *(const char **)dst = val; break;
+    case OPT_PATHS: {
+      int *n = (int *)((char *)cfg + o->count_offset);
+      if (*n == CM_MAX_PATHS) return CM_FAIL("too many --%s paths (max %d)", name, CM_MAX_PATHS);
+      ((char **)dst)[(*n)++] = (char *)val;
+      break;
+    }
+    case OPT_LIST: {
+      char *copy = strdup(val);
+      CM_ALLOC(copy, strlen(val) + 1);
+      CM_TRY(split_list(copy, (cm_list *)dst));
+      break;
+    }
+    case OPT_WINDOW: {
+      int a0, b0;
+      char extra;
+      if (sscanf(val, "%d-%d%c", &a0, &b0, &extra) != 2 || a0 > b0)
+        return CM_FAIL("--window needs FIRST-LAST with FIRST <= LAST, got '%s'", val);
+      cfg->window_first = a0;
+      cfg->window_last = b0;
+      break;
+    }
+    default: CM_TRY(parse_num(name, val, o->type, dst)); break;
+    }
+  }
+  return CM_OK;
+}
+
+int cm_config_describe(const cm_config *c, char *buf, size_t len) {
+  size_t used = 0;
+#define PUT(...) used += (size_t)snprintf(buf + used, used < len ? len - used : 0, __VA_ARGS__)
+  PUT("command=%s\nreject_rate=%g\nmax_record=%llu\nmax_ratio=%llu\nmax_member=%llu\n", c->command,
+      c->reject_rate, (unsigned long long)c->max_record, (unsigned long long)c->max_ratio,
+      (unsigned long long)c->max_member);
+  for (int i = 0; i < c->n_patents; i++) PUT("patents=%s\n", c->patents[i]);
+  for (int i = 0; i < c->n_works; i++) PUT("works=%s\n", c->works[i]);
+#undef PUT
+  return used < len ? CM_OK : CM_FAIL("configuration text too long");
+}

@@ -1,0 +1,517 @@
+#include "cm_gen.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <xxhash.h>
+#include <zlib.h>
+
+#include "cm_buf.h"
+#include "cm_error.h"
+#include "cm_progress.h"
+
+#define SHARD_RECORDS 20000
+
+/* ---- deterministic randomness ---- */
+
+typedef struct {
+  uint64_t s;
+} rng;
+
+static rng rng_for(uint64_t seed, uint64_t corpus, uint64_t index) {
+  uint64_t v[3] = {seed, corpus, index};
+  return (rng){XXH3_64bits(v, sizeof v)};
+}
+
+static uint64_t next_u64(rng *r) { /* splitmix64 */
+  uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+static double unif(rng *r) { return (double)(next_u64(r) >> 11) * 0x1.0p-53; }
+static uint64_t below(rng *r, uint64_t n) { return n ? next_u64(r) % n : 0; }
+
+static int pick(rng *r, const double *w, int n) {
+  double t = 0;
+  for (int i = 0; i < n; i++) t += w[i];
+  double u = unif(r) * t;
+  for (int i = 0; i < n; i++) {
+    if (u < w[i]) return i;
+    u -= w[i];
+  }
+  return n - 1;
+}
+
+/* ---- the reference shape (../shared/reference-figures.md) ---- */
+
+static const char *OFFICES[] = {"CN", "US", "JP", "DE", "GB", "AU"};
+static const double OFFICE_N[] = {25114899, 3817954, 2559211, 407353, 191585, 283839};
+static const double OFFICE_CITED[] = {0.176, 0.342, 0.082, 0.143, 0.040, 0.024};
+#define N_OFFICES 6
+
+typedef struct {
+  const char *name, *type;
+  double patents, growth;
+  const char *spellings[3];
+} named;
+
+/* Top assignees of the reference (their Table 3), with spellings that the
+ * alias table folds together, and a growth rate for the BCG picture. */
+static const named TOP[] = {
+    {"State Grid Corporation of China", "Company", 165991, 0.03, {"STATE GRID CORPORATION OF CHINA", "State Grid Corp of China", "STATE GRID JIANGSU ELECTRIC POWER CO LTD"}},
+    {"Huawei Technologies", "Company", 80025, 0.02, {"HUAWEI TECHNOLOGIES CO LTD", "Huawei Tech Co., Ltd.", "HUAWEI DEVICE CO LTD"}},
+    {"Gree", "Company", 72180, 0.04, {"GREE ELECTRIC APPLIANCES INC OF ZHUHAI", "Gree Electric Appliances, Inc.", "GREE GREEN REFRIGERATION TECH CT CO LTD"}},
+    {"China Southern Power Grid", "Company", 62777, 0.05, {"CHINA SOUTHERN POWER GRID CO LTD", "China Southern Power Grid Company", "CSG POWER GENERATION CO LTD"}},
+    {"Sinopec", "Company", 62567, 0.01, {"CHINA PETROLEUM & CHEMICAL CORP", "Sinopec Corp.", "SINOPEC RESEARCH INSTITUTE OF PETROLEUM"}},
+    {"Zhejiang University", "Education", 53672, 0.08, {"ZHEJIANG UNIVERSITY", "Zhejiang Univ", "UNIV ZHEJIANG"}},
+    {"Tsinghua University", "Education", 44596, 0.06, {"TSINGHUA UNIVERSITY", "Tsinghua Univ", "UNIV TSINGHUA"}},
+    {"BOE Technology Group", "Company", 40915, 0.03, {"BOE TECHNOLOGY GROUP CO LTD", "BOE Tech Group Co., Ltd", "BEIJING BOE OPTOELECTRONICS TECHNOLOGY CO LTD"}},
+    {"BBK Electronics", "Company", 39930, 0.02, {"GUANGDONG OPPO MOBILE TELECOMMUNICATIONS CORP LTD", "VIVO MOBILE COMMUNICATION CO LTD", "BBK ELECTRONICS CORP LTD"}},
+    {"Haier Group", "Company", 38270, 0.04, {"HAIER GROUP CORP", "Qingdao Haier Co., Ltd.", "HAIER SMART HOME CO LTD"}},
+    {"Harbin Institute of Technology", "Education", 36089, 0.15, {"HARBIN INSTITUTE OF TECHNOLOGY", "Harbin Inst of Tech", "HARBIN INSTITUTE OF TECHNOLOGY SHENZHEN"}},
+    {"Metallurgical Corporation of China", "Company", 34743, 0.02, {"METALLURGICAL CORPORATION OF CHINA LTD", "MCC Group Co Ltd", "CHINA MCC20 GROUP CORP LTD"}},
+    {"Huazhong University of Science and Technology", "Education", 33347, 0.07, {"HUAZHONG UNIVERSITY OF SCIENCE AND TECHNOLOGY", "Huazhong Univ of Sci & Tech", "UNIV HUAZHONG SCIENCE TECH"}},
+    {"Midea Group", "Company", 32001, 0.03, {"MIDEA GROUP CO LTD", "Midea Group Co., Ltd.", "GD MIDEA AIR CONDITIONING EQUIPMENT CO LTD"}},
+    {"Xi'an Jiaotong University", "Education", 31462, 0.08, {"XIAN JIAOTONG UNIVERSITY", "Xi'an Jiaotong Univ", "UNIV XIAN JIAOTONG"}},
+    {"Peking University People's Hospital", "Healthcare", 31172, 0.05, {"PEKING UNIVERSITY PEOPLE'S HOSPITAL", "Peking Univ Peoples Hospital", "PEOPLES HOSPITAL PEKING UNIV"}},
+    {"South China University of Technology", "Education", 30842, 0.07, {"SOUTH CHINA UNIVERSITY OF TECHNOLOGY", "South China Univ of Tech", "UNIV SOUTH CHINA TECH"}},
+    {"University of Electronic Science and Technology of China", "Education", 30825, 0.09, {"UNIVERSITY OF ELECTRONIC SCIENCE AND TECHNOLOGY OF CHINA", "Univ of Electronic Sci & Tech of China", "UESTC"}},
+    {"TCL", "Company", 29941, 0.02, {"TCL CORP", "TCL China Star Optoelectronics Technology Co., Ltd.", "TCL TECHNOLOGY GROUP CORP"}},
+    {"Beijing Institute of Technology", "Education", 22000, 0.16, {"BEIJING INSTITUTE OF TECHNOLOGY", "Beijing Inst of Tech", "BEIJING INSTITUTE OF TECHNOLOGY CHONGQING INNOVATION CENTER"}},
+};
+#define N_TOP (int)(sizeof TOP / sizeof TOP[0])
+
+static const char *FOREIGN[][2] = {
+    {"TOYOTA MOTOR CORP", "JP"}, {"SONY GROUP CORP", "JP"}, {"CANON KK", "JP"}, {"PANASONIC IP MAN CO LTD", "JP"},
+    {"SAMSUNG ELECTRONICS CO LTD", "KR"}, {"LG ELECTRONICS INC", "KR"}, {"HONDA MOTOR CO LTD", "JP"},
+    {"DENSO CORP", "JP"}, {"HYUNDAI MOTOR CO LTD", "KR"}, {"MITSUBISHI ELECTRIC CORP", "JP"},
+    {"QUALCOMM INC", "US"}, {"SIEMENS AG", "DE"}, {"LG CHEM LTD", "KR"}, {"SAMSUNG DISPLAY CO LTD", "KR"},
+    {"NISSAN MOTOR CO LTD", "JP"}, {"KYOCERA CORP", "JP"}, {"ROBERT BOSCH GMBH", "DE"}, {"SK HYNIX INC", "KR"},
+    {"FANUC CORP", "JP"}, {"SHARP KK", "JP"}, {"TOSHIBA KK", "JP"}, {"NEC CORP", "JP"},
+};
+#define N_FOREIGN (int)(sizeof FOREIGN / sizeof FOREIGN[0])
+
+static const char *WORDS[] = {"Advanced", "Smart", "Energy", "Micro", "Quantum", "Digital", "Green", "Power",
+                              "Bio", "Nano", "Cloud", "Optical", "Precision", "Material", "Robotics", "Vision",
+                              "Thermal", "Signal", "Fluid", "Circuit", "Polymer", "Battery", "Sensor", "Laser"};
+#define N_WORDS 24
+
+/* Works: countries, their publication weights and citation means. */
+static const char *COUNTRIES[] = {"CN", "US", "GB", "DE", "JP", "AU", "CA", "FR", "IN", "KR", "IT", "ES",
+                                  "BR", "NL", "CH", "SE", "SG", "HK", "TW", "ZA"};
+static const double COUNTRY_W[] = {4.53, 4.19, 1.31, 1.18, 1.02, 0.63, 0.7, 0.7, 0.9, 0.6, 0.6, 0.5,
+                                   0.4, 0.35, 0.3, 0.25, 0.2, 0.2, 0.2, 0.1};
+static const double COUNTRY_CPP[] = {9.7, 8.9, 11.0, 9.0, 5.3, 12.3, 10.0, 9.0, 6.0, 8.0, 9.0, 8.5,
+                                     6.0, 11.0, 12.0, 11.0, 12.0, 10.0, 7.0, 8.0};
+#define N_COUNTRIES 20
+/* China's partners: share of internationally co-authored CN works. */
+static const double CN_PARTNER_W[] = {0, 33.7, 13.8, 7.4, 5.0, 10.6, 7.3, 3.0, 3.0, 4.0, 2.0, 1.5,
+                                      1.0, 2.0, 1.5, 1.5, 3.5, 5.0, 1.0, 0.5};
+static const char *GB_NAMED[] = {"University College London", "University of Oxford", "Imperial College London",
+                                 "University of Cambridge"};
+
+/* ---- sizes ---- */
+
+typedef struct {
+  uint64_t office_n[N_OFFICES], office_start[N_OFFICES + 1];
+  uint64_t patents, works;
+  uint64_t pool; /* synthetic assignees */
+  double lambda_total;
+  double cite_w[N_OFFICES];
+  uint64_t seed;
+} plan;
+
+static void make_plan(const cm_config *cfg, plan *p) {
+  memset(p, 0, sizeof *p);
+  double s = cfg->scale;
+  if (cfg->gen_patents >= 0) s = (double)cfg->gen_patents / OFFICE_N[0] * 0.9;
+  p->office_start[0] = 0;
+  for (int o = 0; o < N_OFFICES; o++) {
+    /* 90 % of each office's records fall in the 2020-2024 window */
+    p->office_n[o] = (uint64_t)llround(OFFICE_N[o] * s / 0.9);
+    if (cfg->gen_patents >= 0 && o == 0) p->office_n[o] = (uint64_t)cfg->gen_patents;
+    p->office_start[o + 1] = p->office_start[o] + p->office_n[o];
+    double lam = -log(1 - OFFICE_CITED[o]);
+    p->cite_w[o] = lam * (double)p->office_n[o];
+    p->lambda_total += p->cite_w[o];
+  }
+  p->patents = p->office_start[N_OFFICES];
+  p->works = cfg->gen_works >= 0 ? (uint64_t)cfg->gen_works : (uint64_t)llround(12e6 * cfg->scale);
+  p->pool = p->office_n[0] / 40 + 50;
+  p->seed = cfg->seed;
+}
+
+/* ---- JSON writing helpers ---- */
+
+static int puts_(cm_buf *b, const char *s) { return cm_buf_append(b, s, strlen(s)); }
+
+static int printf_(cm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int printf_(cm_buf *b, const char *fmt, ...) {
+  char t[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(t, sizeof t, fmt, ap);
+  va_end(ap);
+  return cm_buf_append(b, t, (size_t)(n < (int)sizeof t ? n : (int)sizeof t - 1));
+}
+
+static int json_str(cm_buf *b, const char *s) {
+  CM_TRY(cm_buf_push_u8(b, '"'));
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') CM_TRY(cm_buf_push_u8(b, '\\'));
+    CM_TRY(cm_buf_push_u8(b, (uint8_t)*s));
+  }
+  return cm_buf_push_u8(b, '"');
+}
+
+static int filler(cm_buf *b, rng *r, int words) {
+  for (int i = 0; i < words; i++) {
+    if (i) CM_TRY(cm_buf_push_u8(b, ' '));
+    CM_TRY(puts_(b, WORDS[below(r, N_WORDS)]));
+  }
+  return CM_OK;
+}
+
+static int year_with_growth(rng *r, double g) {
+  double w[7];
+  /* 2018, 2019 and 2025 outside the window (10 %), 2020-2024 with growth g */
+  for (int y = 0; y < 5; y++) w[y] = pow(1 + g, y);
+  double t = 0;
+  for (int y = 0; y < 5; y++) t += w[y];
+  if (unif(r) < 0.10) return (int)(2018 + below(r, 2) + (below(r, 3) == 0 ? 7 : 0));
+  return 2020 + pick(r, w, 5);
+}
+
+static void pubnum(char *out, size_t n, const plan *p, uint64_t i) {
+  int o = 0;
+  while (o + 1 < N_OFFICES && i >= p->office_start[o + 1]) o++;
+  snprintf(out, n, "%s-%" PRIu64 "-%s", OFFICES[o], (uint64_t)100000000 + i, o == 1 ? "B2" : "A");
+}
+
+static void work_title(char *out, size_t n, uint64_t j) {
+  rng r = rng_for(0, 99, j);
+  snprintf(out, n, "%s %s %s of %s %s systems %" PRIu64, WORDS[below(&r, N_WORDS)], WORDS[below(&r, N_WORDS)],
+           WORDS[below(&r, N_WORDS)], WORDS[below(&r, N_WORDS)], WORDS[below(&r, N_WORDS)], j);
+}
+
+/* NPL text citing work j, in one of several real-world forms. */
+static int npl_text(cm_buf *b, rng *r, uint64_t j, char *form, size_t formlen) {
+  char title[256];
+  work_title(title, sizeof title, j);
+  int k = (int)below(r, 6);
+  uint64_t prefix = 1000 + j % 9000;
+  switch (k) {
+  case 0: snprintf(form, formlen, "doi"); return printf_(b, "Smith J et al., %s, J. Appl. Phys., doi:10.%" PRIu64 "/w%" PRIu64 ".", title, prefix, j);
+  case 1: snprintf(form, formlen, "doi-url"); return printf_(b, "%s. https://doi.org/10.%" PRIu64 "/W%" PRIu64, title, prefix, j);
+  case 2: snprintf(form, formlen, "doi-upper"); return printf_(b, "LI X, \\\"%s\\\", DOI: 10.%" PRIu64 "/W%" PRIu64 ");", title, prefix, j);
+  case 3: snprintf(form, formlen, "doi-paren"); return printf_(b, "(10.%" PRIu64 "/w%" PRIu64 "), %s, 2021", prefix, j, title);
+  default: snprintf(form, formlen, "title"); return printf_(b, "WANG Y; ZHANG L. %s. Chinese Journal of Sci., vol. 12, pp. 33-41, 2021", title);
+  }
+}
+
+/* ---- patents ---- */
+
+static int gen_patent(cm_buf *b, cm_buf *truth, const plan *p, uint64_t i) {
+  rng r = rng_for(p->seed, 1, i);
+  int o = 0;
+  while (o + 1 < N_OFFICES && i >= p->office_start[o + 1]) o++;
+  char pn[64];
+  pubnum(pn, sizeof pn, p, i);
+  /* assignee */
+  char name[256];
+  const char *ctry = OFFICES[o];
+  double growth = 0.05;
+  double top_share = 0;
+  for (int k = 0; k < N_TOP; k++) top_share += TOP[k].patents;
+  top_share /= OFFICE_N[0];
+  int plain = 0;
+  if (o == 0 && unif(&r) < top_share) {
+    double w[N_TOP];
+    for (int k = 0; k < N_TOP; k++) w[k] = TOP[k].patents;
+    int k = pick(&r, w, N_TOP);
+    snprintf(name, sizeof name, "%s", TOP[k].spellings[below(&r, 3)]);
+    growth = TOP[k].growth;
+  } else if (o == 0 && unif(&r) < 0.10) {
+    int k = (int)(N_FOREIGN * pow(unif(&r), 2));
+    snprintf(name, sizeof name, "%s", FOREIGN[k][0]);
+    ctry = FOREIGN[k][1];
+  } else {
+    uint64_t k = (uint64_t)((double)p->pool * pow(unif(&r), 3)); /* heavy-tailed sizes */
+    rng nr = rng_for(p->seed, 7, k + (uint64_t)o * 1000000007ull);
+    int kind = (int)below(&nr, 10);
+    if (kind < 7)
+      snprintf(name, sizeof name, "%s %s %s Co Ltd %" PRIu64, OFFICES[o], WORDS[below(&nr, N_WORDS)], WORDS[below(&nr, N_WORDS)], k);
+    else if (kind < 9)
+      snprintf(name, sizeof name, "%s %s University %" PRIu64, OFFICES[o], WORDS[below(&nr, N_WORDS)], k);
+    else
+      snprintf(name, sizeof name, "%s Institute %" PRIu64, WORDS[below(&nr, N_WORDS)], k);
+    growth = 0.2 * unif(&nr) - 0.05;
+    plain = below(&r, 20) == 0;
+  }
+  int year = year_with_growth(&r, growth);
+  CM_TRY(printf_(b, "{\"publication_number\":\"%s\",\"country_code\":\"%s\",\"kind_code\":\"%s\",", pn, OFFICES[o], o == 1 ? "B2" : "A"));
+  CM_TRY(printf_(b, "\"publication_date\":\"%d%02d%02d\",\"family_id\":\"%" PRIu64 "\",", year, (int)(1 + below(&r, 12)), (int)(1 + below(&r, 28)), 50000000 + i / 2));
+  CM_TRY(puts_(b, "\"title_localized\":[{\"text\":\""));
+  CM_TRY(filler(b, &r, 8));
+  CM_TRY(puts_(b, "\",\"language\":\"en\"}],\"abstract_localized\":[{\"text\":\""));
+  CM_TRY(filler(b, &r, 80 + (int)below(&r, 120)));
+  CM_TRY(puts_(b, "\",\"language\":\"en\"}],"));
+  if (plain) {
+    CM_TRY(puts_(b, "\"assignee\":["));
+    CM_TRY(json_str(b, name));
+    CM_TRY(puts_(b, "],"));
+  } else {
+    CM_TRY(puts_(b, "\"assignee\":["));
+    CM_TRY(json_str(b, name));
+    CM_TRY(puts_(b, "],\"assignee_harmonized\":[{\"name\":"));
+    CM_TRY(json_str(b, name));
+    CM_TRY(printf_(b, ",\"country_code\":\"%s\"}],", ctry));
+  }
+  /* citations: Poisson-like count, targets weighted to the offices' cited shares */
+  double mean = p->lambda_total / (double)(p->patents ? p->patents : 1);
+  int nc = 0;
+  double u = unif(&r);
+  while (u > exp(-mean) && nc < 30) u *= unif(&r), nc++; /* Knuth's Poisson */
+  CM_TRY(puts_(b, "\"citation\":["));
+  int first = 1;
+  for (int k = 0; k < nc; k++) {
+    int to = pick(&r, p->cite_w, N_OFFICES);
+    uint64_t t = p->office_start[to] + below(&r, p->office_n[to]);
+    char tn[64];
+    pubnum(tn, sizeof tn, p, t);
+    CM_TRY(printf_(b, "%s{\"publication_number\":\"%s\",\"npl_text\":\"\",\"type\":\"\",\"category\":\"SEA\"}", first ? "" : ",", tn));
+    first = 0;
+  }
+  if (p->works && below(&r, 5) == 0) { /* non-patent literature */
+    int nn = 1 + (int)below(&r, 3);
+    for (int k = 0; k < nn; k++) {
+      uint64_t j = below(&r, p->works);
+      char form[16];
+      CM_TRY(printf_(b, "%s{\"publication_number\":\"\",\"npl_text\":\"", first ? "" : ","));
+      CM_TRY(npl_text(b, &r, j, form, sizeof form));
+      CM_TRY(puts_(b, "\",\"type\":\"\",\"category\":\"\"}"));
+      CM_TRY(printf_(truth, "%s,%d,W%" PRIu64 ",%s\n", pn, k, (uint64_t)1000000000 + j, form));
+      first = 0;
+    }
+  }
+  return puts_(b, "]}\n");
+}
+
+/* ---- works ---- */
+
+static int gen_work(cm_buf *b, const plan *p, uint64_t j) {
+  rng r = rng_for(p->seed, 2, j);
+  int c0 = pick(&r, COUNTRY_W, N_COUNTRIES);
+  int cs[3] = {c0, -1, -1}, nc = 1;
+  if (unif(&r) < (c0 == 0 ? 0.22 : 0.3)) {
+    int c1 = c0 == 0 ? pick(&r, CN_PARTNER_W, N_COUNTRIES) : (unif(&r) < 0.3 ? 0 : pick(&r, COUNTRY_W, N_COUNTRIES));
+    if (c1 != c0) cs[nc++] = c1;
+  }
+  double g = c0 == 0 ? 0.109 : 0.03;
+  int year = year_with_growth(&r, g);
+  double mean = 0;
+  for (int k = 0; k < nc; k++) mean += COUNTRY_CPP[cs[k]] / nc;
+  if (nc > 1) mean *= 1.3; /* international co-authorship is cited more */
+  int64_t cites = (int64_t)floor(-mean * log(1 - unif(&r)));
+  int field = 11 + (int)below(&r, 26);
+  uint64_t topic = 10000 + (uint64_t)field * 100 + below(&r, 40);
+  char title[256];
+  work_title(title, sizeof title, j);
+  CM_TRY(printf_(b, "{\"id\":\"https://openalex.org/W%" PRIu64 "\",", (uint64_t)1000000000 + j));
+  if (below(&r, 10) != 0)
+    CM_TRY(printf_(b, "\"doi\":\"https://doi.org/10.%" PRIu64 "/W%" PRIu64 "\",", 1000 + j % 9000, j));
+  else
+    CM_TRY(puts_(b, "\"doi\":null,"));
+  CM_TRY(printf_(b, "\"title\":\"%s\",\"display_name\":\"%s\",\"publication_year\":%d,\"type\":\"%s\",", title, title, year, below(&r, 8) ? "article" : "review"));
+  CM_TRY(printf_(b, "\"cited_by_count\":%" PRId64 ",\"authorships\":[", cites));
+  for (int k = 0; k < nc; k++) {
+    const char *cc = COUNTRIES[cs[k]];
+    uint64_t inst = below(&r, 60);
+    char iname[128];
+    if (cs[k] == 2 && inst < 4)
+      snprintf(iname, sizeof iname, "%s", GB_NAMED[inst]);
+    else
+      snprintf(iname, sizeof iname, "%s %s University %" PRIu64, cc, WORDS[inst % N_WORDS], inst);
+    CM_TRY(printf_(b, "%s{\"author_position\":\"%s\",\"author\":{\"id\":\"https://openalex.org/A%" PRIu64 "\",\"display_name\":\"Author %d\"},", k ? "," : "", k ? "middle" : "first", next_u64(&r) % 100000000, k));
+    CM_TRY(printf_(b, "\"institutions\":[{\"id\":\"https://openalex.org/I%d%03" PRIu64 "\",\"display_name\":\"%s\",\"country_code\":\"%s\",\"type\":\"education\"}],\"countries\":[\"%s\"]}", cs[k] + 10, inst, iname, cc, cc));
+  }
+  CM_TRY(printf_(b, "],\"primary_topic\":{\"id\":\"https://openalex.org/T%" PRIu64 "\",\"display_name\":\"Topic %" PRIu64 "\",\"field\":{\"id\":\"https://openalex.org/fields/%d\",\"display_name\":\"Field %d\"}},", topic, topic, field, field));
+  CM_TRY(puts_(b, "\"abstract\":\""));
+  CM_TRY(filler(b, &r, 120 + (int)below(&r, 100)));
+  return puts_(b, "\"}\n");
+}
+
+/* ---- output ---- */
+
+static int mkdirs(const char *path) {
+  char buf[4096];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *q = buf + 1; *q; q++)
+    if (*q == '/') {
+      *q = 0;
+      mkdir(buf, 0777);
+      *q = '/';
+    }
+  if (mkdir(buf, 0777) != 0 && errno != EEXIST) return CM_FAIL("cannot create '%s': %s", path, strerror(errno));
+  return CM_OK;
+}
+
+static int write_gz(const char *path, const cm_buf *b) {
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  gzFile g = gzopen(tmp, "wb1");
+  if (!g) return CM_FAIL("cannot create '%s'", tmp);
+  int w = b->len ? gzwrite(g, b->data, (unsigned)b->len) : 0;
+  int c = gzclose(g);
+  if ((size_t)w != b->len || c != Z_OK) return CM_FAIL("writing '%s' failed (disk full?)", tmp);
+  if (rename(tmp, path) != 0) return CM_FAIL("cannot rename '%s'", tmp);
+  return CM_OK;
+}
+
+static int write_archive(const char *path, const char *member, const cm_buf *b, int zip) {
+  struct archive *a = archive_write_new();
+  if (!a) return CM_FAIL("out of memory");
+  if (zip)
+    archive_write_set_format_zip(a);
+  else {
+    archive_write_set_format_pax_restricted(a);
+    archive_write_add_filter_gzip(a);
+  }
+  if (archive_write_open_filename(a, path) != ARCHIVE_OK)
+    return CM_FAIL("cannot create '%s': %s", path, archive_error_string(a));
+  struct archive_entry *e = archive_entry_new();
+  archive_entry_set_pathname(e, member);
+  archive_entry_set_size(e, (la_int64_t)b->len);
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0644);
+  archive_entry_set_mtime(e, 1700000000, 0);
+  int rc = CM_OK;
+  if (archive_write_header(a, e) != ARCHIVE_OK || archive_write_data(a, b->data, b->len) != (la_ssize_t)b->len)
+    rc = CM_FAIL("writing '%s' failed: %s", path, archive_error_string(a));
+  archive_entry_free(e);
+  if (archive_write_close(a) != ARCHIVE_OK && rc == CM_OK) rc = CM_FAIL("closing '%s' failed", path);
+  archive_write_free(a);
+  return rc;
+}
+
+static int write_text(const char *path, const cm_buf *b) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return CM_FAIL("cannot create '%s': %s", path, strerror(errno));
+  size_t w = fwrite(b->data, 1, b->len, f);
+  if (fclose(f) != 0 || w != b->len) return CM_FAIL("writing '%s' failed", path);
+  return CM_OK;
+}
+
+static int write_aliases(const char *dir) {
+  cm_buf b = {0};
+  CM_TRY(puts_(&b, "match,kind,canonical,type\n"));
+  for (int k = 0; k < N_TOP; k++)
+    for (int s = 0; s < 3; s++) {
+      int quote = strchr(TOP[k].spellings[s], ',') != NULL;
+      CM_TRY(printf_(&b, "%s%s%s,exact,\"%s\",%s\n", quote ? "\"" : "", TOP[k].spellings[s], quote ? "\"" : "", TOP[k].name, TOP[k].type));
+    }
+  /* prefix rules catch subsidiaries spelled in ways not listed */
+  CM_TRY(puts_(&b, "STATE GRID,prefix,State Grid Corporation of China,Company\n"));
+  CM_TRY(puts_(&b, "HUAWEI,prefix,Huawei Technologies,Company\n"));
+  char path[4096];
+  snprintf(path, sizeof path, "%s/aliases.csv", dir);
+  int rc = write_text(path, &b);
+  cm_buf_free(&b);
+  return rc;
+}
+
+int cm_gen(MPI_Comm comm, const cm_config *cfg) {
+  int rank, P;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  CM_MPI(MPI_Comm_size(comm, &P));
+  if (!cfg->out) return rank == 0 ? CM_FAIL("gen needs --out DIR") : CM_ERR;
+  int mixed = strcmp(cfg->containers, "mixed") == 0;
+  if (!mixed && strcmp(cfg->containers, "gz") != 0) return rank == 0 ? CM_FAIL("--containers is gz or mixed") : CM_ERR;
+  plan p;
+  make_plan(cfg, &p);
+  char pdir[4096], wdir[4096], tdir[4096];
+  snprintf(pdir, sizeof pdir, "%s/patents", cfg->out);
+  snprintf(wdir, sizeof wdir, "%s/works/data/works", cfg->out);
+  snprintf(tdir, sizeof tdir, "%s/truth", cfg->out);
+  int rc = CM_OK;
+  if (rank == 0) {
+    rc = mkdirs(pdir);
+    if (rc == CM_OK) rc = mkdirs(wdir);
+    if (rc == CM_OK) rc = mkdirs(tdir);
+    if (rc == CM_OK) rc = write_aliases(cfg->out);
+  }
+  CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
+  if (rc) return rc;
+  uint64_t np = (p.patents + SHARD_RECORDS - 1) / SHARD_RECORDS, nw = (p.works + SHARD_RECORDS - 1) / SHARD_RECORDS;
+  if (rank == 0 && !cfg->quiet)
+    printf("gen: %" PRIu64 " patents in %" PRIu64 " shards, %" PRIu64 " works in %" PRIu64 " parts, %d ranks\n", p.patents, np, p.works, nw, P);
+  double t0 = cm_now(), last = t0;
+  cm_buf b = {0}, truth = {0};
+  char path[4200], member[256];
+  uint64_t done = 0;
+  for (uint64_t s = (uint64_t)rank; s < np + nw && rc == CM_OK; s += (uint64_t)P) {
+    b.len = truth.len = 0;
+    if (s < np) {
+      uint64_t lo = s * SHARD_RECORDS, hi = lo + SHARD_RECORDS < p.patents ? lo + SHARD_RECORDS : p.patents;
+      for (uint64_t i = lo; i < hi && rc == CM_OK; i++) rc = gen_patent(&b, &truth, &p, i);
+      snprintf(member, sizeof member, "publications-%012" PRIu64 ".json", s);
+      if (rc == CM_OK && mixed && s % 3 == 1) {
+        snprintf(path, sizeof path, "%s/publications-%012" PRIu64 ".tar.gz", pdir, s);
+        rc = write_archive(path, member, &b, 0);
+      } else if (rc == CM_OK && mixed && s % 5 == 2) {
+        snprintf(path, sizeof path, "%s/publications-%012" PRIu64 ".zip", pdir, s);
+        rc = write_archive(path, member, &b, 1);
+      } else if (rc == CM_OK) {
+        snprintf(path, sizeof path, "%s/%s.gz", pdir, member);
+        rc = write_gz(path, &b);
+      }
+      snprintf(path, sizeof path, "%s/npl-%012" PRIu64 ".csv", tdir, s);
+      if (rc == CM_OK) rc = write_text(path, &truth);
+    } else {
+      uint64_t w = s - np, lo = w * SHARD_RECORDS, hi = lo + SHARD_RECORDS < p.works ? lo + SHARD_RECORDS : p.works;
+      for (uint64_t j = lo; j < hi && rc == CM_OK; j++) rc = gen_work(&b, &p, j);
+      snprintf(path, sizeof path, "%s/updated_date=2024-%02d-%02d", wdir, (int)(1 + (w / 28) % 12), (int)(1 + w % 28));
+      if (rc == CM_OK) rc = mkdirs(path);
+      snprintf(path + strlen(path), sizeof path - strlen(path), "/part_%03" PRIu64 ".gz", w / 336);
+      if (rc == CM_OK) rc = write_gz(path, &b);
+    }
+    done++;
+    if (rank == 0 && !cfg->quiet && cm_now() - last > 2) {
+      last = cm_now();
+      double rate = (double)done / (last - t0);
+      printf("gen: rank 0 wrote %" PRIu64 " of its ~%" PRIu64 " shards, %.1f shards/s, ~%.0f s left\n", done,
+             (np + nw) / (uint64_t)P + 1, rate, ((double)((np + nw) / (uint64_t)P + 1) - (double)done) / rate);
+      fflush(stdout);
+    }
+  }
+  cm_buf_free(&b);
+  cm_buf_free(&truth);
+  int any = 0;
+  CM_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm));
+  if (any) return CM_ERR;
+  if (rank == 0) { /* OpenAlex-style manifest: not records, ingest skips it */
+    cm_buf m = {0};
+    CM_TRY(printf_(&m, "{\"entries\":[\n"));
+    for (uint64_t w = 0; w < nw; w++) {
+      uint64_t n = (w + 1) * SHARD_RECORDS < p.works ? SHARD_RECORDS : p.works - w * SHARD_RECORDS;
+      CM_TRY(printf_(&m, "{\"url\":\"s3://openalex/data/works/updated_date=2024-%02d-%02d/part_%03" PRIu64 ".gz\",\"meta\":{\"record_count\":%" PRIu64 "}}%s\n",
+                     (int)(1 + (w / 28) % 12), (int)(1 + w % 28), w / 336, n, w + 1 < nw ? "," : ""));
+    }
+    CM_TRY(printf_(&m, "],\"meta\":{\"record_count\":%" PRIu64 "}}\n", p.works));
+    snprintf(path, sizeof path, "%s/manifest", wdir);
+    rc = write_text(path, &m);
+    cm_buf_free(&m);
+    if (!cfg->quiet) printf("gen: wrote '%s' in %.1f s\n", cfg->out, cm_now() - t0);
+  }
+  CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
+  return rc;
+}

@@ -1,0 +1,783 @@
+/* Ingest, in four steps per corpus:
+ *   1. rank 0 lists the input files (sorted); ranks take contiguous blocks of
+ *      the list balanced by compressed size, so concatenating ranks' rows in
+ *      rank order is the sorted-file order for any rank count;
+ *   2. each rank streams its files into in-memory columns (its share only);
+ *   3. duplicates: (key hash, record id, key) go to the key's owner rank,
+ *      which keeps the copy with the largest record id and sends drop flags
+ *      back;
+ *   4. all ranks write their rows collectively at MPI_Exscan offsets.
+ * The store is written as STORE.tmp and renamed when every rank succeeded. */
+#include "cm_ingest.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../io/cm_columns.h"
+#include "../io/cm_csv.h"
+#include "../io/cm_files.h"
+#include "../io/cm_h5.h"
+#include "../io/cm_json.h"
+#include "../io/cm_reader.h"
+#include "cm_dict.h"
+#include "cm_error.h"
+#include "cm_progress.h"
+#include "cm_shuffle.h"
+#include "cm_text.h"
+
+#define CM_SCHEMA_VERSION 1
+#ifndef CM_VERSION
+#define CM_VERSION "0.1.0"
+#endif
+#define RECORD_SEQ_BITS 40
+
+/* Columns of one corpus on one rank. Patents use the first block, works the
+ * second; record_id and key are shared. */
+typedef struct {
+  cm_buf record_id; /* uint64: file index << 40 | record sequence in the file */
+  cm_strcol key;    /* publication_number (trimmed, upper) / work id key */
+  /* patents */
+  cm_strcol office, family;
+  cm_buf date;       /* int64 YYYYMMDD, 0 unknown */
+  cm_buf asg_source; /* uint8 */
+  cm_listcol asg_name, asg_country, cited, npl;
+  /* works */
+  cm_strcol doi, title, type, field, topic_id, topic_name;
+  cm_buf year, has_year, cites; /* int64, uint8, int64 */
+  cm_listcol countries, inst_id, inst_name, inst_country;
+} corpus_cols;
+
+typedef struct {
+  uint64_t file;
+  uint64_t rejects;
+} file_rejects;
+
+typedef struct {
+  const cm_config *cfg;
+  int patents; /* 1 patents, 0 works */
+  const char *corpus;
+  const cm_filelist *files;
+  cm_json_parser *jp;
+  corpus_cols *c;
+  uint64_t file_index, seq;
+  FILE *rej;
+  uint64_t rejects, lines, records;
+  file_rejects *per_file;
+  size_t n_per_file;
+  cm_buf scratch;
+  /* progress (rank 0) */
+  int show;
+  double t0, last;
+  uint64_t my_bytes_total, my_bytes_done;
+  size_t my_files, my_files_done;
+} ingest_ctx;
+
+typedef struct {
+  uint64_t lines, rejects, records, duplicates, kept;
+  cm_read_stats rs;
+  double t_read, t_dedup;
+} corpus_totals;
+
+/* ---- columns ---- */
+
+static int cols_init(corpus_cols *c) {
+  memset(c, 0, sizeof *c);
+  cm_strcol *s[] = {&c->key, &c->office, &c->family, &c->doi, &c->title, &c->type, &c->field, &c->topic_id, &c->topic_name};
+  for (size_t i = 0; i < sizeof s / sizeof *s; i++) CM_TRY(cm_strcol_init(s[i]));
+  cm_listcol *l[] = {&c->asg_name, &c->asg_country, &c->cited, &c->npl, &c->countries, &c->inst_id, &c->inst_name, &c->inst_country};
+  for (size_t i = 0; i < sizeof l / sizeof *l; i++) CM_TRY(cm_listcol_init(l[i]));
+  return CM_OK;
+}
+
+static void cols_free(corpus_cols *c) {
+  cm_strcol *s[] = {&c->key, &c->office, &c->family, &c->doi, &c->title, &c->type, &c->field, &c->topic_id, &c->topic_name};
+  for (size_t i = 0; i < sizeof s / sizeof *s; i++) cm_strcol_free(s[i]);
+  cm_listcol *l[] = {&c->asg_name, &c->asg_country, &c->cited, &c->npl, &c->countries, &c->inst_id, &c->inst_name, &c->inst_country};
+  for (size_t i = 0; i < sizeof l / sizeof *l; i++) cm_listcol_free(l[i]);
+  cm_buf *b[] = {&c->record_id, &c->date, &c->asg_source, &c->year, &c->has_year, &c->cites};
+  for (size_t i = 0; i < sizeof b / sizeof *b; i++) cm_buf_free(b[i]);
+}
+
+static int cols_compact(corpus_cols *c, const uint8_t *keep) {
+  cm_strcol *s[] = {&c->key, &c->office, &c->family, &c->doi, &c->title, &c->type, &c->field, &c->topic_id, &c->topic_name};
+  size_t n = cm_strcol_count(&c->key);
+  for (size_t i = 0; i < sizeof s / sizeof *s; i++)
+    if (cm_strcol_count(s[i]) == n) cm_strcol_compact(s[i], keep);
+  cm_listcol *l[] = {&c->asg_name, &c->asg_country, &c->cited, &c->npl, &c->countries, &c->inst_id, &c->inst_name, &c->inst_country};
+  for (size_t i = 0; i < sizeof l / sizeof *l; i++)
+    if (cm_listcol_count(l[i]) == n) CM_TRY(cm_listcol_compact(l[i], keep));
+  cm_fixed_compact(&c->record_id, 8, keep);
+  cm_fixed_compact(&c->date, 8, keep);
+  cm_fixed_compact(&c->asg_source, 1, keep);
+  cm_fixed_compact(&c->year, 8, keep);
+  cm_fixed_compact(&c->has_year, 1, keep);
+  cm_fixed_compact(&c->cites, 8, keep);
+  return CM_OK;
+}
+
+/* Appends trimmed upper-cased text as a string value / list item. */
+static int push_code(cm_strcol *s, const cm_str *v) {
+  CM_TRY(cm_append_code(&s->bytes, v->p, v->n, NULL));
+  return cm_strcol_end(s);
+}
+
+static int push_after_slash(cm_strcol *s, cm_str v) {
+  const char *p = cm_after_slash(v.p, &v.n);
+  return cm_strcol_push(s, p, v.n);
+}
+
+static int append_patent(corpus_cols *c, const cm_patent *p) {
+  CM_TRY(push_code(&c->key, &p->publication_number));
+  CM_TRY(push_code(&c->office, &p->country_code));
+  CM_TRY(cm_buf_push_i64(&c->date, p->publication_date));
+  CM_TRY(cm_strcol_push(&c->family, p->family_id.p, p->family_id.n));
+  CM_TRY(cm_buf_push_u8(&c->asg_source, p->assignee_source));
+  for (size_t i = 0; i < p->n_assignees; i++) {
+    CM_TRY(cm_listcol_add(&c->asg_name, p->assignee_name[i].p, p->assignee_name[i].n));
+    CM_TRY(push_code(&c->asg_country.items, &p->assignee_country[i]));
+  }
+  CM_TRY(cm_listcol_end_row(&c->asg_name));
+  CM_TRY(cm_listcol_end_row(&c->asg_country));
+  for (size_t i = 0; i < p->n_cited; i++) CM_TRY(push_code(&c->cited.items, &p->cited[i]));
+  CM_TRY(cm_listcol_end_row(&c->cited));
+  for (size_t i = 0; i < p->n_npl; i++) CM_TRY(cm_listcol_add(&c->npl, p->npl[i].p, p->npl[i].n));
+  return cm_listcol_end_row(&c->npl);
+}
+
+static int cmp_code(const void *a, const void *b) { return memcmp(a, b, 2); }
+
+static int append_work(corpus_cols *c, const cm_work *w, cm_buf *scratch) {
+  CM_TRY(push_after_slash(&c->key, w->id));
+  CM_TRY(cm_doi_key(&c->doi.bytes, w->doi.p, w->doi.n));
+  CM_TRY(cm_strcol_end(&c->doi));
+  CM_TRY(cm_strcol_push(&c->title, w->title.p, w->title.n));
+  CM_TRY(cm_buf_push_i64(&c->year, w->has_year ? w->year : 0));
+  CM_TRY(cm_buf_push_u8(&c->has_year, (uint8_t)w->has_year));
+  CM_TRY(cm_strcol_push(&c->type, w->type.p, w->type.n));
+  CM_TRY(cm_buf_push_i64(&c->cites, w->cited_by_count));
+  /* Country set: institution codes and countries[], two letters A-Z only. */
+  scratch->len = 0;
+  char cc[2];
+  for (size_t i = 0; i < w->n_inst; i++)
+    if (cm_country2(w->inst_country[i].p, w->inst_country[i].n, cc)) CM_TRY(cm_buf_append(scratch, cc, 2));
+  for (size_t i = 0; i < w->n_countries; i++)
+    if (cm_country2(w->countries[i].p, w->countries[i].n, cc)) CM_TRY(cm_buf_append(scratch, cc, 2));
+  size_t k = scratch->len / 2;
+  qsort(scratch->data, k, 2, cmp_code);
+  for (size_t i = 0; i < k; i++)
+    if (i == 0 || memcmp(scratch->data + 2 * i, scratch->data + 2 * (i - 1), 2) != 0)
+      CM_TRY(cm_listcol_add(&c->countries, scratch->data + 2 * i, 2));
+  CM_TRY(cm_listcol_end_row(&c->countries));
+  /* Institutions with an id (their key after the last '/'). */
+  for (size_t i = 0; i < w->n_inst; i++) {
+    cm_str id = w->inst_id[i];
+    const char *key = cm_after_slash(id.p, &id.n);
+    if (id.n == 0) continue;
+    CM_TRY(cm_listcol_add(&c->inst_id, key, id.n));
+    CM_TRY(cm_listcol_add(&c->inst_name, w->inst_name[i].p, w->inst_name[i].n));
+    int ok = cm_country2(w->inst_country[i].p, w->inst_country[i].n, cc);
+    CM_TRY(cm_listcol_add(&c->inst_country, cc, ok ? 2 : 0));
+  }
+  CM_TRY(cm_listcol_end_row(&c->inst_id));
+  CM_TRY(cm_listcol_end_row(&c->inst_name));
+  CM_TRY(cm_listcol_end_row(&c->inst_country));
+  cm_str f = w->field_id;
+  const char *fk = cm_after_slash(f.p, &f.n);
+  if (f.n == 0)
+    CM_TRY(cm_strcol_push(&c->field, "none", 4));
+  else
+    CM_TRY(cm_strcol_push(&c->field, fk, f.n));
+  CM_TRY(push_after_slash(&c->topic_id, w->topic_id));
+  return cm_strcol_push(&c->topic_name, w->topic_name.p, w->topic_name.n);
+}
+
+/* ---- rejects ---- */
+
+static int write_reject(ingest_ctx *x, const cm_line_pos *pos, const char *reason, const char *head,
+                        size_t head_len) {
+  x->rejects++;
+  if (x->n_per_file) x->per_file[x->n_per_file - 1].rejects++;
+  cm_buf *b = &x->scratch;
+  b->len = 0;
+  CM_TRY(cm_csv_str(b, pos->file, 1));
+  CM_TRY(cm_csv_str(b, pos->member, 0));
+  CM_TRY(cm_csv_i64(b, (int64_t)pos->line, 0));
+  CM_TRY(cm_csv_str(b, reason, 0));
+  CM_TRY(cm_csv_field(b, head, head_len < 200 ? head_len : 200, 0));
+  CM_TRY(cm_csv_end(b));
+  if (fwrite(b->data, 1, b->len, x->rej) != b->len) return CM_FAIL("cannot write rejects file (disk full?)");
+  return CM_OK;
+}
+
+static int on_reject(void *user, const cm_line_pos *pos, const char *reason, const char *head, size_t n) {
+  ingest_ctx *x = user;
+  x->lines++;
+  return write_reject(x, pos, reason, head, n);
+}
+
+static void progress(ingest_ctx *x, int force) {
+  double t = cm_now();
+  if (!x->show || (!force && t - x->last < 2.0)) return;
+  x->last = t;
+  double mb = (double)x->my_bytes_done / 1e6, el = t - x->t0;
+  double rate = el > 0 ? mb / el : 0;
+  double left = rate > 0 ? ((double)x->my_bytes_total / 1e6 - mb) / rate : 0;
+  printf("ingest %s: rank 0 share: files %zu/%zu, %.1f MB of %.1f MB compressed, %" PRIu64
+         " records, %.1f MB/s, %.0f s elapsed, ~%.0f s left\n",
+         x->corpus, x->my_files_done, x->my_files, mb, (double)x->my_bytes_total / 1e6, x->records, rate, el, left);
+  fflush(stdout);
+}
+
+static int on_line(void *user, const cm_line_pos *pos, const char *line, size_t len) {
+  ingest_ctx *x = user;
+  x->lines++;
+  char why[256];
+  int rc;
+  if (x->patents) {
+    cm_patent p;
+    rc = cm_json_parse_patent(x->jp, line, len, &p, why, sizeof why);
+    if (rc == CM_JSON_OK) CM_TRY(append_patent(x->c, &p));
+  } else {
+    cm_work w;
+    rc = cm_json_parse_work(x->jp, line, len, &w, why, sizeof why);
+    if (rc == CM_JSON_OK) CM_TRY(append_work(x->c, &w, &x->scratch));
+  }
+  if (rc != CM_JSON_OK) return write_reject(x, pos, why, line, len);
+  if (x->seq >> RECORD_SEQ_BITS) return CM_FAIL("file '%s' holds more than 2^40 records", pos->file);
+  CM_TRY(cm_buf_push_u64(&x->c->record_id, (x->file_index << RECORD_SEQ_BITS) | x->seq++));
+  x->records++;
+  if ((x->records & 4095) == 0) progress(x, 0);
+  return CM_OK;
+}
+
+/* ---- file assignment: contiguous blocks balanced by compressed size ---- */
+
+static void my_block(const cm_filelist *fl, int rank, int P, size_t *lo, size_t *hi) {
+  uint64_t total = 0;
+  for (size_t i = 0; i < fl->n; i++) total += fl->v[i].size + 1;
+  /* file i goes to the rank whose share contains the middle of its bytes */
+  uint64_t acc = 0;
+  *lo = *hi = 0;
+  int found = 0;
+  for (size_t i = 0; i < fl->n; i++) {
+    uint64_t mid = acc + (fl->v[i].size + 1) / 2;
+    acc += fl->v[i].size + 1;
+    int owner = (int)((unsigned __int128)mid * (unsigned)P / (total ? total : 1));
+    if (owner >= P) owner = P - 1;
+    if (owner == rank) {
+      if (!found) *lo = i, found = 1;
+      *hi = i + 1;
+    }
+  }
+  if (!found) *lo = *hi = 0;
+}
+
+/* ---- duplicates ---- */
+
+typedef struct {
+  uint64_t h, rid;
+  const uint8_t *k;
+  uint32_t n;
+  size_t pos;
+} dup_item;
+
+static int dup_cmp(const void *a, const void *b) {
+  const dup_item *x = a, *y = b;
+  if (x->h != y->h) return x->h < y->h ? -1 : 1;
+  size_t m = x->n < y->n ? x->n : y->n;
+  int c = memcmp(x->k, y->k, m);
+  if (c) return c;
+  if (x->n != y->n) return x->n < y->n ? -1 : 1;
+  return (x->rid > y->rid) - (x->rid < y->rid);
+}
+
+/* Collective: marks keep[i] = 0 for rows that lose the duplicate rule. */
+static int resolve_duplicates(MPI_Comm comm, corpus_cols *c, uint8_t *keep, uint64_t *dropped) {
+  int P;
+  CM_MPI(MPI_Comm_size(comm, &P));
+  size_t n = cm_strcol_count(&c->key);
+  cm_outbox out;
+  CM_TRY(cm_outbox_init(&out, P));
+  cm_buf *rows = calloc((size_t)P, sizeof *rows); /* per destination: row numbers sent */
+  CM_ALLOC(rows, (size_t)P * sizeof *rows);
+  const uint64_t *rid = (const uint64_t *)c->record_id.data;
+  for (size_t i = 0; i < n; i++) {
+    size_t len;
+    const uint8_t *k = cm_strcol_get(&c->key, i, &len);
+    uint64_t h = cm_hash(k, len);
+    int d = cm_owner(h, P);
+    uint32_t l32 = (uint32_t)len;
+    CM_TRY(cm_buf_push_u64(&out.to[d], h));
+    CM_TRY(cm_buf_push_u64(&out.to[d], rid[i]));
+    CM_TRY(cm_buf_push_u32(&out.to[d], l32));
+    CM_TRY(cm_buf_append(&out.to[d], k, len));
+    CM_TRY(cm_buf_push_u64(&rows[d], i));
+  }
+  cm_inbox in;
+  CM_TRY(cm_shuffle(comm, &out, &in));
+  /* Parse the received items (in receive order). */
+  size_t cnt = 0, cap = 1024;
+  dup_item *items = malloc(cap * sizeof *items);
+  CM_ALLOC(items, cap * sizeof *items);
+  for (size_t off = 0; off < in.data.len;) {
+    if (cnt == cap) {
+      cap *= 2;
+      dup_item *ni = realloc(items, cap * sizeof *items);
+      CM_ALLOC(ni, cap * sizeof *items);
+      items = ni;
+    }
+    dup_item *it = &items[cnt];
+    memcpy(&it->h, in.data.data + off, 8);
+    memcpy(&it->rid, in.data.data + off + 8, 8);
+    memcpy(&it->n, in.data.data + off + 16, 4);
+    it->k = in.data.data + off + 20;
+    it->pos = cnt++;
+    off += 20 + it->n;
+  }
+  uint8_t *drop = calloc(cnt + 1, 1);
+  CM_ALLOC(drop, cnt + 1);
+  if (cnt) qsort(items, cnt, sizeof *items, dup_cmp);
+  for (size_t i = 0; i + 1 < cnt; i++) {
+    const dup_item *a = &items[i], *b = &items[i + 1];
+    if (a->h == b->h && a->n == b->n && memcmp(a->k, b->k, a->n) == 0) drop[a->pos] = 1; /* b has a larger rid */
+  }
+  /* Reply: one flag per received item, to its source, in receive order. */
+  size_t pos = 0;
+  for (int r = 0; r < P; r++) {
+    for (size_t off = in.from[r]; off < in.from[r + 1]; pos++) {
+      uint32_t l;
+      memcpy(&l, in.data.data + off + 16, 4);
+      off += 20 + l;
+      CM_TRY(cm_buf_push_u8(&out.to[r], drop[pos]));
+    }
+  }
+  free(items);
+  free(drop);
+  cm_inbox_free(&in);
+  cm_inbox back;
+  CM_TRY(cm_shuffle(comm, &out, &back));
+  uint64_t mine = 0;
+  for (int r = 0; r < P; r++) {
+    size_t m = CM_BUF_COUNT(&rows[r], uint64_t);
+    for (size_t j = 0; j < m; j++) {
+      uint8_t f = back.data.data[back.from[r] + j];
+      if (f) keep[CM_BUF_AT(&rows[r], uint64_t, j)] = 0, mine++;
+    }
+    cm_buf_free(&rows[r]);
+  }
+  free(rows);
+  cm_inbox_free(&back);
+  cm_outbox_free(&out);
+  CM_MPI(MPI_Allreduce(&mine, dropped, 1, MPI_UINT64_T, MPI_SUM, comm));
+  return CM_OK;
+}
+
+/* ---- reading one corpus ---- */
+
+static int open_rejects(const char *dir, const char *corpus, int rank, FILE **f, char *path, size_t len) {
+  snprintf(path, len, "%s/.%s.rank%06d.part", dir, corpus, rank);
+  *f = fopen(path, "wb");
+  if (!*f) return CM_FAIL("cannot create rejects file '%s': %s", path, strerror(errno));
+  return CM_OK;
+}
+
+/* Collective: rank 0 concatenates the ranks' reject parts in rank order. */
+static int merge_rejects(MPI_Comm comm, const char *dir, const char *corpus) {
+  int rank, P;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  CM_MPI(MPI_Comm_size(comm, &P));
+  CM_MPI(MPI_Barrier(comm));
+  int rc = CM_OK;
+  if (rank == 0) {
+    char path[4096], tmp[4200], part[4200];
+    snprintf(path, sizeof path, "%s/%s.csv", dir, corpus);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *o = fopen(tmp, "wb");
+    if (!o) rc = CM_FAIL("cannot write '%s': %s", tmp, strerror(errno));
+    if (o) fputs("file,member,line,reason,first_bytes\n", o);
+    for (int r = 0; r < P && rc == CM_OK; r++) {
+      snprintf(part, sizeof part, "%s/.%s.rank%06d.part", dir, corpus, r);
+      FILE *in = fopen(part, "rb");
+      if (!in) {
+        rc = CM_FAIL("rejects part '%s' is missing", part);
+        break;
+      }
+      char buf[1 << 16];
+      size_t k;
+      while ((k = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, k, o) != k) rc = CM_FAIL("writing '%s' failed", tmp);
+      fclose(in);
+      remove(part);
+    }
+    if (o && fclose(o) != 0 && rc == CM_OK) rc = CM_FAIL("writing '%s' failed", tmp);
+    if (rc == CM_OK && rename(tmp, path) != 0) rc = CM_FAIL("cannot rename '%s'", tmp);
+  }
+  CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
+  return rc;
+}
+
+/* Collective: fails naming the worst files when rejects pass the threshold. */
+static int check_reject_rate(MPI_Comm comm, ingest_ctx *x, const corpus_totals *t) {
+  double limit = x->cfg->reject_rate * (double)t->lines;
+  if ((double)t->rejects <= limit) return CM_OK;
+  int rank, P;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  CM_MPI(MPI_Comm_size(comm, &P));
+  /* Each rank offers its worst file; rank 0 names the top ones. */
+  uint64_t best[2] = {0, 0};
+  for (size_t i = 0; i < x->n_per_file; i++)
+    if (x->per_file[i].rejects > best[0]) best[0] = x->per_file[i].rejects, best[1] = x->per_file[i].file;
+  uint64_t *all = malloc((size_t)P * 16);
+  CM_ALLOC(all, (size_t)P * 16);
+  CM_MPI(MPI_Gather(best, 2, MPI_UINT64_T, all, 2, MPI_UINT64_T, 0, comm));
+  if (rank == 0) {
+    char names[2048] = "";
+    size_t used = 0;
+    for (int k = 0; k < 3; k++) {
+      int pick = -1;
+      for (int r = 0; r < P; r++)
+        if (all[2 * r] > 0 && (pick < 0 || all[2 * r] > all[2 * pick])) pick = r;
+      if (pick < 0) break;
+      used += (size_t)snprintf(names + used, used < sizeof names ? sizeof names - used : 0, "%s'%s' (%" PRIu64 " rejects)",
+                               k ? ", " : "", x->files->v[all[2 * pick + 1]].path, all[2 * pick]);
+      all[2 * pick] = 0;
+    }
+    CM_FAIL("%s: %" PRIu64 " rejects in %" PRIu64 " lines exceed the limit of %g of lines; worst files: %s; "
+            "see the rejects file, fix the input or raise --reject-rate",
+            x->corpus, t->rejects, t->lines, x->cfg->reject_rate, names);
+  }
+  free(all);
+  return CM_ERR;
+}
+
+static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const char *rej_dir,
+                       corpus_cols *cols, cm_filelist *fl, corpus_totals *t) {
+  int rank, P;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  CM_MPI(MPI_Comm_size(comm, &P));
+  const char *corpus = patents ? "patents" : "works";
+  int rc = CM_OK;
+  if (rank == 0)
+    rc = cm_files_collect(patents ? cfg->patents : cfg->works, patents ? cfg->n_patents : cfg->n_works, corpus, fl);
+  CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
+  if (rc) return rc;
+  CM_TRY(cm_files_bcast(comm, 0, fl));
+  size_t lo, hi;
+  my_block(fl, rank, P, &lo, &hi);
+
+  ingest_ctx x = {0};
+  x.cfg = cfg;
+  x.patents = patents;
+  x.corpus = corpus;
+  x.files = fl;
+  x.c = cols;
+  x.show = rank == 0 && !cfg->quiet;
+  x.t0 = x.last = cm_now();
+  x.my_files = hi - lo;
+  for (size_t i = lo; i < hi; i++) x.my_bytes_total += fl->v[i].size;
+  x.per_file = calloc(hi - lo + 1, sizeof *x.per_file);
+  x.jp = cm_json_parser_new();
+  cm_read_limits lim = {cfg->max_record, cfg->max_ratio ? cfg->max_ratio : 1, cfg->max_member};
+  cm_reader *reader = NULL;
+  char rej_path[4096];
+  rc = (!x.per_file || !x.jp) ? CM_FAIL("out of memory setting up the %s reader", corpus) : CM_OK;
+  if (rc == CM_OK) rc = cm_reader_new(&lim, &reader);
+  if (rc == CM_OK) rc = open_rejects(rej_dir, corpus, rank, &x.rej, rej_path, sizeof rej_path);
+  if (x.show) printf("ingest %s: %zu files over %d ranks\n", corpus, fl->n, P);
+  cm_line_sink sink = {on_line, on_reject, &x};
+  double t0 = cm_now();
+  for (size_t i = lo; i < hi && rc == CM_OK; i++) {
+    x.file_index = i;
+    x.seq = 0;
+    x.per_file[x.n_per_file++] = (file_rejects){i, 0};
+    rc = cm_reader_read(reader, &fl->v[i], &sink, &t->rs);
+    x.my_bytes_done += fl->v[i].size;
+    x.my_files_done++;
+    progress(&x, 0);
+  }
+  progress(&x, 1);
+  if (x.rej && fclose(x.rej) != 0 && rc == CM_OK) rc = CM_FAIL("writing rejects file '%s' failed", rej_path);
+  cm_reader_free(reader);
+  cm_json_parser_free(x.jp);
+  cm_buf_free(&x.scratch);
+  /* Agree on success before any further collective. */
+  int any = 0;
+  CM_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm));
+  if (any) {
+    free(x.per_file);
+    if (rank == 0) fprintf(stderr, "citemill: ingest of %s failed; the store was not written\n", corpus);
+    return CM_ERR;
+  }
+  CM_TRY(merge_rejects(comm, rej_dir, corpus));
+  t->t_read = cm_now() - t0;
+  uint64_t mine[3] = {x.lines, x.rejects, x.records}, sum[3];
+  CM_MPI(MPI_Allreduce(mine, sum, 3, MPI_UINT64_T, MPI_SUM, comm));
+  t->lines = sum[0];
+  t->rejects = sum[1];
+  t->records = sum[2];
+  rc = check_reject_rate(comm, &x, t);
+  free(x.per_file);
+  return rc;
+}
+
+/* ---- writing ---- */
+
+static int write_dict_col(MPI_Comm comm, hid_t g, const char *name, const cm_strcol *vals) {
+  int rank;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  cm_strcol dict, empty;
+  cm_buf codes = {0};
+  CM_TRY(cm_dict_encode(comm, vals, &dict, &codes));
+  CM_TRY(cm_strcol_init(&empty));
+  hid_t d;
+  CM_TRY(cm_h5_group(g, name, &d));
+  int rc = cm_h5_write_concat(comm, d, "codes", H5T_NATIVE_UINT32, codes.data, CM_BUF_COUNT(&codes, uint32_t));
+  if (rc == CM_OK) rc = cm_h5_write_strcol(comm, d, "dict", rank == 0 ? &dict : &empty);
+  if (rc == CM_OK) rc = cm_h5_attr_str(d, "kind", "dictionary");
+  H5Gclose(d);
+  cm_strcol_free(&dict);
+  cm_strcol_free(&empty);
+  cm_buf_free(&codes);
+  return rc;
+}
+
+static int write_files_table(MPI_Comm comm, hid_t g, const cm_filelist *fl) {
+  int rank;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  cm_strcol paths;
+  cm_buf size = {0}, mtime = {0};
+  CM_TRY(cm_strcol_init(&paths));
+  if (rank == 0)
+    for (size_t i = 0; i < fl->n; i++) {
+      CM_TRY(cm_strcol_push(&paths, fl->v[i].path, strlen(fl->v[i].path)));
+      CM_TRY(cm_buf_push_u64(&size, fl->v[i].size));
+      CM_TRY(cm_buf_push_i64(&mtime, fl->v[i].mtime));
+    }
+  CM_TRY(cm_h5_write_strcol(comm, g, "input_path", &paths));
+  CM_TRY(cm_h5_write_concat(comm, g, "input_size", H5T_NATIVE_UINT64, size.data, CM_BUF_COUNT(&size, uint64_t)));
+  CM_TRY(cm_h5_write_concat(comm, g, "input_mtime", H5T_NATIVE_INT64, mtime.data, CM_BUF_COUNT(&mtime, int64_t)));
+  cm_strcol_free(&paths);
+  cm_buf_free(&size);
+  cm_buf_free(&mtime);
+  return CM_OK;
+}
+
+static int write_corpus(MPI_Comm comm, hid_t file, int patents, const corpus_cols *c, const cm_filelist *fl,
+                        const corpus_totals *t) {
+  hid_t g;
+  CM_TRY(cm_h5_group(file, patents ? "patents" : "works", &g));
+  uint64_t n = cm_strcol_count(&c->key);
+  CM_TRY(cm_h5_write_concat(comm, g, "record_id", H5T_NATIVE_UINT64, c->record_id.data, n));
+  if (patents) {
+    CM_TRY(cm_h5_write_strcol(comm, g, "publication_number", &c->key));
+    CM_TRY(write_dict_col(comm, g, "office", &c->office));
+    CM_TRY(cm_h5_write_concat(comm, g, "publication_date", H5T_NATIVE_INT64, c->date.data, n));
+    CM_TRY(cm_h5_write_strcol(comm, g, "family_id", &c->family));
+    CM_TRY(cm_h5_write_concat(comm, g, "assignee_source", H5T_NATIVE_UINT8, c->asg_source.data, n));
+    CM_TRY(cm_h5_write_listcol(comm, g, "assignee_name", &c->asg_name));
+    CM_TRY(cm_h5_write_listcol(comm, g, "assignee_country", &c->asg_country));
+    CM_TRY(cm_h5_write_listcol(comm, g, "cited_publication_number", &c->cited));
+    CM_TRY(cm_h5_write_listcol(comm, g, "npl_text", &c->npl));
+  } else {
+    CM_TRY(cm_h5_write_strcol(comm, g, "id", &c->key));
+    CM_TRY(cm_h5_write_strcol(comm, g, "doi", &c->doi));
+    CM_TRY(cm_h5_write_strcol(comm, g, "title", &c->title));
+    CM_TRY(cm_h5_write_concat(comm, g, "publication_year", H5T_NATIVE_INT64, c->year.data, n));
+    CM_TRY(cm_h5_write_concat(comm, g, "has_year", H5T_NATIVE_UINT8, c->has_year.data, n));
+    CM_TRY(write_dict_col(comm, g, "type", &c->type));
+    CM_TRY(cm_h5_write_concat(comm, g, "cited_by_count", H5T_NATIVE_INT64, c->cites.data, n));
+    CM_TRY(cm_h5_write_listcol(comm, g, "countries", &c->countries));
+    CM_TRY(cm_h5_write_listcol(comm, g, "institution_id", &c->inst_id));
+    CM_TRY(cm_h5_write_listcol(comm, g, "institution_name", &c->inst_name));
+    CM_TRY(cm_h5_write_listcol(comm, g, "institution_country", &c->inst_country));
+    CM_TRY(write_dict_col(comm, g, "field", &c->field));
+    CM_TRY(cm_h5_write_strcol(comm, g, "topic_id", &c->topic_id));
+    CM_TRY(cm_h5_write_strcol(comm, g, "topic_name", &c->topic_name));
+  }
+  CM_TRY(write_files_table(comm, g, fl));
+  CM_TRY(cm_h5_attr_u64(g, "rows", t->kept));
+  CM_TRY(cm_h5_attr_u64(g, "lines", t->lines));
+  CM_TRY(cm_h5_attr_u64(g, "rejects", t->rejects));
+  CM_TRY(cm_h5_attr_u64(g, "duplicates_dropped", t->duplicates));
+  H5Gclose(g);
+  return CM_OK;
+}
+
+static int write_store(MPI_Comm comm, const cm_config *cfg, const char *tmp, corpus_cols cols[2],
+                       cm_filelist fl[2], corpus_totals t[2]) {
+  hid_t f;
+  CM_TRY(cm_h5_create(comm, tmp, &f));
+  int rc = CM_OK;
+  for (int k = 0; k < 2 && rc == CM_OK; k++) rc = write_corpus(comm, f, k == 0, &cols[k], &fl[k], &t[k]);
+  char conf[16384], when[64];
+  time_t now = time(NULL);
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+  if (rc == CM_OK) rc = cm_config_describe(cfg, conf, sizeof conf);
+  if (rc == CM_OK) rc = cm_h5_attr_u64(f, "schema_version", CM_SCHEMA_VERSION);
+  if (rc == CM_OK) rc = cm_h5_attr_str(f, "citemill_version", CM_VERSION);
+  if (rc == CM_OK) rc = cm_h5_attr_str(f, "created_utc", when);
+  if (rc == CM_OK) rc = cm_h5_attr_str(f, "configuration", conf);
+  if (rc == CM_OK) rc = cm_h5_attr_str(f, "schema_doc", "docs/store.md of citemill");
+  if (H5Fclose(f) < 0 && rc == CM_OK) rc = CM_FAIL("closing '%s' failed", tmp);
+  return rc;
+}
+
+static int mkdir_p(const char *dir) {
+  char buf[4096];
+  snprintf(buf, sizeof buf, "%s", dir);
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/') {
+      *p = '\0';
+      mkdir(buf, 0777);
+      *p = '/';
+    }
+  if (mkdir(buf, 0777) != 0 && errno != EEXIST) return CM_FAIL("cannot create directory '%s': %s", dir, strerror(errno));
+  return CM_OK;
+}
+
+int cm_ingest(MPI_Comm comm, const cm_config *cfg) {
+  int rank, P;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  CM_MPI(MPI_Comm_size(comm, &P));
+  if (!cfg->store) return rank == 0 ? CM_FAIL("ingest needs --store FILE.h5") : CM_ERR;
+  if (cfg->n_patents + cfg->n_works == 0)
+    return rank == 0 ? CM_FAIL("ingest needs at least one --patents or --works path") : CM_ERR;
+  char rej_dir[4096], tmp[4200];
+  if (cfg->rejects)
+    snprintf(rej_dir, sizeof rej_dir, "%s", cfg->rejects);
+  else
+    snprintf(rej_dir, sizeof rej_dir, "%s.rejects", cfg->store);
+  snprintf(tmp, sizeof tmp, "%s.tmp", cfg->store);
+  int rc = rank == 0 ? mkdir_p(rej_dir) : CM_OK;
+  CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
+  if (rc) return rc;
+
+  double t_start = cm_now();
+  corpus_cols cols[2];
+  cm_filelist fl[2] = {{0}, {0}};
+  corpus_totals t[2];
+  memset(t, 0, sizeof t);
+  int lrc = cols_init(&cols[0]) | cols_init(&cols[1]);
+  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &lrc, 1, MPI_INT, MPI_MAX, comm));
+  if (lrc) return CM_ERR;
+  for (int k = 0; k < 2 && rc == CM_OK; k++) {
+    rc = read_corpus(comm, cfg, k == 0, rej_dir, &cols[k], &fl[k], &t[k]);
+    if (rc) break;
+    double t0 = cm_now();
+    size_t n = cm_strcol_count(&cols[k].key);
+    uint8_t *keep = malloc(n + 1);
+    lrc = keep ? CM_OK : CM_FAIL("out of memory");
+    CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &lrc, 1, MPI_INT, MPI_MAX, comm));
+    if (lrc) {
+      rc = CM_ERR;
+      break;
+    }
+    memset(keep, 1, n + 1);
+    rc = resolve_duplicates(comm, &cols[k], keep, &t[k].duplicates);
+    if (rc == CM_OK) rc = cols_compact(&cols[k], keep);
+    free(keep);
+    t[k].kept = t[k].records - t[k].duplicates;
+    t[k].t_dedup = cm_now() - t0;
+  }
+  double t_write = cm_now();
+  if (rc == CM_OK) {
+    rc = write_store(comm, cfg, tmp, cols, fl, t);
+    int any = 0;
+    CM_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm));
+    rc = any;
+    if (rank == 0) {
+      if (rc == CM_OK && rename(tmp, cfg->store) != 0)
+        rc = CM_FAIL("cannot rename '%s' to '%s': %s", tmp, cfg->store, strerror(errno));
+      if (rc != CM_OK) remove(tmp);
+    }
+    CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
+  }
+  t_write = cm_now() - t_write;
+  /* Sum the per-rank reader statistics for the summary. */
+  uint64_t rs[2][6], rsum[2][6];
+  for (int k = 0; k < 2; k++) {
+    uint64_t v[6] = {t[k].rs.members, t[k].rs.skipped_manifest, t[k].rs.skipped_other, t[k].rs.skipped_nested,
+                     t[k].rs.bytes_in, t[k].rs.bytes_out};
+    memcpy(rs[k], v, sizeof v);
+  }
+  CM_MPI(MPI_Reduce(rs, rsum, 12, MPI_UINT64_T, MPI_SUM, 0, comm));
+  if (rc == CM_OK && rank == 0 && !cfg->quiet) {
+    for (int k = 0; k < 2; k++)
+      printf("ingest %s: %zu files, %" PRIu64 " lines, %" PRIu64 " records, %" PRIu64 " rejects, %" PRIu64
+             " duplicates dropped, %" PRIu64 " rows stored; skipped %" PRIu64 " manifest, %" PRIu64
+             " other, %" PRIu64 " nested archives; %.1f MB compressed, %.1f MB JSON; read %.2f s, dedup %.2f s\n",
+             k ? "works" : "patents", fl[k].n, t[k].lines, t[k].records, t[k].rejects, t[k].duplicates, t[k].kept,
+             rsum[k][1], rsum[k][2], rsum[k][3], rsum[k][4] / 1e6, rsum[k][5] / 1e6, t[k].t_read, t[k].t_dedup);
+    printf("ingest: store '%s' written in %.2f s (write %.2f s); rejects in '%s'\n", cfg->store,
+           cm_now() - t_start, t_write, rej_dir);
+  }
+  if (rc == CM_OK && !cfg->quiet) CM_TRY(cm_report_rss(comm, "ingest"));
+  for (int k = 0; k < 2; k++) {
+    cols_free(&cols[k]);
+    cm_filelist_free(&fl[k]);
+  }
+  return rc;
+}
+
+/* ---- info ---- */
+
+int cm_info(MPI_Comm comm, const cm_config *cfg) {
+  int rank;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  if (!cfg->store) return rank == 0 ? CM_FAIL("info needs --store FILE.h5") : CM_ERR;
+  hid_t f;
+  CM_TRY(cm_h5_open(comm, cfg->store, &f));
+  if (rank == 0) {
+    char *ver = NULL, *conf = NULL, *when = NULL;
+    CM_TRY(cm_h5_attr_read_str(f, "citemill_version", &ver));
+    CM_TRY(cm_h5_attr_read_str(f, "configuration", &conf));
+    CM_TRY(cm_h5_attr_read_str(f, "created_utc", &when));
+    uint64_t schema = 0;
+    hid_t a = H5Aopen(f, "schema_version", H5P_DEFAULT);
+    if (a >= 0) H5Aread(a, H5T_NATIVE_UINT64, &schema), H5Aclose(a);
+    printf("store: %s\nschema_version: %" PRIu64 "\ncitemill_version: %s\ncreated_utc: %s\n", cfg->store, schema, ver,
+           when);
+    const char *groups[] = {"patents", "works"};
+    const char *attrs[] = {"rows", "lines", "rejects", "duplicates_dropped"};
+    for (int k = 0; k < 2; k++) {
+      hid_t g = H5Gopen2(f, groups[k], H5P_DEFAULT);
+      if (g < 0) return CM_FAIL("store has no group '%s'", groups[k]);
+      printf("%s:", groups[k]);
+      for (int i = 0; i < 4; i++) {
+        uint64_t v = 0;
+        hid_t at = H5Aopen(g, attrs[i], H5P_DEFAULT);
+        if (at >= 0) H5Aread(at, H5T_NATIVE_UINT64, &v), H5Aclose(at);
+        printf(" %s=%" PRIu64, attrs[i], v);
+      }
+      uint64_t nfiles = 0;
+      CM_TRY(cm_h5_length(g, "input_size", &nfiles));
+      printf(" input_files=%" PRIu64 "\n", nfiles);
+      cm_strcol paths;
+      CM_TRY(cm_h5_read_strcol(g, "input_path", 0, nfiles, &paths));
+      uint64_t *sz = malloc((nfiles + 1) * 8);
+      CM_ALLOC(sz, (nfiles + 1) * 8);
+      CM_TRY(cm_h5_read(g, "input_size", H5T_NATIVE_UINT64, 0, nfiles, sz));
+      for (uint64_t i = 0; i < nfiles && i < 20; i++) {
+        size_t l;
+        const uint8_t *p = cm_strcol_get(&paths, i, &l);
+        printf("  input %.*s (%" PRIu64 " bytes)\n", (int)l, (const char *)p, sz[i]);
+      }
+      if (nfiles > 20) printf("  ... %" PRIu64 " more\n", nfiles - 20);
+      free(sz);
+      cm_strcol_free(&paths);
+      H5Gclose(g);
+    }
+    printf("configuration:\n%s", conf);
+    free(ver);
+    free(conf);
+    free(when);
+  }
+  H5Fclose(f);
+  return CM_OK;
+}

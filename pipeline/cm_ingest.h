@@ -1,0 +1,14 @@
+/* `citemill ingest`: both corpora from dumps into one HDF5 store (SPEC 1, 4).
+ * Collective on comm. */
+#ifndef CM_INGEST_H
+#define CM_INGEST_H
+
+#include <mpi.h>
+
+#include "cm_config.h"
+
+int cm_ingest(MPI_Comm comm, const cm_config *cfg);
+/* `citemill info`: prints what a store holds. Collective on comm (rank 0 prints). */
+int cm_info(MPI_Comm comm, const cm_config *cfg);
+
+#endif

@@ -1,0 +1,41 @@
+/* citemill driver: MPI set-up, option parsing, one command per run. */
+#include <mpi.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cm_analyze.h"
+#include "cm_config.h"
+#include "cm_error.h"
+#include "cm_gen.h"
+#include "cm_ingest.h"
+
+int main(int argc, char **argv) {
+  if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+    fprintf(stderr, "citemill: MPI_Init failed; run under mpirun or srun\n");
+    return 1;
+  }
+  MPI_Comm comm = MPI_COMM_WORLD;
+  /* MPI errors come back as codes so CM_MPI can report them. */
+  MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
+  int rank;
+  MPI_Comm_rank(comm, &rank);
+  cm_config cfg;
+  int exit_now = 0;
+  /* Every rank parses the same argv; only rank 0 prints usage. */
+  if (rank != 0) {
+    FILE *null = freopen("/dev/null", "w", stdout);
+    (void)null;
+  }
+  int rc = cm_config_parse(argc, argv, &cfg, &exit_now);
+  if (rc == CM_OK && !exit_now) {
+    if (strcmp(cfg.command, "ingest") == 0) rc = cm_ingest(comm, &cfg);
+    else if (strcmp(cfg.command, "analyze") == 0) rc = cm_analyze(comm, &cfg);
+    else if (strcmp(cfg.command, "gen") == 0) rc = cm_gen(comm, &cfg);
+    else if (strcmp(cfg.command, "info") == 0) rc = cm_info(comm, &cfg);
+  }
+  fflush(stdout);
+  int any = 0;
+  MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm);
+  MPI_Finalize();
+  return any ? 1 : 0;
+}

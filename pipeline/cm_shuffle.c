@@ -1,0 +1,136 @@
+#include "cm_shuffle.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "cm_error.h"
+
+uint64_t cm_hash(const void *p, size_t n) { return XXH3_64bits(p, n); }
+int cm_owner(uint64_t hash, int nranks) { return (int)(hash % (uint64_t)nranks); }
+
+int cm_outbox_init(cm_outbox *o, int nranks) {
+  o->to = calloc((size_t)nranks, sizeof *o->to);
+  CM_ALLOC(o->to, (size_t)nranks * sizeof *o->to);
+  o->nranks = nranks;
+  return CM_OK;
+}
+
+void cm_outbox_clear(cm_outbox *o) {
+  for (int r = 0; r < o->nranks; r++) o->to[r].len = 0;
+}
+
+void cm_outbox_free(cm_outbox *o) {
+  if (!o->to) return;
+  for (int r = 0; r < o->nranks; r++) cm_buf_free(&o->to[r]);
+  free(o->to);
+  o->to = NULL;
+}
+
+void cm_inbox_free(cm_inbox *in) {
+  cm_buf_free(&in->data);
+  free(in->from);
+  in->from = NULL;
+}
+
+int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in) {
+  int P, me;
+  CM_MPI(MPI_Comm_size(comm, &P));
+  CM_MPI(MPI_Comm_rank(comm, &me));
+  uint64_t *scount = calloc((size_t)P, 8), *rcount = calloc((size_t)P, 8);
+  uint64_t *sdone = calloc((size_t)P, 8), *rdone = calloc((size_t)P, 8);
+  int *sc = calloc((size_t)P, sizeof(int)), *rc = calloc((size_t)P, sizeof(int));
+  int *sd = calloc((size_t)P, sizeof(int)), *rd = calloc((size_t)P, sizeof(int));
+  int err = !scount || !rcount || !sdone || !rdone || !sc || !rc || !sd || !rd;
+  int status = CM_OK;
+  cm_buf sbuf = {0}, rbuf = {0};
+  if (err) {
+    status = CM_FAIL("out of memory in shuffle bookkeeping");
+    goto done; /* every rank still takes part in the agreement below */
+  }
+  for (int r = 0; r < P; r++) scount[r] = out->to[r].len;
+  CM_MPI(MPI_Alltoall(scount, 1, MPI_UINT64_T, rcount, 1, MPI_UINT64_T, comm));
+  memset(in, 0, sizeof *in);
+  in->nranks = P;
+  in->from = calloc((size_t)P + 1, 8);
+  if (!in->from) {
+    status = CM_FAIL("out of memory in shuffle");
+    goto done;
+  }
+  for (int r = 0; r < P; r++) in->from[r + 1] = in->from[r] + rcount[r];
+  if (cm_buf_reserve(&in->data, in->from[P] + 1) != CM_OK) {
+    status = CM_ERR;
+    goto done;
+  }
+  in->data.len = in->from[P];
+  for (int r = 0; r < P; r++)
+    if (r != me) in->bytes_sent += scount[r];
+  /* Rounds: per pair at most `cap` bytes, so every displacement fits an int. */
+  uint64_t cap = (uint64_t)(INT_MAX / 2) / (uint64_t)P;
+  if (cap > (256u << 20)) cap = 256u << 20;
+  for (;;) {
+    uint64_t left = 0;
+    for (int r = 0; r < P; r++) left += (scount[r] - sdone[r]) + (rcount[r] - rdone[r]);
+    uint64_t any = 0;
+    CM_MPI(MPI_Allreduce(&left, &any, 1, MPI_UINT64_T, MPI_SUM, comm));
+    if (any == 0) break;
+    size_t stot = 0, rtot = 0;
+    for (int r = 0; r < P; r++) {
+      uint64_t s = scount[r] - sdone[r], q = rcount[r] - rdone[r];
+      sc[r] = (int)(s < cap ? s : cap);
+      rc[r] = (int)(q < cap ? q : cap);
+      sd[r] = (int)stot;
+      rd[r] = (int)rtot;
+      stot += (size_t)sc[r];
+      rtot += (size_t)rc[r];
+    }
+    sbuf.len = rbuf.len = 0;
+    if (cm_buf_reserve(&sbuf, stot + 1) != CM_OK || cm_buf_reserve(&rbuf, rtot + 1) != CM_OK) {
+      status = CM_ERR;
+      goto done;
+    }
+    for (int r = 0; r < P; r++)
+      memcpy(sbuf.data + sd[r], out->to[r].data + sdone[r], (size_t)sc[r]);
+    CM_MPI(MPI_Alltoallv(sbuf.data, sc, sd, MPI_BYTE, rbuf.data, rc, rd, MPI_BYTE, comm));
+    for (int r = 0; r < P; r++) {
+      memcpy(in->data.data + in->from[r] + rdone[r], rbuf.data + rd[r], (size_t)rc[r]);
+      sdone[r] += (uint64_t)sc[r];
+      rdone[r] += (uint64_t)rc[r];
+    }
+  }
+  cm_outbox_clear(out);
+done:
+  free(scount);
+  free(rcount);
+  free(sdone);
+  free(rdone);
+  free(sc);
+  free(rc);
+  free(sd);
+  free(rd);
+  cm_buf_free(&sbuf);
+  cm_buf_free(&rbuf);
+  return status;
+}
+
+int cm_allgather_bytes(MPI_Comm comm, const cm_buf *mine, cm_buf *all) {
+  int P;
+  CM_MPI(MPI_Comm_size(comm, &P));
+  if (mine->len > (size_t)INT_MAX) return CM_FAIL("allgather of more than 2 GiB");
+  int len = (int)mine->len;
+  int *lens = malloc((size_t)P * sizeof(int)), *displs = malloc((size_t)P * sizeof(int));
+  CM_ALLOC(lens, (size_t)P * sizeof(int));
+  CM_ALLOC(displs, (size_t)P * sizeof(int));
+  CM_MPI(MPI_Allgather(&len, 1, MPI_INT, lens, 1, MPI_INT, comm));
+  long long total = 0;
+  for (int r = 0; r < P; r++) displs[r] = (int)total, total += lens[r];
+  if (total > INT_MAX) return CM_FAIL("allgather of more than 2 GiB");
+  all->len = 0;
+  CM_TRY(cm_buf_reserve(all, (size_t)total + 1));
+  CM_MPI(MPI_Allgatherv(mine->data, len, MPI_BYTE, all->data, lens, displs, MPI_BYTE, comm));
+  all->len = (size_t)total;
+  free(lens);
+  free(displs);
+  return CM_OK;
+}

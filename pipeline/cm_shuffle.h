@@ -1,0 +1,46 @@
+/* The one data-movement primitive of citemill: every rank puts byte records
+ * into per-destination outboxes, cm_shuffle delivers them. Received bytes are
+ * grouped by source rank in rank order, and within a source in the order they
+ * were appended, so results never depend on timing.
+ *
+ * Owner of a key: cm_owner(hash) = hash % nranks, with XXH3_64bits, seed 0. */
+#ifndef CM_SHUFFLE_H
+#define CM_SHUFFLE_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cm_buf.h"
+
+typedef struct {
+  cm_buf *to; /* one buffer per destination rank */
+  int nranks;
+} cm_outbox;
+
+typedef struct {
+  cm_buf data;      /* everything received */
+  uint64_t *from;   /* nranks + 1 offsets: source r's bytes are [from[r], from[r+1]) */
+  int nranks;
+  uint64_t bytes_sent; /* to other ranks, for the bytes-shuffled report */
+} cm_inbox;
+
+int cm_outbox_init(cm_outbox *o, int nranks);
+void cm_outbox_clear(cm_outbox *o);
+void cm_outbox_free(cm_outbox *o);
+void cm_inbox_free(cm_inbox *in);
+
+/* Collective on comm: delivers every outbox. Moves any volume (rounds of at
+ * most a few hundred MiB per rank pair, so MPI's int counts never overflow).
+ * The outboxes are emptied. */
+int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in);
+
+uint64_t cm_hash(const void *p, size_t n);
+int cm_owner(uint64_t hash, int nranks);
+
+
+
+/* Collective: every rank receives the concatenation (in rank order) of all
+ * ranks' `mine` bytes. For small data (cohort parameters, dictionaries). */
+int cm_allgather_bytes(MPI_Comm comm, const cm_buf *mine, cm_buf *all);
+#endif

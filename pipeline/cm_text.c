@@ -1,0 +1,107 @@
+#include "cm_text.h"
+
+#include <string.h>
+
+#include "cm_error.h"
+
+static int is_upper(int c) { return c >= 'A' && c <= 'Z'; }
+static int is_lower(int c) { return c >= 'a' && c <= 'z'; }
+static int is_digit(int c) { return c >= '0' && c <= '9'; }
+static char to_upper(char c) { return is_lower((unsigned char)c) ? (char)(c - 32) : c; }
+static char to_lower(char c) { return is_upper((unsigned char)c) ? (char)(c + 32) : c; }
+
+const char *cm_trim(const char *p, size_t *n) {
+  size_t a = 0, b = *n;
+  while (a < b && p[a] == ' ') a++;
+  while (b > a && p[b - 1] == ' ') b--;
+  *n = b - a;
+  return p + a;
+}
+
+int cm_append_code(cm_buf *b, const char *p, size_t n, size_t *added) {
+  const char *t = cm_trim(p, &n);
+  CM_TRY(cm_buf_reserve(b, n));
+  for (size_t i = 0; i < n; i++) b->data[b->len + i] = (uint8_t)to_upper(t[i]);
+  b->len += n;
+  if (added) *added = n;
+  return CM_OK;
+}
+
+const char *cm_after_slash(const char *p, size_t *n) {
+  const char *s = *n ? memrchr(p, '/', *n) : NULL;
+  if (!s) return p;
+  *n -= (size_t)(s + 1 - p);
+  return s + 1;
+}
+
+int cm_doi_key(cm_buf *b, const char *p, size_t n) {
+  for (size_t i = 0; i + 3 <= n; i++) {
+    if (p[i] == '1' && p[i + 1] == '0' && p[i + 2] == '.') {
+      CM_TRY(cm_buf_reserve(b, n - i));
+      for (size_t k = i; k < n; k++) b->data[b->len++] = (uint8_t)to_lower(p[k]);
+      return CM_OK;
+    }
+  }
+  return CM_OK;
+}
+
+int cm_norm_name(cm_buf *b, const char *p, size_t n) {
+  b->len = 0;
+  CM_TRY(cm_buf_reserve(b, n + 1));
+  int space = 1; /* drop leading spaces, collapse runs */
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if (c >= 0x80 || is_digit(c) || is_upper(c) || is_lower(c)) {
+      b->data[b->len++] = (uint8_t)to_upper((char)c);
+      space = 0;
+    } else if (!space) {
+      b->data[b->len++] = ' ';
+      space = 1;
+    }
+  }
+  if (b->len && b->data[b->len - 1] == ' ') b->len--;
+  return CM_OK;
+}
+
+int cm_country2(const char *p, size_t n, char out[2]) {
+  const char *t = cm_trim(p, &n);
+  if (n != 2) return 0;
+  out[0] = to_upper(t[0]);
+  out[1] = to_upper(t[1]);
+  return is_upper((unsigned char)out[0]) && is_upper((unsigned char)out[1]);
+}
+
+static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
+
+int cm_dois_in_text(const char *p, size_t n, cm_buf *scratch,
+                    int (*fn)(void *user, const char *doi, size_t len), void *user) {
+  size_t i = 0;
+  while (i + 3 < n) {
+    /* 10\.[0-9]{4,9}/[^\s"<>]+ */
+    if (!(p[i] == '1' && p[i + 1] == '0' && p[i + 2] == '.')) {
+      i++;
+      continue;
+    }
+    size_t k = i + 3, d = 0;
+    while (k < n && is_digit((unsigned char)p[k]) && d < 10) k++, d++;
+    /* greedy [0-9]{4,9} then '/': with 10 digits no match can start here */
+    if (d < 4 || d > 9 || k >= n || p[k] != '/') {
+      i++;
+      continue;
+    }
+    size_t e = k + 1;
+    while (e < n && !is_ws(p[e]) && p[e] != '"' && p[e] != '<' && p[e] != '>') e++;
+    if (e == k + 1) {
+      i++;
+      continue;
+    }
+    size_t end = e;
+    while (end > k + 1 && strchr(".,;:)]}'", p[end - 1]) && p[end - 1] != '\0') end--;
+    scratch->len = 0;
+    CM_TRY(cm_buf_reserve(scratch, end - i));
+    for (size_t q = i; q < end; q++) scratch->data[scratch->len++] = (uint8_t)to_lower(p[q]);
+    CM_TRY(fn(user, (const char *)scratch->data, scratch->len));
+    i = e; /* matches do not overlap: continue after the full match */
+  }
+  return CM_OK;
+}

@@ -1,0 +1,29 @@
+/* Byte-level text rules of SPEC 2 and 5 (ASCII-only trimming and casing,
+ * assignee name normalization, keys, DOIs). Pure functions, not collective. */
+#ifndef CM_TEXT_H
+#define CM_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cm_buf.h"
+
+/* Trims ASCII spaces (0x20) at both ends: returns the start, sets *n. */
+const char *cm_trim(const char *p, size_t *n);
+/* Appends the trimmed, ASCII upper-cased text to b; returns bytes added. */
+int cm_append_code(cm_buf *b, const char *p, size_t n, size_t *added);
+/* Part after the last '/' (the whole string when there is none). */
+const char *cm_after_slash(const char *p, size_t *n);
+/* Work DOI key: from the first "10." on, ASCII lower-cased, into b (empty
+ * when there is no "10."). */
+int cm_doi_key(cm_buf *b, const char *p, size_t n);
+/* norm(s) of SPEC 2 into b (b is reset first). */
+int cm_norm_name(cm_buf *b, const char *p, size_t n);
+/* Exactly two ASCII letters after trimming and upper-casing: writes them. */
+int cm_country2(const char *p, size_t n, char out[2]);
+/* DOIs in free text (SPEC 2/5): calls fn for each match, lower-cased and
+ * stripped of trailing .,;:)]}' characters. */
+int cm_dois_in_text(const char *p, size_t n, cm_buf *scratch,
+                    int (*fn)(void *user, const char *doi, size_t len), void *user);
+
+#endif
