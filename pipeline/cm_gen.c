@@ -146,7 +146,7 @@ static void make_plan(const cm_config *cfg, plan *p) {
   }
   p->patents = p->office_start[N_OFFICES];
   p->works = cfg->gen_works >= 0 ? (uint64_t)cfg->gen_works : (uint64_t)llround(12e6 * cfg->scale);
-  p->pool = p->office_n[0] / 40 + 50;
+  p->pool = p->office_n[0] + 50; /* top synthetic share ~ pool^(-2/3), below the named ones */
   p->seed = cfg->seed;
 }
 
@@ -240,12 +240,12 @@ static int gen_patent(cm_buf *b, cm_buf *truth, const plan *p, uint64_t i) {
     int k = pick(&r, w, N_TOP);
     snprintf(name, sizeof name, "%s", TOP[k].spellings[below(&r, 3)]);
     growth = TOP[k].growth;
-  } else if (o == 0 && unif(&r) < 0.10) {
-    int k = (int)(N_FOREIGN * pow(unif(&r), 2));
+  } else if (o == 0 && unif(&r) < 0.03) {
+    int k = (int)(N_FOREIGN * pow(unif(&r), 1.2));
     snprintf(name, sizeof name, "%s", FOREIGN[k][0]);
     ctry = FOREIGN[k][1];
   } else {
-    uint64_t k = (uint64_t)((double)p->pool * pow(unif(&r), 3)); /* heavy-tailed sizes */
+    uint64_t k = (uint64_t)((double)p->pool * pow(unif(&r), 1.5)); /* heavy-tailed sizes */
     rng nr = rng_for(p->seed, 7, k + (uint64_t)o * 1000000007ull);
     int kind = (int)below(&nr, 10);
     if (kind < 7)
@@ -385,6 +385,8 @@ static int write_archive(const char *path, const char *member, const cm_buf *b, 
   else {
     archive_write_set_format_pax_restricted(a);
     archive_write_add_filter_gzip(a);
+    /* no timestamp in the gzip header: same seed, same bytes */
+    archive_write_set_options(a, "gzip:!timestamp");
   }
   if (archive_write_open_filename(a, path) != ARCHIVE_OK)
     return CM_FAIL("cannot create '%s': %s", path, archive_error_string(a));
