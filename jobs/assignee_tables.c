@@ -14,7 +14,7 @@
 #include "../pipeline/cm_shuffle.h"
 #include "cm_jobs.h"
 
-#define MAX_YEARS 64
+#define MAX_YEARS 128
 
 typedef struct {
   uint64_t h;

@@ -91,10 +91,10 @@ int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in) {
       goto done;
     }
     for (int r = 0; r < P; r++)
-      memcpy(sbuf.data + sd[r], out->to[r].data + sdone[r], (size_t)sc[r]);
+      if (sc[r]) memcpy(sbuf.data + sd[r], out->to[r].data + sdone[r], (size_t)sc[r]);
     CM_MPI(MPI_Alltoallv(sbuf.data, sc, sd, MPI_BYTE, rbuf.data, rc, rd, MPI_BYTE, comm));
     for (int r = 0; r < P; r++) {
-      memcpy(in->data.data + in->from[r] + rdone[r], rbuf.data + rd[r], (size_t)rc[r]);
+      if (rc[r]) memcpy(in->data.data + in->from[r] + rdone[r], rbuf.data + rd[r], (size_t)rc[r]);
       sdone[r] += (uint64_t)sc[r];
       rdone[r] += (uint64_t)rc[r];
     }
