@@ -25,7 +25,8 @@ size_t cm_strcol_count(const cm_strcol *c) { return CM_BUF_COUNT(&c->off, uint64
 const uint8_t *cm_strcol_get(const cm_strcol *c, size_t i, size_t *len) {
   const uint64_t *o = (const uint64_t *)c->off.data;
   *len = (size_t)(o[i + 1] - o[i]);
-  return c->bytes.data + o[i];
+  /* never NULL, so callers may memcmp/memcpy empty values */
+  return c->bytes.data ? c->bytes.data + o[i] : (const uint8_t *)"";
 }
 
 void cm_strcol_free(cm_strcol *c) {

@@ -169,7 +169,7 @@ static int append_work(corpus_cols *c, const cm_work *w, cm_buf *scratch) {
   for (size_t i = 0; i < w->n_countries; i++)
     if (cm_country2(w->countries[i].p, w->countries[i].n, cc)) CM_TRY(cm_buf_append(scratch, cc, 2));
   size_t k = scratch->len / 2;
-  qsort(scratch->data, k, 2, cmp_code);
+  if (k > 1) qsort(scratch->data, k, 2, cmp_code);
   for (size_t i = 0; i < k; i++)
     if (i == 0 || memcmp(scratch->data + 2 * i, scratch->data + 2 * (i - 1), 2) != 0)
       CM_TRY(cm_listcol_add(&c->countries, scratch->data + 2 * i, 2));
