@@ -14,9 +14,7 @@ int cm_strcol_push(cm_strcol *c, const void *p, size_t n) {
   return cm_buf_push_u64(&c->off, c->bytes.len);
 }
 
-int cm_strcol_extend(cm_strcol *c, const void *p, size_t n) {
-  return cm_buf_append(&c->bytes, p, n);
-}
+int cm_strcol_extend(cm_strcol *c, const void *p, size_t n) { return cm_buf_append(&c->bytes, p, n); }
 
 int cm_strcol_end(cm_strcol *c) { return cm_buf_push_u64(&c->off, c->bytes.len); }
 
@@ -40,13 +38,9 @@ int cm_listcol_init(cm_listcol *c) {
   return cm_buf_push_u64(&c->index, 0);
 }
 
-int cm_listcol_add(cm_listcol *c, const void *p, size_t n) {
-  return cm_strcol_push(&c->items, p, n);
-}
+int cm_listcol_add(cm_listcol *c, const void *p, size_t n) { return cm_strcol_push(&c->items, p, n); }
 
-int cm_listcol_end_row(cm_listcol *c) {
-  return cm_buf_push_u64(&c->index, cm_strcol_count(&c->items));
-}
+int cm_listcol_end_row(cm_listcol *c) { return cm_buf_push_u64(&c->index, cm_strcol_count(&c->items)); }
 
 size_t cm_listcol_count(const cm_listcol *c) { return CM_BUF_COUNT(&c->index, uint64_t) - 1; }
 
@@ -97,7 +91,8 @@ int cm_listcol_compact(cm_listcol *c, const uint8_t *keep) {
   cm_buf mask = {0};
   CM_TRY(cm_buf_reserve(&mask, nitems + 1));
   for (size_t i = 0; i < n; i++)
-    for (uint64_t k = x[i]; k < x[i + 1]; k++) mask.data[k] = keep[i];
+    for (uint64_t k = x[i]; k < x[i + 1]; k++)
+      mask.data[k] = keep[i];
   cm_strcol_compact(&c->items, mask.data);
   cm_buf_free(&mask);
   uint64_t *ix = (uint64_t *)c->index.data;

@@ -19,8 +19,7 @@ static int ends_with(const char *s, const char *suffix) {
 cm_kind cm_kind_of(const char *name) {
   const char *base = strrchr(name, '/');
   base = base ? base + 1 : name;
-  if (strcasecmp(base, "manifest") == 0 || strcasecmp(base, "manifest.json") == 0)
-    return CM_KIND_MANIFEST;
+  if (strcasecmp(base, "manifest") == 0 || strcasecmp(base, "manifest.json") == 0) return CM_KIND_MANIFEST;
   if (ends_with(base, ".tar.gz") || ends_with(base, ".tgz")) return CM_KIND_TARGZ;
   if (ends_with(base, ".tar")) return CM_KIND_TAR;
   if (ends_with(base, ".zip")) return CM_KIND_ZIP;
@@ -52,14 +51,11 @@ static int add_file(file_vec *fv, const char *path, const struct stat *st) {
 static int walk(file_vec *fv, const char *path, const char *corpus) {
   struct stat st;
   if (stat(path, &st) != 0)
-    return CM_FAIL("%s input '%s' cannot be read: %s; check the path", corpus, path,
-                   strerror(errno));
+    return CM_FAIL("%s input '%s' cannot be read: %s; check the path", corpus, path, strerror(errno));
   if (S_ISREG(st.st_mode)) return add_file(fv, path, &st);
   if (!S_ISDIR(st.st_mode)) return CM_OK; /* sockets, devices: not inputs */
   DIR *d = opendir(path);
-  if (!d)
-    return CM_FAIL("%s input directory '%s' cannot be opened: %s", corpus, path,
-                   strerror(errno));
+  if (!d) return CM_FAIL("%s input directory '%s' cannot be opened: %s", corpus, path, strerror(errno));
   struct dirent *e;
   int rc = CM_OK;
   while (rc == CM_OK && (e = readdir(d)) != NULL) {
@@ -90,7 +86,8 @@ int cm_files_collect(char *const *paths, int npaths, const char *corpus, cm_file
     char *arg = strdup(paths[i]);
     CM_ALLOC(arg, strlen(paths[i]) + 1);
     size_t n = strlen(arg);
-    while (n > 1 && arg[n - 1] == '/') arg[--n] = '\0';
+    while (n > 1 && arg[n - 1] == '/')
+      arg[--n] = '\0';
     int rc = walk(&fv, arg, corpus);
     free(arg);
     if (rc) {
@@ -160,7 +157,8 @@ int cm_files_bcast(MPI_Comm comm, int root, cm_filelist *list) {
 }
 
 void cm_filelist_free(cm_filelist *list) {
-  for (size_t i = 0; i < list->n; i++) free(list->v[i].path);
+  for (size_t i = 0; i < list->n; i++)
+    free(list->v[i].path);
   free(list->v);
   list->v = NULL;
   list->n = 0;

@@ -10,8 +10,8 @@
 
 typedef struct {
   char *path;
-  uint64_t size;  /* bytes on disk */
-  int64_t mtime;  /* seconds since the epoch */
+  uint64_t size; /* bytes on disk */
+  int64_t mtime; /* seconds since the epoch */
 } cm_file;
 
 typedef struct {

@@ -14,7 +14,8 @@ int cm_h5_create(MPI_Comm comm, const char *path, hid_t *file) {
   CM_H5(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST));
   *file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
-  if (*file < 0) return CM_FAIL("cannot create HDF5 file '%s'; check the directory exists and is writable", path);
+  if (*file < 0)
+    return CM_FAIL("cannot create HDF5 file '%s'; check the directory exists and is writable", path);
   return CM_OK;
 }
 
@@ -36,8 +37,8 @@ int cm_h5_group(hid_t loc, const char *name, hid_t *group) {
 
 /* Collective: writes n elements at global position start of a new dataset of
  * `total` elements. */
-static int write_at(hid_t loc, const char *name, hid_t type, const void *data, uint64_t n,
-                    uint64_t start, uint64_t total) {
+static int write_at(hid_t loc, const char *name, hid_t type, const void *data, uint64_t n, uint64_t start,
+                    uint64_t total) {
   hsize_t dims[1] = {total};
   hid_t space = H5Screate_simple(1, dims, NULL);
   CM_H5(space);
@@ -92,8 +93,8 @@ static int global_position(MPI_Comm comm, uint64_t n, uint64_t *start, uint64_t 
   return CM_OK;
 }
 
-int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type,
-                       const void *data, uint64_t n_local) {
+int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type, const void *data,
+                       uint64_t n_local) {
   uint64_t start, total;
   CM_TRY(global_position(comm, n_local, &start, &total));
   return write_at(loc, name, type, data, n_local, start, total);
@@ -101,8 +102,7 @@ int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type,
 
 /* Writes an offsets array (local n+1 entries starting at 0) as a global one:
  * each rank adds its base; the last rank also writes the closing entry. */
-static int write_offsets(MPI_Comm comm, hid_t loc, const char *name, const uint64_t *off,
-                         uint64_t n) {
+static int write_offsets(MPI_Comm comm, hid_t loc, const char *name, const uint64_t *off, uint64_t n) {
   int rank, P;
   CM_MPI(MPI_Comm_rank(comm, &rank));
   CM_MPI(MPI_Comm_size(comm, &P));
@@ -117,7 +117,8 @@ static int write_offsets(MPI_Comm comm, hid_t loc, const char *name, const uint6
     free(g);
     return CM_FAIL("out of memory writing '%s'", name);
   }
-  for (uint64_t i = 0; i < m; i++) g[i] = off[i] + base;
+  for (uint64_t i = 0; i < m; i++)
+    g[i] = off[i] + base;
   int rc = write_at(loc, name, H5T_NATIVE_UINT64, g, m, row_start, rows + 1);
   free(g);
   return rc;
@@ -237,7 +238,8 @@ static int read_strcol_in(hid_t g, uint64_t lo, uint64_t hi, cm_strcol *c) {
   CM_TRY(cm_buf_reserve(&c->bytes, b1 - b0 + 1));
   CM_TRY(cm_h5_read(g, "bytes", H5T_NATIVE_UINT8, b0, b1 - b0, c->bytes.data));
   c->bytes.len = b1 - b0;
-  for (uint64_t i = 0; i <= n; i++) o[i] -= b0;
+  for (uint64_t i = 0; i <= n; i++)
+    o[i] -= b0;
   return CM_OK;
 }
 
@@ -260,7 +262,8 @@ int cm_h5_read_listcol(hid_t loc, const char *name, uint64_t lo, uint64_t hi, cm
     c->index.len = (n + 1) * 8;
     uint64_t *x = (uint64_t *)c->index.data;
     uint64_t i0 = x[0], i1 = x[n];
-    for (uint64_t i = 0; i <= n; i++) x[i] -= i0;
+    for (uint64_t i = 0; i <= n; i++)
+      x[i] -= i0;
     rc = read_strcol_in(g, i0, i1, &c->items);
   }
   H5Gclose(g);

@@ -22,8 +22,8 @@ int cm_h5_group(hid_t loc, const char *name, hid_t *group);
 
 /* Collective: writes each rank's n_local elements one after another in rank
  * order into a new chunked, deflate-compressed dataset. */
-int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type,
-                       const void *data, uint64_t n_local);
+int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type, const void *data,
+                       uint64_t n_local);
 /* Collective: string and list columns (rows concatenated in rank order). */
 int cm_h5_write_strcol(MPI_Comm comm, hid_t loc, const char *name, const cm_strcol *c);
 int cm_h5_write_listcol(MPI_Comm comm, hid_t loc, const char *name, const cm_listcol *c);

@@ -53,8 +53,8 @@ void set_why(char *why, size_t n, const char *msg) {
 }
 
 // Parses and checks "one JSON object"; returns CM_JSON_OK or INVALID.
-int parse_object(cm_json_parser *p, const char *line, size_t len,
-                 dom::object &obj, char *why, size_t why_len) {
+int parse_object(cm_json_parser *p, const char *line, size_t len, dom::object &obj, char *why,
+                 size_t why_len) {
   dom::element root;
   auto err = p->dom.parse(reinterpret_cast<const uint8_t *>(line), len, false).get(root);
   if (err != SUCCESS) {
@@ -81,8 +81,8 @@ extern "C" cm_json_parser *cm_json_parser_new(void) {
 
 extern "C" void cm_json_parser_free(cm_json_parser *p) { delete p; }
 
-extern "C" int cm_json_parse_patent(cm_json_parser *p, const char *line, size_t len,
-                                    cm_patent *out, char *why, size_t why_len) {
+extern "C" int cm_json_parse_patent(cm_json_parser *p, const char *line, size_t len, cm_patent *out,
+                                    char *why, size_t why_len) {
   try {
     dom::object o;
     int rc = parse_object(p, line, len, o, why, why_len);
@@ -112,9 +112,11 @@ extern "C" int cm_json_parse_patent(cm_json_parser *p, const char *line, size_t 
         out->publication_date = v > 0 ? v : 0;
       } else if (d.get_string().get(s) == SUCCESS && !s.empty() && s.size() <= 18) {
         bool digits = true;
-        for (char c : s) digits = digits && c >= '0' && c <= '9';
+        for (char c : s)
+          digits = digits && c >= '0' && c <= '9';
         if (digits) {
-          for (char c : s) v = v * 10 + (c - '0');
+          for (char c : s)
+            v = v * 10 + (c - '0');
           out->publication_date = v;
         }
       }
@@ -178,8 +180,8 @@ extern "C" int cm_json_parse_patent(cm_json_parser *p, const char *line, size_t 
   }
 }
 
-extern "C" int cm_json_parse_work(cm_json_parser *p, const char *line, size_t len,
-                                  cm_work *out, char *why, size_t why_len) {
+extern "C" int cm_json_parse_work(cm_json_parser *p, const char *line, size_t len, cm_work *out, char *why,
+                                  size_t why_len) {
   try {
     dom::object o;
     int rc = parse_object(p, line, len, o, why, why_len);
@@ -202,8 +204,7 @@ extern "C" int cm_json_parse_work(cm_json_parser *p, const char *line, size_t le
     dom::element e;
     if (o["publication_year"].get(e) == SUCCESS) out->has_year = get_int(e, out->year);
     out->type = get_str(o, "type");
-    if (o["cited_by_count"].get(e) == SUCCESS && !get_int(e, out->cited_by_count))
-      out->cited_by_count = 0;
+    if (o["cited_by_count"].get(e) == SUCCESS && !get_int(e, out->cited_by_count)) out->cited_by_count = 0;
     dom::array auths;
     if (o["authorships"].get_array().get(auths) == SUCCESS) {
       for (dom::element a : auths) {

@@ -43,8 +43,8 @@ typedef struct {
 } cm_patent;
 
 typedef struct {
-  cm_str id;   /* full id string */
-  cm_str doi;  /* raw doi string, empty if none */
+  cm_str id;  /* full id string */
+  cm_str doi; /* raw doi string, empty if none */
   cm_str title;
   int has_year;
   int64_t year;
@@ -73,10 +73,10 @@ enum { CM_JSON_OK = 0, CM_JSON_INVALID = 1, CM_JSON_MISSING = 2 };
  * readable bytes). Returns CM_JSON_OK, CM_JSON_INVALID (not one valid JSON
  * object) or CM_JSON_MISSING (a required field is absent); on failure `why`
  * receives a short reason. */
-int cm_json_parse_patent(cm_json_parser *p, const char *line, size_t len,
-                         cm_patent *out, char *why, size_t why_len);
-int cm_json_parse_work(cm_json_parser *p, const char *line, size_t len,
-                       cm_work *out, char *why, size_t why_len);
+int cm_json_parse_patent(cm_json_parser *p, const char *line, size_t len, cm_patent *out, char *why,
+                         size_t why_len);
+int cm_json_parse_work(cm_json_parser *p, const char *line, size_t len, cm_work *out, char *why,
+                       size_t why_len);
 
 #ifdef __cplusplus
 }

@@ -66,8 +66,7 @@ static int fd_read(src *s, uint8_t *buf, size_t cap, size_t *got) {
       *got = (size_t)n;
       return CM_OK;
     }
-    if (errno != EINTR)
-      return CM_FAIL("reading '%s' failed: %s", s->file, strerror(errno));
+    if (errno != EINTR) return CM_FAIL("reading '%s' failed: %s", s->file, strerror(errno));
   }
 }
 
@@ -117,15 +116,13 @@ static int gz_read(src *s, uint8_t *buf, size_t cap, size_t *got) {
     if (r < 0)
       return CM_FAIL("file '%s'%s%s%s: corrupt gzip data (ISA-L error %d); the file is "
                      "damaged, re-download it",
-                     s->file, *s->member ? ", member '" : "", s->member,
-                     *s->member ? "'" : "", r);
+                     s->file, *s->member ? ", member '" : "", s->member, *s->member ? "'" : "", r);
     size_t produced = (size_t)(g->st.next_out - buf);
     if (g->st.block_state == ISAL_BLOCK_FINISH) g->member_done = 1;
     if (produced) {
       g->out_bytes += produced;
       uint64_t csize = g->compressed_size ? g->compressed_size : g->in_bytes;
-      if (g->out_bytes > g->lim->max_member_bytes &&
-          g->out_bytes / g->lim->max_ratio > csize)
+      if (g->out_bytes > g->lim->max_member_bytes && g->out_bytes / g->lim->max_ratio > csize)
         return CM_OVER_LIMIT;
       *got = produced;
       return CM_OK;
@@ -133,8 +130,8 @@ static int gz_read(src *s, uint8_t *buf, size_t cap, size_t *got) {
     if (!g->member_done && g->st.avail_in == 0 && g->inner_eof)
       return CM_FAIL("file '%s'%s%s%s: truncated gzip stream (ends after %llu "
                      "compressed bytes); the file is incomplete, re-download it",
-                     s->file, *s->member ? ", member '" : "", s->member,
-                     *s->member ? "'" : "", (unsigned long long)g->in_bytes);
+                     s->file, *s->member ? ", member '" : "", s->member, *s->member ? "'" : "",
+                     (unsigned long long)g->in_bytes);
   }
 }
 
@@ -174,8 +171,7 @@ static int grow_line_buf(cm_reader *r, size_t cap) {
 }
 
 /* Reads source s to its end, calling the sink for each non-blank line. */
-static int split_lines(cm_reader *r, src *s, cm_line_pos *pos, const cm_line_sink *sink,
-                       cm_read_stats *st) {
+static int split_lines(cm_reader *r, src *s, cm_line_pos *pos, const cm_line_sink *sink, cm_read_stats *st) {
   size_t have = 0, scanned = 0;
   int skipping = 0; /* inside an over-long line: drop bytes until '\n' */
   pos->line = 0;
@@ -254,8 +250,8 @@ static la_ssize_t arch_feed_cb(struct archive *a, void *client, const void **buf
   return (la_ssize_t)got;
 }
 
-static int read_members(cm_reader *r, struct archive *a, const cm_file *f,
-                        const cm_line_sink *sink, cm_read_stats *st) {
+static int read_members(cm_reader *r, struct archive *a, const cm_file *f, const cm_line_sink *sink,
+                        cm_read_stats *st) {
   struct archive_entry *e;
   char last[1024] = "(start of archive)";
   uint64_t index = 0;
@@ -303,8 +299,8 @@ static int read_members(cm_reader *r, struct archive *a, const cm_file *f,
   return CM_OK;
 }
 
-static int read_archive(cm_reader *r, const cm_file *f, cm_kind kind, int fd,
-                        const cm_line_sink *sink, cm_read_stats *st) {
+static int read_archive(cm_reader *r, const cm_file *f, cm_kind kind, int fd, const cm_line_sink *sink,
+                        cm_read_stats *st) {
   struct archive *a = archive_read_new();
   if (!a) return CM_FAIL("out of memory creating an archive reader for '%s'", f->path);
   int rc = CM_OK, orc;
@@ -327,8 +323,7 @@ static int read_archive(cm_reader *r, const cm_file *f, cm_kind kind, int fd,
     rc = r->arch_feed_rc ? r->arch_feed_rc
                          : CM_FAIL("file '%s': cannot open as %s archive: %s; re-create "
                                    "or re-download it",
-                                   f->path, kind == CM_KIND_ZIP ? "zip" : "tar",
-                                   archive_error_string(a));
+                                   f->path, kind == CM_KIND_ZIP ? "zip" : "tar", archive_error_string(a));
   else
     rc = read_members(r, a, f, sink, st);
   archive_read_free(a);
@@ -365,8 +360,7 @@ void cm_reader_free(cm_reader *r) {
   free(r);
 }
 
-int cm_reader_read(cm_reader *r, const cm_file *f, const cm_line_sink *sink,
-                   cm_read_stats *st) {
+int cm_reader_read(cm_reader *r, const cm_file *f, const cm_line_sink *sink, cm_read_stats *st) {
   cm_kind kind = cm_kind_of(f->path);
   if (kind == CM_KIND_MANIFEST) {
     st->skipped_manifest++;
@@ -377,8 +371,7 @@ int cm_reader_read(cm_reader *r, const cm_file *f, const cm_line_sink *sink,
     return CM_OK;
   }
   int fd = open(f->path, O_RDONLY);
-  if (fd < 0)
-    return CM_FAIL("cannot open input file '%s': %s", f->path, strerror(errno));
+  if (fd < 0) return CM_FAIL("cannot open input file '%s': %s", f->path, strerror(errno));
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   int rc;
   fd_src fs = {{fd_read, f->path, ""}, fd};

@@ -31,8 +31,7 @@ typedef struct {
    * bytes. A nonzero return stops the read and is returned. */
   int (*on_line)(void *user, const cm_line_pos *pos, const char *line, size_t len);
   /* A record or member that breaks a size limit: a reject, the run goes on. */
-  int (*on_reject)(void *user, const cm_line_pos *pos, const char *reason,
-                   const char *head, size_t head_len);
+  int (*on_reject)(void *user, const cm_line_pos *pos, const char *reason, const char *head, size_t head_len);
   void *user;
 } cm_line_sink;
 
@@ -51,8 +50,7 @@ int cm_reader_new(const cm_read_limits *lim, cm_reader **out);
 /* Reads one file through the sink. A file that cannot be read to its end
  * (truncated gzip, broken archive, I/O error) fails with a message naming the
  * file and member. */
-int cm_reader_read(cm_reader *r, const cm_file *f, const cm_line_sink *sink,
-                   cm_read_stats *st);
+int cm_reader_read(cm_reader *r, const cm_file *f, const cm_line_sink *sink, cm_read_stats *st);
 void cm_reader_free(cm_reader *r);
 
 #endif

@@ -101,7 +101,8 @@ static int aggregate(cm_ctx *c, agg_item *it, size_t cnt, cand **out, size_t *no
   size_t cs_cap = 0, n = 0;
   for (size_t i = 0; i < cnt;) {
     size_t e = i + 1;
-    while (e < cnt && it[e].h == it[i].h && it[e].n == it[i].n && memcmp(it[e].key, it[i].key, it[i].n) == 0) e++;
+    while (e < cnt && it[e].h == it[i].h && it[e].n == it[i].n && memcmp(it[e].key, it[i].key, it[i].n) == 0)
+      e++;
     cand *a = &v[n++];
     a->name = it[i].key;
     a->n = it[i].n;
@@ -137,7 +138,8 @@ static int aggregate(cm_ctx *c, agg_item *it, size_t cnt, cand **out, size_t *no
     size_t best = 0;
     for (size_t j = 0; j < ncs;) {
       size_t f = j + 1;
-      while (f < ncs && cview_cmp(&cs[f], &cs[j]) == 0) f++;
+      while (f < ncs && cview_cmp(&cs[f], &cs[j]) == 0)
+        f++;
       if (f - j > best) best = f - j, a->country = cs[j].p, a->cn = cs[j].n;
       j = f;
     }
@@ -204,9 +206,11 @@ static int emit_tables(cm_ctx *c, cm_inbox *in, int ny, int64_t office_total, co
     const cand *a = &lists[2][i];
     CM_TRY(cm_table_str(&t, (const char *)a->name, a->n));
     CM_TRY(cm_table_cstr(&t, cm_assignee_type(c->aliases, (const char *)a->name, a->n)));
-    for (int y = 0; y < ny; y++) CM_TRY(cm_table_i64(&t, a->years[y]));
+    for (int y = 0; y < ny; y++)
+      CM_TRY(cm_table_i64(&t, a->years[y]));
     CM_TRY(cm_table_i64(&t, a->patents));
-    CM_TRY(cm_table_ratio(&t, office_total ? (double)a->patents / (double)office_total : 0, office_total > 0));
+    CM_TRY(
+        cm_table_ratio(&t, office_total ? (double)a->patents / (double)office_total : 0, office_total > 0));
     int def;
     double g = cm_cagr(a->years[0], a->years[ny - 1], ny - 1, &def);
     CM_TRY(cm_table_ratio(&t, g, def));
@@ -219,7 +223,8 @@ static int emit_tables(cm_ctx *c, cm_inbox *in, int ny, int64_t office_total, co
   }
   if (rc == CM_OK) rc = cm_table_save(&t, out, h5);
   cm_table_free(&t);
-  for (int k = 0; k < 3; k++) free(lists[k]);
+  for (int k = 0; k < 3; k++)
+    free(lists[k]);
   return rc;
 }
 

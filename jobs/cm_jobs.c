@@ -64,7 +64,8 @@ static int save_h5(const cm_table *t, hid_t file) {
       rc = CM_FAIL("cannot write results column '%s/%s'", t->name, t->cols[k]);
     if (d >= 0) H5Dclose(d);
     H5Sclose(sp);
-    for (size_t r = 0; r < nrows; r++) free(v[r]);
+    for (size_t r = 0; r < nrows; r++)
+      free(v[r]);
   }
   free(v);
   H5Tclose(st);
@@ -74,7 +75,8 @@ static int save_h5(const cm_table *t, hid_t file) {
 
 int cm_table_save(const cm_table *t, const char *out_dir, int64_t h5file) {
   cm_buf b = {0};
-  for (int k = 0; k < t->ncols; k++) CM_TRY(cm_csv_str(&b, t->cols[k], k == 0));
+  for (int k = 0; k < t->ncols; k++)
+    CM_TRY(cm_csv_str(&b, t->cols[k], k == 0));
   CM_TRY(cm_csv_end(&b));
   size_t ncell = cm_strcol_count(&t->cells);
   for (size_t i = 0; i < ncell; i++) {
@@ -172,10 +174,12 @@ static int csv_record(const char *p, size_t n, size_t *pos, cm_strcol *fields, i
         CM_TRY(cm_strcol_extend(fields, p + i, 1));
         i++;
       }
-      while (i < n && p[i] != ',' && p[i] != '\n') i++; /* tolerate junk after a quote */
+      while (i < n && p[i] != ',' && p[i] != '\n')
+        i++; /* tolerate junk after a quote */
     } else {
       size_t s = i;
-      while (i < n && p[i] != ',' && p[i] != '\n') i++;
+      while (i < n && p[i] != ',' && p[i] != '\n')
+        i++;
       size_t e = i;
       if (e > s && p[e - 1] == '\r' && (i >= n || p[i] == '\n')) e--;
       CM_TRY(cm_strcol_extend(fields, p + s, e - s));
@@ -211,7 +215,8 @@ int cm_aliases_load(const char *path, cm_aliases **out) {
   cm_buf text = {0};
   char chunk[65536];
   size_t k;
-  while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) CM_TRY(cm_buf_append(&text, chunk, k));
+  while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
+    CM_TRY(cm_buf_append(&text, chunk, k));
   fclose(f);
   cm_strcol fields;
   CM_TRY(cm_strcol_init(&fields));
@@ -227,7 +232,8 @@ int cm_aliases_load(const char *path, cm_aliases **out) {
     const uint8_t *f0 = cm_strcol_get(&fields, 0, &l0);
     if (nf == 1 && (l0 == 0 || (l0 == 1 && f0[0] == '\r'))) continue; /* blank row */
     if (line == 1 && pos - start >= 25 && strncmp(p + start, "match,kind,canonical,type", 25) == 0) continue;
-    if (nf < 4) return CM_FAIL("alias table '%s', row %zu: needs 4 fields match,kind,canonical,type", path, line);
+    if (nf < 4)
+      return CM_FAIL("alias table '%s', row %zu: needs 4 fields match,kind,canonical,type", path, line);
     size_t lk, lc, lt;
     const char *kind = (const char *)cm_strcol_get(&fields, 1, &lk);
     const char *canon = (const char *)cm_strcol_get(&fields, 2, &lc);
@@ -236,7 +242,8 @@ int cm_aliases_load(const char *path, cm_aliases **out) {
     int is_exact = lk == 5 && strncasecmp(kind, "exact", 5) == 0;
     int is_prefix = lk == 6 && strncasecmp(kind, "prefix", 6) == 0;
     if (!is_exact && !is_prefix)
-      return CM_FAIL("alias table '%s', row %zu: kind '%.*s' must be exact or prefix", path, line, (int)lk, kind);
+      return CM_FAIL("alias table '%s', row %zu: kind '%.*s' must be exact or prefix", path, line, (int)lk,
+                     kind);
     const char *ty = NULL;
     for (size_t i = 0; i < 5; i++)
       if (strlen(TYPES[i]) == lt && memcmp(TYPES[i], type, lt) == 0) ty = TYPES[i];
@@ -259,7 +266,8 @@ int cm_aliases_load(const char *path, cm_aliases **out) {
   CM_ALLOC(a->prefix_lens, (a->n_prefix + 1) * sizeof *a->prefix_lens);
   for (size_t i = 0; i < a->n_prefix; i++) {
     size_t L = a->prefix[i].n, j;
-    for (j = 0; j < a->n_lens && a->prefix_lens[j] != L; j++) {}
+    for (j = 0; j < a->n_lens && a->prefix_lens[j] != L; j++) {
+    }
     if (j == a->n_lens) a->prefix_lens[a->n_lens++] = L;
   }
   for (size_t i = 1; i < a->n_lens; i++) /* descending: longest prefix first */
@@ -276,9 +284,12 @@ int cm_aliases_load(const char *path, cm_aliases **out) {
 
 void cm_aliases_free(cm_aliases *a) {
   if (!a) return;
-  for (size_t i = 0; i < a->n_exact; i++) free(a->exact[i].key), free(a->exact[i].canonical);
-  for (size_t i = 0; i < a->n_prefix; i++) free(a->prefix[i].key), free(a->prefix[i].canonical);
-  for (size_t i = 0; i < a->n_types; i++) free(a->types[i].key);
+  for (size_t i = 0; i < a->n_exact; i++)
+    free(a->exact[i].key), free(a->exact[i].canonical);
+  for (size_t i = 0; i < a->n_prefix; i++)
+    free(a->prefix[i].key), free(a->prefix[i].canonical);
+  for (size_t i = 0; i < a->n_types; i++)
+    free(a->types[i].key);
   free(a->exact);
   free(a->prefix);
   free(a->types);
@@ -295,8 +306,10 @@ static const alias_row *find(const alias_row *v, size_t n, const char *key, size
     int c = memcmp(v[mid].key, k.key, m);
     if (c == 0) c = (v[mid].n > len) - (v[mid].n < len);
     if (c == 0) return &v[mid];
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return NULL;
 }
@@ -305,7 +318,8 @@ static int has_word(const char *s, size_t n, const char *const *words, size_t nw
   size_t i = 0;
   while (i < n) {
     size_t j = i;
-    while (j < n && s[j] != ' ') j++;
+    while (j < n && s[j] != ' ')
+      j++;
     for (size_t k = 0; k < nw; k++)
       if (strlen(words[k]) == j - i && memcmp(words[k], s + i, j - i) == 0) return 1;
     i = j + 1;
@@ -318,8 +332,8 @@ const char *cm_assignee_type(const cm_aliases *a, const char *canon, size_t n) {
   if (t) return t->type;
   static const char *const edu[] = {"UNIV", "UNIVERSITY", "COLLEGE", "SCHOOL", "ACADEMY", "ACAD"};
   static const char *const hosp[] = {"HOSPITAL"};
-  static const char *const co[] = {"CO", "LTD", "CORP", "CORPORATION", "INC", "GMBH", "AG", "KK", "LLC",
-                                   "PLC", "SA", "GROUP", "COMPANY"};
+  static const char *const co[] = {"CO", "LTD", "CORP", "CORPORATION", "INC",   "GMBH",   "AG",
+                                   "KK", "LLC", "PLC",  "SA",          "GROUP", "COMPANY"};
   if (has_word(canon, n, edu, 6)) return "Education";
   if (has_word(canon, n, hosp, 1)) return "Healthcare";
   if (has_word(canon, n, co, 13)) return "Company";

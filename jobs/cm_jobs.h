@@ -73,10 +73,10 @@ const char *cm_assignee_type(const cm_aliases *a, const char *canon, size_t n);
  * below are for the patents this rank owns (by key hash), not its rows. */
 typedef struct {
   size_t n;
-  uint32_t *office;   /* office code of B */
-  uint8_t *in_window; /* B's year in the window */
-  uint64_t *first;    /* n + 1 offsets into citer */
-  uint64_t *citer;    /* global rows of distinct citing publications */
+  uint32_t *office;     /* office code of B */
+  uint8_t *in_window;   /* B's year in the window */
+  uint64_t *first;      /* n + 1 offsets into citer */
+  uint64_t *citer;      /* global rows of distinct citing publications */
   cm_listcol assignees; /* canonical assignees of B when B is office-O, in window */
 } cm_citations;
 

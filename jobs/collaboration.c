@@ -69,7 +69,8 @@ static int partners(cm_ctx *c, const char *out, int64_t h5) {
     CM_TRY(cm_table_i64(&t, i + 1));
     CM_TRY(cm_table_cstr(&t, code));
     CM_TRY(cm_table_i64(&t, sum[order[i]]));
-    CM_TRY(cm_table_ratio(&t, sum[NCODES] ? (double)sum[order[i]] / (double)sum[NCODES] : 0, sum[NCODES] > 0));
+    CM_TRY(
+        cm_table_ratio(&t, sum[NCODES] ? (double)sum[order[i]] / (double)sum[NCODES] : 0, sum[NCODES] > 0));
   }
   int rc = cm_table_save(&t, out, h5);
   cm_table_free(&t);
@@ -200,7 +201,8 @@ static int institutions(cm_ctx *c, const char *out, int64_t h5) {
     i = e;
   }
   if (m) qsort(v, m, sizeof *v, inst_rank_cmp);
-  for (size_t i = 0; i < m && (int64_t)i < c->cfg->top_institutions; i++) CM_TRY(put_inst(&ob.to[0], &v[i]));
+  for (size_t i = 0; i < m && (int64_t)i < c->cfg->top_institutions; i++)
+    CM_TRY(put_inst(&ob.to[0], &v[i]));
   cm_inbox top;
   CM_TRY(cm_shuffle(c->comm, &ob, &top));
   free(v);
@@ -210,8 +212,8 @@ static int institutions(cm_ctx *c, const char *out, int64_t h5) {
   if (c->rank == 0) {
     CM_TRY(parse_insts(&top.data, &v, &n));
     if (n) qsort(v, n, sizeof *v, inst_rank_cmp);
-    static const char *const cols[] = {"rank", "institution", "name", "country", "coauthored", "citations",
-                                       "citations_per_publication"};
+    static const char *const cols[] = {
+        "rank", "institution", "name", "country", "coauthored", "citations", "citations_per_publication"};
     cm_table t;
     CM_TRY(cm_table_init(&t, "collaborating_institutions", 7, cols));
     for (size_t i = 0; i < n && (int64_t)i < c->cfg->top_institutions; i++) {

@@ -45,7 +45,8 @@ static const int PCT[2] = {10, 1};
 /* Thresholds of one cohort from its sorted histogram h[0..n). */
 static void thresholds(const hist *h, size_t n, cohort *c) {
   c->n = 0;
-  for (size_t i = 0; i < n; i++) c->n += h[i].count;
+  for (size_t i = 0; i < n; i++)
+    c->n += h[i].count;
   for (int k = 0; k < 2; k++) {
     int64_t le = 0;
     for (size_t i = 0; i < n; i++) {
@@ -80,7 +81,8 @@ static int build_cohorts(cm_ctx *c, cohort **out, size_t *nout) {
   for (size_t i = 0; i < n;) { /* combine before sending */
     hist x = h[i];
     size_t e = i + 1;
-    while (e < n && hist_cmp(&h[e], &h[i]) == 0) x.count++, e++;
+    while (e < n && hist_cmp(&h[e], &h[i]) == 0)
+      x.count++, e++;
     uint8_t key[12];
     memcpy(key, &x.year, 8);
     memcpy(key + 8, &x.field, 4);
@@ -99,12 +101,15 @@ static int build_cohorts(cm_ctx *c, cohort **out, size_t *nout) {
   cm_buf mine = {0};
   for (size_t i = 0; i < m;) {
     size_t e = i;
-    while (e < m && r[e].year == r[i].year && r[e].field == r[i].field) e++;
+    while (e < m && r[e].year == r[i].year && r[e].field == r[i].field)
+      e++;
     /* merge equal citation counts that came from different ranks */
     size_t w = i;
     for (size_t j = i + 1; j < e; j++) {
-      if (r[j].cites == r[w].cites) r[w].count += r[j].count;
-      else r[++w] = r[j];
+      if (r[j].cites == r[w].cites)
+        r[w].count += r[j].count;
+      else
+        r[++w] = r[j];
     }
     cohort co = {r[i].year, r[i].field, 0, {0, 0}, {0, 0}, {0, 0}};
     thresholds(r + i, w - i + 1, &co);
@@ -157,16 +162,18 @@ int cm_job_country_publications(cm_ctx *c, const char *out, int64_t h5) {
       row[0]++;
       row[1] += cites;
       for (int p = 0; p < 2; p++) {
-        if (cites > k->t[p]) row[2 + 4 * ci + 2 * p]++;
-        else if (cites == k->t[p]) row[2 + 4 * ci + 2 * p + 1]++;
+        if (cites > k->t[p])
+          row[2 + 4 * ci + 2 * p]++;
+        else if (cites == k->t[p])
+          row[2 + 4 * ci + 2 * p + 1]++;
       }
     }
   }
   CM_MPI(MPI_Reduce(v, sum, (int)total, MPI_INT64_T, MPI_SUM, 0, c->comm));
   int rc = CM_OK;
   if (c->rank == 0) {
-    static const char *const cols[] = {"country", "publications", "citations", "citations_per_publication",
-                                       "top10_share", "top1_share"};
+    static const char *const cols[] = {
+        "country", "publications", "citations", "citations_per_publication", "top10_share", "top1_share"};
     cm_table t;
     CM_TRY(cm_table_init(&t, "country_publications", 6, cols));
     for (int j = 0; j < L->n; j++) {

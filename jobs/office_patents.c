@@ -84,7 +84,8 @@ int cm_patent_assignees(cm_ctx *c, size_t i, cm_listcol *set, cm_buf *countries,
     offs[2 * k + 1] = store.len;
     k++;
   }
-  for (size_t j = 0; j < k; j++) v[j] = (view){store.data + offs[2 * j], offs[2 * j + 1] - offs[2 * j]};
+  for (size_t j = 0; j < k; j++)
+    v[j] = (view){store.data + offs[2 * j], offs[2 * j + 1] - offs[2 * j]};
   qsort(v, k, sizeof *v, view_cmp);
   countries->len = 0;
   for (size_t j = 0; j < k;) {
@@ -231,16 +232,19 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
   }
   if (cnt) qsort(it, cnt, sizeof *it, join_cmp);
   size_t nself = 0;
-  for (size_t i = 0; i < cnt; i++) nself += it[i].tag == 0;
+  for (size_t i = 0; i < cnt; i++)
+    nself += it[i].tag == 0;
   out->office = malloc((nself + 1) * 4);
   out->in_window = malloc(nself + 1);
   out->first = malloc((nself + 1) * 8);
   out->citer = malloc((cnt + 1) * 8);
-  if (!out->office || !out->in_window || !out->first || !out->citer) return CM_FAIL("out of memory in citation join");
+  if (!out->office || !out->in_window || !out->first || !out->citer)
+    return CM_FAIL("out of memory in citation join");
   size_t nc = 0;
   for (size_t i = 0; i < cnt;) {
     size_t e = i + 1;
-    while (e < cnt && it[e].h == it[i].h && it[e].n == it[i].n && memcmp(it[e].key, it[i].key, it[i].n) == 0) e++;
+    while (e < cnt && it[e].h == it[i].h && it[e].n == it[i].n && memcmp(it[e].key, it[i].key, it[i].n) == 0)
+      e++;
     if (it[i].tag == 0) { /* B is in the corpus */
       size_t b = out->n++;
       memcpy(&out->office[b], it[i].body, 4);
@@ -266,8 +270,10 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
     }
     i = e;
   }
-  if (out->n) out->first[out->n] = nc;
-  else out->first[0] = 0;
+  if (out->n)
+    out->first[out->n] = nc;
+  else
+    out->first[0] = 0;
   free(it);
   cm_inbox_free(&in);
   return CM_OK;
@@ -302,7 +308,8 @@ int cm_job_office_patents(cm_ctx *c, const cm_citations *cit, const char *out, i
     CM_TRY(cm_table_cstr(&t, L->v[k]));
     CM_TRY(cm_table_i64(&t, total[2 * k]));
     CM_TRY(cm_table_i64(&t, total[2 * k + 1]));
-    CM_TRY(cm_table_ratio(&t, total[2 * k] ? (double)total[2 * k + 1] / (double)total[2 * k] : 0, total[2 * k] > 0));
+    CM_TRY(cm_table_ratio(&t, total[2 * k] ? (double)total[2 * k + 1] / (double)total[2 * k] : 0,
+                          total[2 * k] > 0));
   }
   int rc = cm_table_save(&t, out, h5);
   cm_table_free(&t);

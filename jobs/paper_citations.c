@@ -57,7 +57,8 @@ static int dv_cmp(const void *a, const void *b) {
   return bcmp_(x->p, x->n, y->p, y->n);
 }
 
-static int put_link(cm_buf *b, uint64_t h, const void *doi, uint32_t n, uint8_t tag, uint64_t row, uint64_t mask) {
+static int put_link(cm_buf *b, uint64_t h, const void *doi, uint32_t n, uint8_t tag, uint64_t row,
+                    uint64_t mask) {
   CM_TRY(cm_buf_push_u64(b, h));
   CM_TRY(cm_buf_push_u32(b, n));
   CM_TRY(cm_buf_append(b, doi, n));
@@ -80,7 +81,8 @@ int cm_job_paper_citations(cm_ctx *c, const char *out, int64_t h5) {
   int64_t works[CM_MAX_LIST] = {0};
   /* works side */
   for (size_t i = 0; i < c->w_n; i++) {
-    if (!CM_BUF_AT(&c->w_has_year, uint8_t, i) || !cm_in_window(c->cfg, CM_BUF_AT(&c->w_year, int64_t, i))) continue;
+    if (!CM_BUF_AT(&c->w_has_year, uint8_t, i) || !cm_in_window(c->cfg, CM_BUF_AT(&c->w_year, int64_t, i)))
+      continue;
     uint64_t mask = 0;
     size_t first, cnt;
     cm_listcol_row(&c->w_countries, i, &first, &cnt);
@@ -154,9 +156,11 @@ int cm_job_paper_citations(cm_ctx *c, const char *out, int64_t h5) {
   int64_t cnts[2 * CM_MAX_LIST] = {0};
   for (size_t i = 0; i < n;) {
     size_t e = i + 1;
-    while (e < n && it[e].h == it[i].h && bcmp_(it[e].doi, it[e].n, it[i].doi, it[i].n) == 0) e++;
+    while (e < n && it[e].h == it[i].h && bcmp_(it[e].doi, it[e].n, it[i].doi, it[i].n) == 0)
+      e++;
     size_t w_end = i;
-    while (w_end < e && it[w_end].tag == 0) w_end++;
+    while (w_end < e && it[w_end].tag == 0)
+      w_end++;
     size_t npat = e - w_end;
     uint64_t any = 0;
     for (size_t w = i; w < w_end; w++) {
@@ -188,7 +192,8 @@ int cm_job_paper_citations(cm_ctx *c, const char *out, int64_t h5) {
   for (size_t i = 0; i < np;) {
     uint64_t m = 0;
     size_t e = i;
-    while (e < np && pairs[e][0] == pairs[i][0]) m |= pairs[e][1], e++;
+    while (e < np && pairs[e][0] == pairs[i][0])
+      m |= pairs[e][1], e++;
     for (int k = 0; k < L->n; k++)
       if (m >> k & 1) citing[k]++;
     i = e;
@@ -210,10 +215,10 @@ int cm_job_paper_citations(cm_ctx *c, const char *out, int64_t h5) {
   CM_TRY(cm_table_init(&t, "paper_citations", 5, cols));
   for (int k = 0; k < L->n; k++) {
     CM_TRY(cm_table_cstr(&t, L->v[k]));
-    for (int j = 0; j < 4; j++) CM_TRY(cm_table_i64(&t, total[4 * k + j]));
+    for (int j = 0; j < 4; j++)
+      CM_TRY(cm_table_i64(&t, total[4 * k + j]));
   }
   int rc = cm_table_save(&t, out, h5);
   cm_table_free(&t);
   return rc;
 }
-

@@ -24,7 +24,8 @@ static void slice(uint64_t n, int rank, int P, uint64_t *lo, uint64_t *cnt) {
   *cnt = b - a;
 }
 
-static int read_fixed(hid_t g, const char *name, hid_t type, size_t esize, uint64_t lo, uint64_t n, cm_buf *b) {
+static int read_fixed(hid_t g, const char *name, hid_t type, size_t esize, uint64_t lo, uint64_t n,
+                      cm_buf *b) {
   CM_TRY(cm_buf_reserve(b, (size_t)n * esize + 8));
   CM_TRY(cm_h5_read(g, name, type, lo, n, b->data));
   b->len = (size_t)n * esize;
@@ -52,7 +53,8 @@ static int load(cm_ctx *c, hid_t f) {
   CM_TRY(cm_h5_read_strcol(g, "publication_number", lo, hi, &c->p_key));
   CM_TRY(read_dict(g, "office", lo, c->p_n, &c->p_office, &c->office_dict));
   CM_TRY(read_fixed(g, "publication_date", H5T_NATIVE_INT64, 8, lo, c->p_n, &c->p_year));
-  for (size_t i = 0; i < c->p_n; i++) CM_BUF_AT(&c->p_year, int64_t, i) /= 10000; /* 0 stays unknown */
+  for (size_t i = 0; i < c->p_n; i++)
+    CM_BUF_AT(&c->p_year, int64_t, i) /= 10000; /* 0 stays unknown */
   CM_TRY(cm_h5_read_listcol(g, "assignee_name", lo, hi, &c->p_asg_name));
   CM_TRY(cm_h5_read_listcol(g, "assignee_country", lo, hi, &c->p_asg_country));
   CM_TRY(cm_h5_read_listcol(g, "cited_publication_number", lo, hi, &c->p_cited));
@@ -79,12 +81,15 @@ static int load(cm_ctx *c, hid_t f) {
 
 static void unload(cm_ctx *c) {
   cm_strcol *s[] = {&c->p_key, &c->office_dict, &c->w_key, &c->w_doi, &c->field_dict};
-  for (size_t i = 0; i < sizeof s / sizeof *s; i++) cm_strcol_free(s[i]);
-  cm_listcol *l[] = {&c->p_asg_name, &c->p_asg_country, &c->p_cited, &c->p_npl, &c->w_countries,
-                     &c->w_inst_id, &c->w_inst_name, &c->w_inst_country};
-  for (size_t i = 0; i < sizeof l / sizeof *l; i++) cm_listcol_free(l[i]);
+  for (size_t i = 0; i < sizeof s / sizeof *s; i++)
+    cm_strcol_free(s[i]);
+  cm_listcol *l[] = {&c->p_asg_name,  &c->p_asg_country, &c->p_cited,     &c->p_npl,
+                     &c->w_countries, &c->w_inst_id,     &c->w_inst_name, &c->w_inst_country};
+  for (size_t i = 0; i < sizeof l / sizeof *l; i++)
+    cm_listcol_free(l[i]);
   cm_buf *b[] = {&c->p_office, &c->p_year, &c->w_year, &c->w_has_year, &c->w_cites, &c->w_field};
-  for (size_t i = 0; i < sizeof b / sizeof *b; i++) cm_buf_free(b[i]);
+  for (size_t i = 0; i < sizeof b / sizeof *b; i++)
+    cm_buf_free(b[i]);
 }
 
 /* Agrees on rc across ranks: returns nonzero on every rank if any failed. */
@@ -99,14 +104,14 @@ static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
   cm_citations cit;
   int rc = cm_job_citations(c, &cit);
   if (agree(c->comm, rc)) return CM_ERR;
-#define JOB(call, label)                                                                     \
-  do {                                                                                       \
-    double t0 = cm_now();                                                                    \
-    if (agree(c->comm, (call))) {                                                            \
-      cm_citations_free(&cit);                                                               \
-      return CM_ERR;                                                                         \
-    }                                                                                        \
-    if (c->rank == 0 && !c->cfg->quiet) printf("analyze: %-28s %.2f s\n", label, cm_now() - t0); \
+#define JOB(call, label)                                                                                     \
+  do {                                                                                                       \
+    double t0 = cm_now();                                                                                    \
+    if (agree(c->comm, (call))) {                                                                            \
+      cm_citations_free(&cit);                                                                               \
+      return CM_ERR;                                                                                         \
+    }                                                                                                        \
+    if (c->rank == 0 && !c->cfg->quiet) printf("analyze: %-28s %.2f s\n", label, cm_now() - t0);             \
   } while (0)
   if (c->rank == 0 && !c->cfg->quiet) printf("analyze: %-28s %.2f s\n", "citation inversion", cm_now() - t);
   JOB(cm_job_office_patents(c, &cit, out, h5), "office_patents");
@@ -127,12 +132,14 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg) {
   c.cfg = cfg;
   CM_MPI(MPI_Comm_rank(comm, &c.rank));
   CM_MPI(MPI_Comm_size(comm, &c.nranks));
-  if (!cfg->store || !cfg->out) return c.rank == 0 ? CM_FAIL("analyze needs --store FILE.h5 and --out DIR") : CM_ERR;
+  if (!cfg->store || !cfg->out)
+    return c.rank == 0 ? CM_FAIL("analyze needs --store FILE.h5 and --out DIR") : CM_ERR;
   if (cfg->countries.n > 64 || cfg->offices.n > 64) return CM_FAIL("at most 64 --countries / --offices");
   for (int i = 0; i < cfg->link_methods.n; i++)
     if (strcmp(cfg->link_methods.v[i], "doi") != 0)
-      return c.rank == 0 ? CM_FAIL("--link-methods: only 'doi' is implemented (got '%s')", cfg->link_methods.v[i])
-                         : CM_ERR;
+      return c.rank == 0
+                 ? CM_FAIL("--link-methods: only 'doi' is implemented (got '%s')", cfg->link_methods.v[i])
+                 : CM_ERR;
   double t0 = cm_now();
   int rc = cm_aliases_load(cfg->aliases, (cm_aliases **)&c.aliases);
   if (agree(comm, rc)) return CM_ERR;
@@ -167,8 +174,8 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg) {
   uint64_t shuffled = c.bytes_shuffled, smax = 0;
   CM_MPI(MPI_Reduce(&shuffled, &smax, 1, MPI_UINT64_T, MPI_MAX, 0, comm));
   if (c.rank == 0 && rc == CM_OK && !cfg->quiet)
-    printf("analyze: tables in '%s', results in '%s'; %.2f s; max bytes shuffled by one rank %.1f MB\n", tables,
-           h5path, cm_now() - t0, (double)smax / 1e6);
+    printf("analyze: tables in '%s', results in '%s'; %.2f s; max bytes shuffled by one rank %.1f MB\n",
+           tables, h5path, cm_now() - t0, (double)smax / 1e6);
   unload(&c);
   cm_aliases_free((cm_aliases *)c.aliases);
   rc = agree(comm, rc);

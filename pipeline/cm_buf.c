@@ -8,7 +8,8 @@
 int cm_buf_reserve(cm_buf *b, size_t extra) {
   if (b->len + extra <= b->cap) return CM_OK;
   size_t cap = b->cap ? b->cap : 256;
-  while (cap < b->len + extra) cap *= 2;
+  while (cap < b->len + extra)
+    cap *= 2;
   uint8_t *p = realloc(b->data, cap);
   CM_ALLOC(p, cap);
   b->data = p;

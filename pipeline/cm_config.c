@@ -8,45 +8,67 @@
 
 #include "cm_error.h"
 
-typedef enum { OPT_STR, OPT_PATHS, OPT_INT, OPT_I64, OPT_U64, OPT_DBL, OPT_LIST, OPT_WINDOW, OPT_FLAG } opt_type;
+typedef enum {
+  OPT_STR,
+  OPT_PATHS,
+  OPT_INT,
+  OPT_I64,
+  OPT_U64,
+  OPT_DBL,
+  OPT_LIST,
+  OPT_WINDOW,
+  OPT_FLAG
+} opt_type;
 
 typedef struct {
   const char *name;     /* without the leading -- */
   const char *commands; /* space-separated list of commands that accept it */
   opt_type type;
-  size_t offset;        /* into cm_config */
-  size_t count_offset;  /* OPT_PATHS: the int counter */
+  size_t offset;       /* into cm_config */
+  size_t count_offset; /* OPT_PATHS: the int counter */
   const char *help;
 } opt;
 
 #define OFF(f) offsetof(cm_config, f)
 static const opt OPTIONS[] = {
-    {"patents", "ingest run", OPT_PATHS, OFF(patents), OFF(n_patents), "patent input file or directory (repeatable)"},
-    {"works", "ingest run", OPT_PATHS, OFF(works), OFF(n_works), "works input file or directory (repeatable)"},
+    {"patents", "ingest run", OPT_PATHS, OFF(patents), OFF(n_patents),
+     "patent input file or directory (repeatable)"},
+    {"works", "ingest run", OPT_PATHS, OFF(works), OFF(n_works),
+     "works input file or directory (repeatable)"},
     {"store", "ingest analyze info", OPT_STR, OFF(store), 0, "HDF5 store path"},
-    {"rejects", "ingest run", OPT_STR, OFF(rejects), 0, "directory for rejects files (default STORE.rejects)"},
-    {"reject-rate", "ingest run", OPT_DBL, OFF(reject_rate), 0, "fail when rejects exceed this fraction of a corpus's lines (default 0.001)"},
+    {"rejects", "ingest run", OPT_STR, OFF(rejects), 0,
+     "directory for rejects files (default STORE.rejects)"},
+    {"reject-rate", "ingest run", OPT_DBL, OFF(reject_rate), 0,
+     "fail when rejects exceed this fraction of a corpus's lines (default 0.001)"},
     {"max-record", "ingest run", OPT_U64, OFF(max_record), 0, "largest record in bytes (default 67108864)"},
-    {"max-ratio", "ingest run", OPT_U64, OFF(max_ratio), 0, "member decompression ratio limit (default 1000)"},
-    {"max-member", "ingest run", OPT_U64, OFF(max_member), 0, "member size (bytes) that must also be passed (default 1073741824)"},
+    {"max-ratio", "ingest run", OPT_U64, OFF(max_ratio), 0,
+     "member decompression ratio limit (default 1000)"},
+    {"max-member", "ingest run", OPT_U64, OFF(max_member), 0,
+     "member size (bytes) that must also be passed (default 1073741824)"},
     {"out", "analyze gen run", OPT_STR, OFF(out), 0, "output directory"},
     {"aliases", "analyze run", OPT_STR, OFF(aliases), 0, "alias table CSV (match,kind,canonical,type)"},
     {"window", "analyze run", OPT_WINDOW, OFF(window_first), 0, "year window FIRST-LAST (default 2020-2024)"},
-    {"offices", "analyze run", OPT_LIST, OFF(offices), 0, "offices of office_patents (default CN,US,GB,DE,JP,AU)"},
+    {"offices", "analyze run", OPT_LIST, OFF(offices), 0,
+     "offices of office_patents (default CN,US,GB,DE,JP,AU)"},
     {"office", "analyze run", OPT_STR, OFF(office), 0, "office of the assignee tables (default CN)"},
-    {"countries", "analyze run", OPT_LIST, OFF(countries), 0, "countries of the publication tables (default CN,US,GB,DE,JP,AU)"},
+    {"countries", "analyze run", OPT_LIST, OFF(countries), 0,
+     "countries of the publication tables (default CN,US,GB,DE,JP,AU)"},
     {"focus", "analyze run", OPT_STR, OFF(focus), 0, "focus country (default CN)"},
     {"partner", "analyze run", OPT_STR, OFF(partner), 0, "partner country of topic_growth (default GB)"},
     {"top", "analyze run", OPT_INT, OFF(top), 0, "rows of top_assignees / foreign_assignees (default 20)"},
-    {"top-institutions", "analyze run", OPT_INT, OFF(top_institutions), 0, "rows of collaborating_institutions (default 50)"},
+    {"top-institutions", "analyze run", OPT_INT, OFF(top_institutions), 0,
+     "rows of collaborating_institutions (default 50)"},
     {"top-topics", "analyze run", OPT_INT, OFF(top_topics), 0, "rows of topic_growth (default 50)"},
-    {"min-topic-works", "analyze run", OPT_INT, OFF(min_topic_works), 0, "least window works of a topic (default 20)"},
-    {"min-patents", "analyze run", OPT_I64, OFF(min_patents), 0, "least patents of an assignee_growth row (default 100)"},
+    {"min-topic-works", "analyze run", OPT_INT, OFF(min_topic_works), 0,
+     "least window works of a topic (default 20)"},
+    {"min-patents", "analyze run", OPT_I64, OFF(min_patents), 0,
+     "least patents of an assignee_growth row (default 100)"},
     {"bcg-count", "analyze run", OPT_I64, OFF(bcg_count), 0, "BCG patent-count threshold (default 1000)"},
     {"bcg-cagr", "analyze run", OPT_DBL, OFF(bcg_cagr), 0, "BCG CAGR threshold (default 0.10)"},
     {"link-methods", "analyze run", OPT_LIST, OFF(link_methods), 0, "link methods (default doi)"},
     {"scale", "gen", OPT_DBL, OFF(scale), 0, "corpus scale, 1.0 = reference workload (default 0.001)"},
-    {"patents", "gen", OPT_I64, OFF(gen_patents), 0, "number of CN patents (overrides --scale; other offices scale with it)"},
+    {"patents", "gen", OPT_I64, OFF(gen_patents), 0,
+     "number of CN patents (overrides --scale; other offices scale with it)"},
     {"works", "gen", OPT_I64, OFF(gen_works), 0, "number of works (overrides --scale)"},
     {"seed", "gen", OPT_U64, OFF(seed), 0, "random seed (default 1)"},
     {"containers", "gen", OPT_STR, OFF(containers), 0, "gz or mixed (default gz)"},
@@ -78,8 +100,7 @@ void cm_config_usage(const char *command) {
   }
   printf("usage: mpirun -np P citemill %s [options]\n\noptions:\n", command);
   for (size_t i = 0; i < N_OPTIONS; i++)
-    if (accepts(&OPTIONS[i], command))
-      printf("  --%-18s %s\n", OPTIONS[i].name, OPTIONS[i].help);
+    if (accepts(&OPTIONS[i], command)) printf("  --%-18s %s\n", OPTIONS[i].name, OPTIONS[i].help);
   printf("  --%-18s %s\n", "help", "this text");
 }
 
@@ -93,8 +114,7 @@ static int split_list(char *s, cm_list *l) {
 }
 
 static void defaults(cm_config *c) {
-  static char dflt_codes[] = "CN,US,GB,DE,JP,AU", dflt_codes2[] = "CN,US,GB,DE,JP,AU",
-              dflt_links[] = "doi";
+  static char dflt_codes[] = "CN,US,GB,DE,JP,AU", dflt_codes2[] = "CN,US,GB,DE,JP,AU", dflt_links[] = "doi";
   memset(c, 0, sizeof *c);
   c->reject_rate = 0.001;
   c->max_record = 64ull << 20;
@@ -132,7 +152,8 @@ static int parse_num(const char *name, const char *v, opt_type t, void *dst) {
     return CM_OK;
   }
   long long x = strtoll(v, &end, 10);
-  if (errno || *end || end == v || x < 0) return CM_FAIL("--%s needs a non-negative integer, got '%s'", name, v);
+  if (errno || *end || end == v || x < 0)
+    return CM_FAIL("--%s needs a non-negative integer, got '%s'", name, v);
   if (t == OPT_INT) *(int *)dst = (int)x;
   if (t == OPT_I64) *(int64_t *)dst = x;
   if (t == OPT_U64) *(uint64_t *)dst = (uint64_t)x;
@@ -149,7 +170,8 @@ int cm_config_parse(int argc, char **argv, cm_config *cfg, int *exit_now) {
   }
   cfg->command = argv[1];
   int known = 0;
-  for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++) known |= strcmp(COMMANDS[i][0], cfg->command) == 0;
+  for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+    known |= strcmp(COMMANDS[i][0], cfg->command) == 0;
   if (!known) {
     cm_config_usage(NULL);
     return CM_FAIL("unknown command '%s'", cfg->command);
@@ -173,7 +195,9 @@ int cm_config_parse(int argc, char **argv, cm_config *cfg, int *exit_now) {
     const opt *o = NULL;
     for (size_t k = 0; k < N_OPTIONS; k++)
       if (strcmp(OPTIONS[k].name, name) == 0 && accepts(&OPTIONS[k], cfg->command)) o = &OPTIONS[k];
-    if (!o) return CM_FAIL("unknown option --%s for '%s'; see `citemill %s --help`", name, cfg->command, cfg->command);
+    if (!o)
+      return CM_FAIL("unknown option --%s for '%s'; see `citemill %s --help`", name, cfg->command,
+                     cfg->command);
     char *dst = (char *)cfg + o->offset;
     if (o->type == OPT_FLAG) {
       *(int *)dst = 1;
@@ -184,7 +208,9 @@ int cm_config_parse(int argc, char **argv, cm_config *cfg, int *exit_now) {
       val = argv[++i];
     }
     switch (o->type) {
-    case OPT_STR: *(const char **)dst = val; break;
+    case OPT_STR:
+      *(const char **)dst = val;
+      break;
     case OPT_PATHS: {
       int *n = (int *)((char *)cfg + o->count_offset);
       if (*n == CM_MAX_PATHS) return CM_FAIL("too many --%s paths (max %d)", name, CM_MAX_PATHS);
@@ -206,7 +232,9 @@ int cm_config_parse(int argc, char **argv, cm_config *cfg, int *exit_now) {
       cfg->window_last = b0;
       break;
     }
-    default: CM_TRY(parse_num(name, val, o->type, dst)); break;
+    default:
+      CM_TRY(parse_num(name, val, o->type, dst));
+      break;
     }
   }
   return CM_OK;
@@ -218,8 +246,10 @@ int cm_config_describe(const cm_config *c, char *buf, size_t len) {
   PUT("command=%s\nreject_rate=%g\nmax_record=%llu\nmax_ratio=%llu\nmax_member=%llu\n", c->command,
       c->reject_rate, (unsigned long long)c->max_record, (unsigned long long)c->max_ratio,
       (unsigned long long)c->max_member);
-  for (int i = 0; i < c->n_patents; i++) PUT("patents=%s\n", c->patents[i]);
-  for (int i = 0; i < c->n_works; i++) PUT("works=%s\n", c->works[i]);
+  for (int i = 0; i < c->n_patents; i++)
+    PUT("patents=%s\n", c->patents[i]);
+  for (int i = 0; i < c->n_works; i++)
+    PUT("works=%s\n", c->works[i]);
 #undef PUT
   return used < len ? CM_OK : CM_FAIL("configuration text too long");
 }

@@ -24,11 +24,11 @@ typedef struct {
   char *works[CM_MAX_PATHS];
   int n_works;
   const char *store;
-  const char *rejects;  /* directory; default STORE.rejects */
-  double reject_rate;   /* fraction of non-blank lines, default 0.001 */
-  uint64_t max_record;  /* bytes, default 64 MiB */
-  uint64_t max_ratio;   /* default 1000 */
-  uint64_t max_member;  /* bytes, default 1 GiB */
+  const char *rejects; /* directory; default STORE.rejects */
+  double reject_rate;  /* fraction of non-blank lines, default 0.001 */
+  uint64_t max_record; /* bytes, default 64 MiB */
+  uint64_t max_ratio;  /* default 1000 */
+  uint64_t max_member; /* bytes, default 1 GiB */
   /* analyze */
   const char *out;
   const char *aliases;

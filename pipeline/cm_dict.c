@@ -34,7 +34,8 @@ int cm_dict_encode(MPI_Comm comm, const cm_strcol *vals, cm_strcol *dict, cm_buf
   size_t n = cm_strcol_count(vals);
   sv *v = malloc((n ? n : 1) * sizeof *v);
   CM_ALLOC(v, n * sizeof *v);
-  for (size_t i = 0; i < n; i++) v[i].p = cm_strcol_get(vals, i, &v[i].n);
+  for (size_t i = 0; i < n; i++)
+    v[i].p = cm_strcol_get(vals, i, &v[i].n);
   size_t u = sort_unique(v, n);
   cm_buf mine = {0}; /* serialized: u32 length, bytes */
   for (size_t i = 0; i < u; i++) {
@@ -47,7 +48,8 @@ int cm_dict_encode(MPI_Comm comm, const cm_strcol *vals, cm_strcol *dict, cm_buf
   CM_ALLOC(displs, (size_t)P * sizeof(int));
   CM_MPI(MPI_Allgather(&len, 1, MPI_INT, lens, 1, MPI_INT, comm));
   int total = 0;
-  for (int r = 0; r < P; r++) displs[r] = total, total += lens[r];
+  for (int r = 0; r < P; r++)
+    displs[r] = total, total += lens[r];
   cm_buf all = {0};
   CM_TRY(cm_buf_reserve(&all, (size_t)total + 1));
   CM_MPI(MPI_Allgatherv(mine.data, len, MPI_BYTE, all.data, lens, displs, MPI_BYTE, comm));
@@ -71,7 +73,8 @@ int cm_dict_encode(MPI_Comm comm, const cm_strcol *vals, cm_strcol *dict, cm_buf
   }
   cnt = sort_unique(g, cnt);
   CM_TRY(cm_strcol_init(dict));
-  for (size_t i = 0; i < cnt; i++) CM_TRY(cm_strcol_push(dict, g[i].p, g[i].n));
+  for (size_t i = 0; i < cnt; i++)
+    CM_TRY(cm_strcol_push(dict, g[i].p, g[i].n));
   codes->len = 0;
   for (size_t i = 0; i < n; i++) {
     sv key;

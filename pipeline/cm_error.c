@@ -21,8 +21,7 @@ int cm_error_at(const char *src, int line, const char *fmt, ...) {
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   if (tracing())
-    fprintf(stderr, "citemill[rank %d]: error: %s (%s:%d)\n", world_rank(), msg,
-            src, line);
+    fprintf(stderr, "citemill[rank %d]: error: %s (%s:%d)\n", world_rank(), msg, src, line);
   else
     fprintf(stderr, "citemill[rank %d]: error: %s\n", world_rank(), msg);
   fflush(stderr);
@@ -30,9 +29,7 @@ int cm_error_at(const char *src, int line, const char *fmt, ...) {
 }
 
 void cm_trace(const char *src, int line, const char *expr) {
-  if (tracing())
-    fprintf(stderr, "citemill[rank %d]:   from %s:%d: %s\n", world_rank(), src,
-            line, expr);
+  if (tracing()) fprintf(stderr, "citemill[rank %d]:   from %s:%d: %s\n", world_rank(), src, line, expr);
 }
 
 void cm_warn(const char *fmt, ...) {

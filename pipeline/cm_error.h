@@ -14,8 +14,7 @@
 
 /* Prints "citemill[rank R]: error: <message>" (plus the source location when
  * tracing) to stderr and returns CM_ERR. Not collective. */
-int cm_error_at(const char *src, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int cm_error_at(const char *src, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Prints a trace line when CITEMILL_TRACE is set. Not collective. */
 void cm_trace(const char *src, int line, const char *expr);
 /* Prints a warning line. Not collective. */
@@ -25,36 +24,32 @@ int cm_mpi_error(const char *src, int line, const char *expr, int code);
 
 #define CM_FAIL(...) cm_error_at(__FILE__, __LINE__, __VA_ARGS__)
 
-#define CM_TRY(call)                                                           \
-  do {                                                                         \
-    int cm_rc_ = (call);                                                       \
-    if (cm_rc_ != 0) {                                                         \
-      cm_trace(__FILE__, __LINE__, #call);                                     \
-      return cm_rc_;                                                           \
-    }                                                                          \
+#define CM_TRY(call)                                                                                         \
+  do {                                                                                                       \
+    int cm_rc_ = (call);                                                                                     \
+    if (cm_rc_ != 0) {                                                                                       \
+      cm_trace(__FILE__, __LINE__, #call);                                                                   \
+      return cm_rc_;                                                                                         \
+    }                                                                                                        \
   } while (0)
 
-#define CM_MPI(call)                                                           \
-  do {                                                                         \
-    int cm_mrc_ = (call);                                                      \
-    if (cm_mrc_ != 0)                                                          \
-      return cm_mpi_error(__FILE__, __LINE__, #call, cm_mrc_);                 \
+#define CM_MPI(call)                                                                                         \
+  do {                                                                                                       \
+    int cm_mrc_ = (call);                                                                                    \
+    if (cm_mrc_ != 0) return cm_mpi_error(__FILE__, __LINE__, #call, cm_mrc_);                               \
   } while (0)
 
 /* HDF5 calls return a negative herr_t / hid_t on failure. */
-#define CM_H5(call)                                                            \
-  do {                                                                         \
-    if ((call) < 0)                                                            \
-      return cm_error_at(__FILE__, __LINE__, "HDF5 call failed: %s", #call);   \
+#define CM_H5(call)                                                                                          \
+  do {                                                                                                       \
+    if ((call) < 0) return cm_error_at(__FILE__, __LINE__, "HDF5 call failed: %s", #call);                   \
   } while (0)
 
 /* Allocation check: fails with a message naming the size. */
-#define CM_ALLOC(ptr, nbytes)                                                  \
-  do {                                                                         \
-    if ((ptr) == NULL && (nbytes) > 0)                                         \
-      return cm_error_at(__FILE__, __LINE__,                                   \
-                         "out of memory allocating %zu bytes",                 \
-                         (size_t)(nbytes));                                    \
+#define CM_ALLOC(ptr, nbytes)                                                                                \
+  do {                                                                                                       \
+    if ((ptr) == NULL && (nbytes) > 0)                                                                       \
+      return cm_error_at(__FILE__, __LINE__, "out of memory allocating %zu bytes", (size_t)(nbytes));        \
   } while (0)
 
 #endif

@@ -4,8 +4,8 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +42,8 @@ static uint64_t below(rng *r, uint64_t n) { return n ? next_u64(r) % n : 0; }
 
 static int pick(rng *r, const double *w, int n) {
   double t = 0;
-  for (int i = 0; i < n; i++) t += w[i];
+  for (int i = 0; i < n; i++)
+    t += w[i];
   double u = unif(r) * t;
   for (int i = 0; i < n; i++) {
     if (u < w[i]) return i;
@@ -67,57 +68,162 @@ typedef struct {
 /* Top assignees of the reference (their Table 3), with spellings that the
  * alias table folds together, and a growth rate for the BCG picture. */
 static const named TOP[] = {
-    {"State Grid Corporation of China", "Company", 165991, 0.03, {"STATE GRID CORPORATION OF CHINA", "State Grid Corp of China", "STATE GRID JIANGSU ELECTRIC POWER CO LTD"}},
-    {"Huawei Technologies", "Company", 80025, 0.02, {"HUAWEI TECHNOLOGIES CO LTD", "Huawei Tech Co., Ltd.", "HUAWEI DEVICE CO LTD"}},
-    {"Gree", "Company", 72180, 0.04, {"GREE ELECTRIC APPLIANCES INC OF ZHUHAI", "Gree Electric Appliances, Inc.", "GREE GREEN REFRIGERATION TECH CT CO LTD"}},
-    {"China Southern Power Grid", "Company", 62777, 0.05, {"CHINA SOUTHERN POWER GRID CO LTD", "China Southern Power Grid Company", "CSG POWER GENERATION CO LTD"}},
-    {"Sinopec", "Company", 62567, 0.01, {"CHINA PETROLEUM & CHEMICAL CORP", "Sinopec Corp.", "SINOPEC RESEARCH INSTITUTE OF PETROLEUM"}},
-    {"Zhejiang University", "Education", 53672, 0.08, {"ZHEJIANG UNIVERSITY", "Zhejiang Univ", "UNIV ZHEJIANG"}},
-    {"Tsinghua University", "Education", 44596, 0.06, {"TSINGHUA UNIVERSITY", "Tsinghua Univ", "UNIV TSINGHUA"}},
-    {"BOE Technology Group", "Company", 40915, 0.03, {"BOE TECHNOLOGY GROUP CO LTD", "BOE Tech Group Co., Ltd", "BEIJING BOE OPTOELECTRONICS TECHNOLOGY CO LTD"}},
-    {"BBK Electronics", "Company", 39930, 0.02, {"GUANGDONG OPPO MOBILE TELECOMMUNICATIONS CORP LTD", "VIVO MOBILE COMMUNICATION CO LTD", "BBK ELECTRONICS CORP LTD"}},
-    {"Haier Group", "Company", 38270, 0.04, {"HAIER GROUP CORP", "Qingdao Haier Co., Ltd.", "HAIER SMART HOME CO LTD"}},
-    {"Harbin Institute of Technology", "Education", 36089, 0.15, {"HARBIN INSTITUTE OF TECHNOLOGY", "Harbin Inst of Tech", "HARBIN INSTITUTE OF TECHNOLOGY SHENZHEN"}},
-    {"Metallurgical Corporation of China", "Company", 34743, 0.02, {"METALLURGICAL CORPORATION OF CHINA LTD", "MCC Group Co Ltd", "CHINA MCC20 GROUP CORP LTD"}},
-    {"Huazhong University of Science and Technology", "Education", 33347, 0.07, {"HUAZHONG UNIVERSITY OF SCIENCE AND TECHNOLOGY", "Huazhong Univ of Sci & Tech", "UNIV HUAZHONG SCIENCE TECH"}},
-    {"Midea Group", "Company", 32001, 0.03, {"MIDEA GROUP CO LTD", "Midea Group Co., Ltd.", "GD MIDEA AIR CONDITIONING EQUIPMENT CO LTD"}},
-    {"Xi'an Jiaotong University", "Education", 31462, 0.08, {"XIAN JIAOTONG UNIVERSITY", "Xi'an Jiaotong Univ", "UNIV XIAN JIAOTONG"}},
-    {"Peking University People's Hospital", "Healthcare", 31172, 0.05, {"PEKING UNIVERSITY PEOPLE'S HOSPITAL", "Peking Univ Peoples Hospital", "PEOPLES HOSPITAL PEKING UNIV"}},
-    {"South China University of Technology", "Education", 30842, 0.07, {"SOUTH CHINA UNIVERSITY OF TECHNOLOGY", "South China Univ of Tech", "UNIV SOUTH CHINA TECH"}},
-    {"University of Electronic Science and Technology of China", "Education", 30825, 0.09, {"UNIVERSITY OF ELECTRONIC SCIENCE AND TECHNOLOGY OF CHINA", "Univ of Electronic Sci & Tech of China", "UESTC"}},
-    {"TCL", "Company", 29941, 0.02, {"TCL CORP", "TCL China Star Optoelectronics Technology Co., Ltd.", "TCL TECHNOLOGY GROUP CORP"}},
-    {"Beijing Institute of Technology", "Education", 22000, 0.16, {"BEIJING INSTITUTE OF TECHNOLOGY", "Beijing Inst of Tech", "BEIJING INSTITUTE OF TECHNOLOGY CHONGQING INNOVATION CENTER"}},
+    {"State Grid Corporation of China",
+     "Company",
+     165991,
+     0.03,
+     {"STATE GRID CORPORATION OF CHINA", "State Grid Corp of China",
+      "STATE GRID JIANGSU ELECTRIC POWER CO LTD"}},
+    {"Huawei Technologies",
+     "Company",
+     80025,
+     0.02,
+     {"HUAWEI TECHNOLOGIES CO LTD", "Huawei Tech Co., Ltd.", "HUAWEI DEVICE CO LTD"}},
+    {"Gree",
+     "Company",
+     72180,
+     0.04,
+     {"GREE ELECTRIC APPLIANCES INC OF ZHUHAI", "Gree Electric Appliances, Inc.",
+      "GREE GREEN REFRIGERATION TECH CT CO LTD"}},
+    {"China Southern Power Grid",
+     "Company",
+     62777,
+     0.05,
+     {"CHINA SOUTHERN POWER GRID CO LTD", "China Southern Power Grid Company",
+      "CSG POWER GENERATION CO LTD"}},
+    {"Sinopec",
+     "Company",
+     62567,
+     0.01,
+     {"CHINA PETROLEUM & CHEMICAL CORP", "Sinopec Corp.", "SINOPEC RESEARCH INSTITUTE OF PETROLEUM"}},
+    {"Zhejiang University",
+     "Education",
+     53672,
+     0.08,
+     {"ZHEJIANG UNIVERSITY", "Zhejiang Univ", "UNIV ZHEJIANG"}},
+    {"Tsinghua University",
+     "Education",
+     44596,
+     0.06,
+     {"TSINGHUA UNIVERSITY", "Tsinghua Univ", "UNIV TSINGHUA"}},
+    {"BOE Technology Group",
+     "Company",
+     40915,
+     0.03,
+     {"BOE TECHNOLOGY GROUP CO LTD", "BOE Tech Group Co., Ltd",
+      "BEIJING BOE OPTOELECTRONICS TECHNOLOGY CO LTD"}},
+    {"BBK Electronics",
+     "Company",
+     39930,
+     0.02,
+     {"GUANGDONG OPPO MOBILE TELECOMMUNICATIONS CORP LTD", "VIVO MOBILE COMMUNICATION CO LTD",
+      "BBK ELECTRONICS CORP LTD"}},
+    {"Haier Group",
+     "Company",
+     38270,
+     0.04,
+     {"HAIER GROUP CORP", "Qingdao Haier Co., Ltd.", "HAIER SMART HOME CO LTD"}},
+    {"Harbin Institute of Technology",
+     "Education",
+     36089,
+     0.15,
+     {"HARBIN INSTITUTE OF TECHNOLOGY", "Harbin Inst of Tech", "HARBIN INSTITUTE OF TECHNOLOGY SHENZHEN"}},
+    {"Metallurgical Corporation of China",
+     "Company",
+     34743,
+     0.02,
+     {"METALLURGICAL CORPORATION OF CHINA LTD", "MCC Group Co Ltd", "CHINA MCC20 GROUP CORP LTD"}},
+    {"Huazhong University of Science and Technology",
+     "Education",
+     33347,
+     0.07,
+     {"HUAZHONG UNIVERSITY OF SCIENCE AND TECHNOLOGY", "Huazhong Univ of Sci & Tech",
+      "UNIV HUAZHONG SCIENCE TECH"}},
+    {"Midea Group",
+     "Company",
+     32001,
+     0.03,
+     {"MIDEA GROUP CO LTD", "Midea Group Co., Ltd.", "GD MIDEA AIR CONDITIONING EQUIPMENT CO LTD"}},
+    {"Xi'an Jiaotong University",
+     "Education",
+     31462,
+     0.08,
+     {"XIAN JIAOTONG UNIVERSITY", "Xi'an Jiaotong Univ", "UNIV XIAN JIAOTONG"}},
+    {"Peking University People's Hospital",
+     "Healthcare",
+     31172,
+     0.05,
+     {"PEKING UNIVERSITY PEOPLE'S HOSPITAL", "Peking Univ Peoples Hospital", "PEOPLES HOSPITAL PEKING UNIV"}},
+    {"South China University of Technology",
+     "Education",
+     30842,
+     0.07,
+     {"SOUTH CHINA UNIVERSITY OF TECHNOLOGY", "South China Univ of Tech", "UNIV SOUTH CHINA TECH"}},
+    {"University of Electronic Science and Technology of China",
+     "Education",
+     30825,
+     0.09,
+     {"UNIVERSITY OF ELECTRONIC SCIENCE AND TECHNOLOGY OF CHINA", "Univ of Electronic Sci & Tech of China",
+      "UESTC"}},
+    {"TCL",
+     "Company",
+     29941,
+     0.02,
+     {"TCL CORP", "TCL China Star Optoelectronics Technology Co., Ltd.", "TCL TECHNOLOGY GROUP CORP"}},
+    {"Beijing Institute of Technology",
+     "Education",
+     22000,
+     0.16,
+     {"BEIJING INSTITUTE OF TECHNOLOGY", "Beijing Inst of Tech",
+      "BEIJING INSTITUTE OF TECHNOLOGY CHONGQING INNOVATION CENTER"}},
 };
 #define N_TOP (int)(sizeof TOP / sizeof TOP[0])
 
 static const char *FOREIGN[][2] = {
-    {"TOYOTA MOTOR CORP", "JP"}, {"SONY GROUP CORP", "JP"}, {"CANON KK", "JP"}, {"PANASONIC IP MAN CO LTD", "JP"},
-    {"SAMSUNG ELECTRONICS CO LTD", "KR"}, {"LG ELECTRONICS INC", "KR"}, {"HONDA MOTOR CO LTD", "JP"},
-    {"DENSO CORP", "JP"}, {"HYUNDAI MOTOR CO LTD", "KR"}, {"MITSUBISHI ELECTRIC CORP", "JP"},
-    {"QUALCOMM INC", "US"}, {"SIEMENS AG", "DE"}, {"LG CHEM LTD", "KR"}, {"SAMSUNG DISPLAY CO LTD", "KR"},
-    {"NISSAN MOTOR CO LTD", "JP"}, {"KYOCERA CORP", "JP"}, {"ROBERT BOSCH GMBH", "DE"}, {"SK HYNIX INC", "KR"},
-    {"FANUC CORP", "JP"}, {"SHARP KK", "JP"}, {"TOSHIBA KK", "JP"}, {"NEC CORP", "JP"},
+    {"TOYOTA MOTOR CORP", "JP"},
+    {"SONY GROUP CORP", "JP"},
+    {"CANON KK", "JP"},
+    {"PANASONIC IP MAN CO LTD", "JP"},
+    {"SAMSUNG ELECTRONICS CO LTD", "KR"},
+    {"LG ELECTRONICS INC", "KR"},
+    {"HONDA MOTOR CO LTD", "JP"},
+    {"DENSO CORP", "JP"},
+    {"HYUNDAI MOTOR CO LTD", "KR"},
+    {"MITSUBISHI ELECTRIC CORP", "JP"},
+    {"QUALCOMM INC", "US"},
+    {"SIEMENS AG", "DE"},
+    {"LG CHEM LTD", "KR"},
+    {"SAMSUNG DISPLAY CO LTD", "KR"},
+    {"NISSAN MOTOR CO LTD", "JP"},
+    {"KYOCERA CORP", "JP"},
+    {"ROBERT BOSCH GMBH", "DE"},
+    {"SK HYNIX INC", "KR"},
+    {"FANUC CORP", "JP"},
+    {"SHARP KK", "JP"},
+    {"TOSHIBA KK", "JP"},
+    {"NEC CORP", "JP"},
 };
 #define N_FOREIGN (int)(sizeof FOREIGN / sizeof FOREIGN[0])
 
-static const char *WORDS[] = {"Advanced", "Smart", "Energy", "Micro", "Quantum", "Digital", "Green", "Power",
-                              "Bio", "Nano", "Cloud", "Optical", "Precision", "Material", "Robotics", "Vision",
-                              "Thermal", "Signal", "Fluid", "Circuit", "Polymer", "Battery", "Sensor", "Laser"};
+static const char *WORDS[] = {"Advanced",  "Smart",    "Energy",   "Micro",   "Quantum", "Digital",
+                              "Green",     "Power",    "Bio",      "Nano",    "Cloud",   "Optical",
+                              "Precision", "Material", "Robotics", "Vision",  "Thermal", "Signal",
+                              "Fluid",     "Circuit",  "Polymer",  "Battery", "Sensor",  "Laser"};
 #define N_WORDS 24
 
 /* Works: countries, their publication weights and citation means. */
-static const char *COUNTRIES[] = {"CN", "US", "GB", "DE", "JP", "AU", "CA", "FR", "IN", "KR", "IT", "ES",
-                                  "BR", "NL", "CH", "SE", "SG", "HK", "TW", "ZA"};
-static const double COUNTRY_W[] = {4.53, 4.19, 1.31, 1.18, 1.02, 0.63, 0.7, 0.7, 0.9, 0.6, 0.6, 0.5,
-                                   0.4, 0.35, 0.3, 0.25, 0.2, 0.2, 0.2, 0.1};
-static const double COUNTRY_CPP[] = {9.7, 8.9, 11.0, 9.0, 5.3, 12.3, 10.0, 9.0, 6.0, 8.0, 9.0, 8.5,
-                                     6.0, 11.0, 12.0, 11.0, 12.0, 10.0, 7.0, 8.0};
+static const char *COUNTRIES[] = {"CN", "US", "GB", "DE", "JP", "AU", "CA", "FR", "IN", "KR",
+                                  "IT", "ES", "BR", "NL", "CH", "SE", "SG", "HK", "TW", "ZA"};
+static const double COUNTRY_W[] = {4.53, 4.19, 1.31, 1.18, 1.02, 0.63, 0.7, 0.7, 0.9, 0.6,
+                                   0.6,  0.5,  0.4,  0.35, 0.3,  0.25, 0.2, 0.2, 0.2, 0.1};
+static const double COUNTRY_CPP[] = {9.7, 8.9, 11.0, 9.0,  5.3,  12.3, 10.0, 9.0,  6.0, 8.0,
+                                     9.0, 8.5, 6.0,  11.0, 12.0, 11.0, 12.0, 10.0, 7.0, 8.0};
 #define N_COUNTRIES 20
 /* China's partners: share of internationally co-authored CN works. */
-static const double CN_PARTNER_W[] = {0, 33.7, 13.8, 7.4, 5.0, 10.6, 7.3, 3.0, 3.0, 4.0, 2.0, 1.5,
-                                      1.0, 2.0, 1.5, 1.5, 3.5, 5.0, 1.0, 0.5};
-static const char *GB_NAMED[] = {"University College London", "University of Oxford", "Imperial College London",
-                                 "University of Cambridge"};
+static const double CN_PARTNER_W[] = {0,   33.7, 13.8, 7.4, 5.0, 10.6, 7.3, 3.0, 3.0, 4.0,
+                                      2.0, 1.5,  1.0,  2.0, 1.5, 1.5,  3.5, 5.0, 1.0, 0.5};
+static const char *GB_NAMED[] = {"University College London", "University of Oxford",
+                                 "Imperial College London", "University of Cambridge"};
 
 /* ---- sizes ---- */
 
@@ -184,16 +290,19 @@ static int filler(cm_buf *b, rng *r, int words) {
 static int year_with_growth(rng *r, double g) {
   double w[7];
   /* 2018, 2019 and 2025 outside the window (10 %), 2020-2024 with growth g */
-  for (int y = 0; y < 5; y++) w[y] = pow(1 + g, y);
+  for (int y = 0; y < 5; y++)
+    w[y] = pow(1 + g, y);
   double t = 0;
-  for (int y = 0; y < 5; y++) t += w[y];
+  for (int y = 0; y < 5; y++)
+    t += w[y];
   if (unif(r) < 0.10) return (int)(2018 + below(r, 2) + (below(r, 3) == 0 ? 7 : 0));
   return 2020 + pick(r, w, 5);
 }
 
 static void pubnum(char *out, size_t n, const plan *p, uint64_t i) {
   int o = 0;
-  while (o + 1 < N_OFFICES && i >= p->office_start[o + 1]) o++;
+  while (o + 1 < N_OFFICES && i >= p->office_start[o + 1])
+    o++;
   snprintf(out, n, "%s-%" PRIu64 "-%s", OFFICES[o], (uint64_t)100000000 + i, o == 1 ? "B2" : "A");
 }
 
@@ -210,11 +319,22 @@ static int npl_text(cm_buf *b, rng *r, uint64_t j, char *form, size_t formlen) {
   int k = (int)below(r, 6);
   uint64_t prefix = 1000 + j % 9000;
   switch (k) {
-  case 0: snprintf(form, formlen, "doi"); return printf_(b, "Smith J et al., %s, J. Appl. Phys., doi:10.%" PRIu64 "/w%" PRIu64 ".", title, prefix, j);
-  case 1: snprintf(form, formlen, "doi-url"); return printf_(b, "%s. https://doi.org/10.%" PRIu64 "/W%" PRIu64, title, prefix, j);
-  case 2: snprintf(form, formlen, "doi-upper"); return printf_(b, "LI X, \\\"%s\\\", DOI: 10.%" PRIu64 "/W%" PRIu64 ");", title, prefix, j);
-  case 3: snprintf(form, formlen, "doi-paren"); return printf_(b, "(10.%" PRIu64 "/w%" PRIu64 "), %s, 2021", prefix, j, title);
-  default: snprintf(form, formlen, "title"); return printf_(b, "WANG Y; ZHANG L. %s. Chinese Journal of Sci., vol. 12, pp. 33-41, 2021", title);
+  case 0:
+    snprintf(form, formlen, "doi");
+    return printf_(b, "Smith J et al., %s, J. Appl. Phys., doi:10.%" PRIu64 "/w%" PRIu64 ".", title, prefix,
+                   j);
+  case 1:
+    snprintf(form, formlen, "doi-url");
+    return printf_(b, "%s. https://doi.org/10.%" PRIu64 "/W%" PRIu64, title, prefix, j);
+  case 2:
+    snprintf(form, formlen, "doi-upper");
+    return printf_(b, "LI X, \\\"%s\\\", DOI: 10.%" PRIu64 "/W%" PRIu64 ");", title, prefix, j);
+  case 3:
+    snprintf(form, formlen, "doi-paren");
+    return printf_(b, "(10.%" PRIu64 "/w%" PRIu64 "), %s, 2021", prefix, j, title);
+  default:
+    snprintf(form, formlen, "title");
+    return printf_(b, "WANG Y; ZHANG L. %s. Chinese Journal of Sci., vol. 12, pp. 33-41, 2021", title);
   }
 }
 
@@ -223,7 +343,8 @@ static int npl_text(cm_buf *b, rng *r, uint64_t j, char *form, size_t formlen) {
 static int gen_patent(cm_buf *b, cm_buf *truth, const plan *p, uint64_t i) {
   rng r = rng_for(p->seed, 1, i);
   int o = 0;
-  while (o + 1 < N_OFFICES && i >= p->office_start[o + 1]) o++;
+  while (o + 1 < N_OFFICES && i >= p->office_start[o + 1])
+    o++;
   char pn[64];
   pubnum(pn, sizeof pn, p, i);
   /* assignee */
@@ -231,12 +352,14 @@ static int gen_patent(cm_buf *b, cm_buf *truth, const plan *p, uint64_t i) {
   const char *ctry = OFFICES[o];
   double growth = 0.05;
   double top_share = 0;
-  for (int k = 0; k < N_TOP; k++) top_share += TOP[k].patents;
+  for (int k = 0; k < N_TOP; k++)
+    top_share += TOP[k].patents;
   top_share /= OFFICE_N[0];
   int plain = 0;
   if (o == 0 && unif(&r) < top_share) {
     double w[N_TOP];
-    for (int k = 0; k < N_TOP; k++) w[k] = TOP[k].patents;
+    for (int k = 0; k < N_TOP; k++)
+      w[k] = TOP[k].patents;
     int k = pick(&r, w, N_TOP);
     snprintf(name, sizeof name, "%s", TOP[k].spellings[below(&r, 3)]);
     growth = TOP[k].growth;
@@ -249,7 +372,8 @@ static int gen_patent(cm_buf *b, cm_buf *truth, const plan *p, uint64_t i) {
     rng nr = rng_for(p->seed, 7, k + (uint64_t)o * 1000000007ull);
     int kind = (int)below(&nr, 10);
     if (kind < 7)
-      snprintf(name, sizeof name, "%s %s %s Co Ltd %" PRIu64, OFFICES[o], WORDS[below(&nr, N_WORDS)], WORDS[below(&nr, N_WORDS)], k);
+      snprintf(name, sizeof name, "%s %s %s Co Ltd %" PRIu64, OFFICES[o], WORDS[below(&nr, N_WORDS)],
+               WORDS[below(&nr, N_WORDS)], k);
     else if (kind < 9)
       snprintf(name, sizeof name, "%s %s University %" PRIu64, OFFICES[o], WORDS[below(&nr, N_WORDS)], k);
     else
@@ -258,8 +382,10 @@ static int gen_patent(cm_buf *b, cm_buf *truth, const plan *p, uint64_t i) {
     plain = below(&r, 20) == 0;
   }
   int year = year_with_growth(&r, growth);
-  CM_TRY(printf_(b, "{\"publication_number\":\"%s\",\"country_code\":\"%s\",\"kind_code\":\"%s\",", pn, OFFICES[o], o == 1 ? "B2" : "A"));
-  CM_TRY(printf_(b, "\"publication_date\":\"%d%02d%02d\",\"family_id\":\"%" PRIu64 "\",", year, (int)(1 + below(&r, 12)), (int)(1 + below(&r, 28)), 50000000 + i / 2));
+  CM_TRY(printf_(b, "{\"publication_number\":\"%s\",\"country_code\":\"%s\",\"kind_code\":\"%s\",", pn,
+                 OFFICES[o], o == 1 ? "B2" : "A"));
+  CM_TRY(printf_(b, "\"publication_date\":\"%d%02d%02d\",\"family_id\":\"%" PRIu64 "\",", year,
+                 (int)(1 + below(&r, 12)), (int)(1 + below(&r, 28)), 50000000 + i / 2));
   CM_TRY(puts_(b, "\"title_localized\":[{\"text\":\""));
   CM_TRY(filler(b, &r, 8));
   CM_TRY(puts_(b, "\",\"language\":\"en\"}],\"abstract_localized\":[{\"text\":\""));
@@ -280,7 +406,8 @@ static int gen_patent(cm_buf *b, cm_buf *truth, const plan *p, uint64_t i) {
   double mean = p->lambda_total / (double)(p->patents ? p->patents : 1);
   int nc = 0;
   double u = unif(&r);
-  while (u > exp(-mean) && nc < 30) u *= unif(&r), nc++; /* Knuth's Poisson */
+  while (u > exp(-mean) && nc < 30)
+    u *= unif(&r), nc++; /* Knuth's Poisson */
   CM_TRY(puts_(b, "\"citation\":["));
   int first = 1;
   for (int k = 0; k < nc; k++) {
@@ -288,7 +415,9 @@ static int gen_patent(cm_buf *b, cm_buf *truth, const plan *p, uint64_t i) {
     uint64_t t = p->office_start[to] + below(&r, p->office_n[to]);
     char tn[64];
     pubnum(tn, sizeof tn, p, t);
-    CM_TRY(printf_(b, "%s{\"publication_number\":\"%s\",\"npl_text\":\"\",\"type\":\"\",\"category\":\"SEA\"}", first ? "" : ",", tn));
+    CM_TRY(printf_(b,
+                   "%s{\"publication_number\":\"%s\",\"npl_text\":\"\",\"type\":\"\",\"category\":\"SEA\"}",
+                   first ? "" : ",", tn));
     first = 0;
   }
   if (p->works && below(&r, 5) == 0) { /* non-patent literature */
@@ -313,13 +442,15 @@ static int gen_work(cm_buf *b, const plan *p, uint64_t j) {
   int c0 = pick(&r, COUNTRY_W, N_COUNTRIES);
   int cs[3] = {c0, -1, -1}, nc = 1;
   if (unif(&r) < (c0 == 0 ? 0.22 : 0.3)) {
-    int c1 = c0 == 0 ? pick(&r, CN_PARTNER_W, N_COUNTRIES) : (unif(&r) < 0.3 ? 0 : pick(&r, COUNTRY_W, N_COUNTRIES));
+    int c1 = c0 == 0 ? pick(&r, CN_PARTNER_W, N_COUNTRIES)
+                     : (unif(&r) < 0.3 ? 0 : pick(&r, COUNTRY_W, N_COUNTRIES));
     if (c1 != c0) cs[nc++] = c1;
   }
   double g = c0 == 0 ? 0.109 : 0.03;
   int year = year_with_growth(&r, g);
   double mean = 0;
-  for (int k = 0; k < nc; k++) mean += COUNTRY_CPP[cs[k]] / nc;
+  for (int k = 0; k < nc; k++)
+    mean += COUNTRY_CPP[cs[k]] / nc;
   if (nc > 1) mean *= 1.3; /* international co-authorship is cited more */
   int64_t cites = (int64_t)floor(-mean * log(1 - unif(&r)));
   int field = 11 + (int)below(&r, 26);
@@ -331,7 +462,8 @@ static int gen_work(cm_buf *b, const plan *p, uint64_t j) {
     CM_TRY(printf_(b, "\"doi\":\"https://doi.org/10.%" PRIu64 "/W%" PRIu64 "\",", 1000 + j % 9000, j));
   else
     CM_TRY(puts_(b, "\"doi\":null,"));
-  CM_TRY(printf_(b, "\"title\":\"%s\",\"display_name\":\"%s\",\"publication_year\":%d,\"type\":\"%s\",", title, title, year, below(&r, 8) ? "article" : "review"));
+  CM_TRY(printf_(b, "\"title\":\"%s\",\"display_name\":\"%s\",\"publication_year\":%d,\"type\":\"%s\",",
+                 title, title, year, below(&r, 8) ? "article" : "review"));
   CM_TRY(printf_(b, "\"cited_by_count\":%" PRId64 ",\"authorships\":[", cites));
   for (int k = 0; k < nc; k++) {
     const char *cc = COUNTRIES[cs[k]];
@@ -341,10 +473,21 @@ static int gen_work(cm_buf *b, const plan *p, uint64_t j) {
       snprintf(iname, sizeof iname, "%s", GB_NAMED[inst]);
     else
       snprintf(iname, sizeof iname, "%s %s University %" PRIu64, cc, WORDS[inst % N_WORDS], inst);
-    CM_TRY(printf_(b, "%s{\"author_position\":\"%s\",\"author\":{\"id\":\"https://openalex.org/A%" PRIu64 "\",\"display_name\":\"Author %d\"},", k ? "," : "", k ? "middle" : "first", next_u64(&r) % 100000000, k));
-    CM_TRY(printf_(b, "\"institutions\":[{\"id\":\"https://openalex.org/I%d%03" PRIu64 "\",\"display_name\":\"%s\",\"country_code\":\"%s\",\"type\":\"education\"}],\"countries\":[\"%s\"]}", cs[k] + 10, inst, iname, cc, cc));
+    CM_TRY(printf_(b,
+                   "%s{\"author_position\":\"%s\",\"author\":{\"id\":\"https://openalex.org/A%" PRIu64
+                   "\",\"display_name\":\"Author %d\"},",
+                   k ? "," : "", k ? "middle" : "first", next_u64(&r) % 100000000, k));
+    CM_TRY(printf_(
+        b,
+        "\"institutions\":[{\"id\":\"https://openalex.org/I%d%03" PRIu64
+        "\",\"display_name\":\"%s\",\"country_code\":\"%s\",\"type\":\"education\"}],\"countries\":[\"%s\"]}",
+        cs[k] + 10, inst, iname, cc, cc));
   }
-  CM_TRY(printf_(b, "],\"primary_topic\":{\"id\":\"https://openalex.org/T%" PRIu64 "\",\"display_name\":\"Topic %" PRIu64 "\",\"field\":{\"id\":\"https://openalex.org/fields/%d\",\"display_name\":\"Field %d\"}},", topic, topic, field, field));
+  CM_TRY(printf_(b,
+                 "],\"primary_topic\":{\"id\":\"https://openalex.org/T%" PRIu64
+                 "\",\"display_name\":\"Topic %" PRIu64
+                 "\",\"field\":{\"id\":\"https://openalex.org/fields/%d\",\"display_name\":\"Field %d\"}},",
+                 topic, topic, field, field));
   CM_TRY(puts_(b, "\"abstract\":\""));
   CM_TRY(filler(b, &r, 120 + (int)below(&r, 100)));
   return puts_(b, "\"}\n");
@@ -361,7 +504,8 @@ static int mkdirs(const char *path) {
       mkdir(buf, 0777);
       *q = '/';
     }
-  if (mkdir(buf, 0777) != 0 && errno != EEXIST) return CM_FAIL("cannot create '%s': %s", path, strerror(errno));
+  if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+    return CM_FAIL("cannot create '%s': %s", path, strerror(errno));
   return CM_OK;
 }
 
@@ -397,7 +541,8 @@ static int write_archive(const char *path, const char *member, const cm_buf *b, 
   archive_entry_set_perm(e, 0644);
   archive_entry_set_mtime(e, 1700000000, 0);
   int rc = CM_OK;
-  if (archive_write_header(a, e) != ARCHIVE_OK || archive_write_data(a, b->data, b->len) != (la_ssize_t)b->len)
+  if (archive_write_header(a, e) != ARCHIVE_OK ||
+      archive_write_data(a, b->data, b->len) != (la_ssize_t)b->len)
     rc = CM_FAIL("writing '%s' failed: %s", path, archive_error_string(a));
   archive_entry_free(e);
   if (archive_write_close(a) != ARCHIVE_OK && rc == CM_OK) rc = CM_FAIL("closing '%s' failed", path);
@@ -419,7 +564,8 @@ static int write_aliases(const char *dir) {
   for (int k = 0; k < N_TOP; k++)
     for (int s = 0; s < 3; s++) {
       int quote = strchr(TOP[k].spellings[s], ',') != NULL;
-      CM_TRY(printf_(&b, "%s%s%s,exact,\"%s\",%s\n", quote ? "\"" : "", TOP[k].spellings[s], quote ? "\"" : "", TOP[k].name, TOP[k].type));
+      CM_TRY(printf_(&b, "%s%s%s,exact,\"%s\",%s\n", quote ? "\"" : "", TOP[k].spellings[s],
+                     quote ? "\"" : "", TOP[k].name, TOP[k].type));
     }
   /* prefix rules catch subsidiaries spelled in ways not listed */
   CM_TRY(puts_(&b, "STATE GRID,prefix,State Grid Corporation of China,Company\n"));
@@ -437,7 +583,8 @@ int cm_gen(MPI_Comm comm, const cm_config *cfg) {
   CM_MPI(MPI_Comm_size(comm, &P));
   if (!cfg->out) return rank == 0 ? CM_FAIL("gen needs --out DIR") : CM_ERR;
   int mixed = strcmp(cfg->containers, "mixed") == 0;
-  if (!mixed && strcmp(cfg->containers, "gz") != 0) return rank == 0 ? CM_FAIL("--containers is gz or mixed") : CM_ERR;
+  if (!mixed && strcmp(cfg->containers, "gz") != 0)
+    return rank == 0 ? CM_FAIL("--containers is gz or mixed") : CM_ERR;
   plan p;
   make_plan(cfg, &p);
   char pdir[4096], wdir[4096], tdir[4096];
@@ -453,9 +600,12 @@ int cm_gen(MPI_Comm comm, const cm_config *cfg) {
   }
   CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
   if (rc) return rc;
-  uint64_t np = (p.patents + SHARD_RECORDS - 1) / SHARD_RECORDS, nw = (p.works + SHARD_RECORDS - 1) / SHARD_RECORDS;
+  uint64_t np = (p.patents + SHARD_RECORDS - 1) / SHARD_RECORDS,
+           nw = (p.works + SHARD_RECORDS - 1) / SHARD_RECORDS;
   if (rank == 0 && !cfg->quiet)
-    printf("gen: %" PRIu64 " patents in %" PRIu64 " shards, %" PRIu64 " works in %" PRIu64 " parts, %d ranks\n", p.patents, np, p.works, nw, P);
+    printf("gen: %" PRIu64 " patents in %" PRIu64 " shards, %" PRIu64 " works in %" PRIu64
+           " parts, %d ranks\n",
+           p.patents, np, p.works, nw, P);
   double t0 = cm_now(), last = t0;
   cm_buf b = {0}, truth = {0};
   char path[4200], member[256];
@@ -464,7 +614,8 @@ int cm_gen(MPI_Comm comm, const cm_config *cfg) {
     b.len = truth.len = 0;
     if (s < np) {
       uint64_t lo = s * SHARD_RECORDS, hi = lo + SHARD_RECORDS < p.patents ? lo + SHARD_RECORDS : p.patents;
-      for (uint64_t i = lo; i < hi && rc == CM_OK; i++) rc = gen_patent(&b, &truth, &p, i);
+      for (uint64_t i = lo; i < hi && rc == CM_OK; i++)
+        rc = gen_patent(&b, &truth, &p, i);
       snprintf(member, sizeof member, "publications-%012" PRIu64 ".json", s);
       if (rc == CM_OK && mixed && s % 3 == 1) {
         snprintf(path, sizeof path, "%s/publications-%012" PRIu64 ".tar.gz", pdir, s);
@@ -479,9 +630,12 @@ int cm_gen(MPI_Comm comm, const cm_config *cfg) {
       snprintf(path, sizeof path, "%s/npl-%012" PRIu64 ".csv", tdir, s);
       if (rc == CM_OK) rc = write_text(path, &truth);
     } else {
-      uint64_t w = s - np, lo = w * SHARD_RECORDS, hi = lo + SHARD_RECORDS < p.works ? lo + SHARD_RECORDS : p.works;
-      for (uint64_t j = lo; j < hi && rc == CM_OK; j++) rc = gen_work(&b, &p, j);
-      snprintf(path, sizeof path, "%s/updated_date=2024-%02d-%02d", wdir, (int)(1 + (w / 28) % 12), (int)(1 + w % 28));
+      uint64_t w = s - np, lo = w * SHARD_RECORDS,
+               hi = lo + SHARD_RECORDS < p.works ? lo + SHARD_RECORDS : p.works;
+      for (uint64_t j = lo; j < hi && rc == CM_OK; j++)
+        rc = gen_work(&b, &p, j);
+      snprintf(path, sizeof path, "%s/updated_date=2024-%02d-%02d", wdir, (int)(1 + (w / 28) % 12),
+               (int)(1 + w % 28));
       if (rc == CM_OK) rc = mkdirs(path);
       snprintf(path + strlen(path), sizeof path - strlen(path), "/part_%03" PRIu64 ".gz", w / 336);
       if (rc == CM_OK) rc = write_gz(path, &b);
@@ -491,7 +645,8 @@ int cm_gen(MPI_Comm comm, const cm_config *cfg) {
       last = cm_now();
       double rate = (double)done / (last - t0);
       printf("gen: rank 0 wrote %" PRIu64 " of its ~%" PRIu64 " shards, %.1f shards/s, ~%.0f s left\n", done,
-             (np + nw) / (uint64_t)P + 1, rate, ((double)((np + nw) / (uint64_t)P + 1) - (double)done) / rate);
+             (np + nw) / (uint64_t)P + 1, rate,
+             ((double)((np + nw) / (uint64_t)P + 1) - (double)done) / rate);
       fflush(stdout);
     }
   }
@@ -505,7 +660,9 @@ int cm_gen(MPI_Comm comm, const cm_config *cfg) {
     CM_TRY(printf_(&m, "{\"entries\":[\n"));
     for (uint64_t w = 0; w < nw; w++) {
       uint64_t n = (w + 1) * SHARD_RECORDS < p.works ? SHARD_RECORDS : p.works - w * SHARD_RECORDS;
-      CM_TRY(printf_(&m, "{\"url\":\"s3://openalex/data/works/updated_date=2024-%02d-%02d/part_%03" PRIu64 ".gz\",\"meta\":{\"record_count\":%" PRIu64 "}}%s\n",
+      CM_TRY(printf_(&m,
+                     "{\"url\":\"s3://openalex/data/works/updated_date=2024-%02d-%02d/part_%03" PRIu64
+                     ".gz\",\"meta\":{\"record_count\":%" PRIu64 "}}%s\n",
                      (int)(1 + (w / 28) % 12), (int)(1 + w % 28), w / 336, n, w + 1 < nw ? "," : ""));
     }
     CM_TRY(printf_(&m, "],\"meta\":{\"record_count\":%" PRIu64 "}}\n", p.works));

@@ -88,28 +88,39 @@ typedef struct {
 
 static int cols_init(corpus_cols *c) {
   memset(c, 0, sizeof *c);
-  cm_strcol *s[] = {&c->key, &c->office, &c->family, &c->doi, &c->title, &c->type, &c->field, &c->topic_id, &c->topic_name};
-  for (size_t i = 0; i < sizeof s / sizeof *s; i++) CM_TRY(cm_strcol_init(s[i]));
-  cm_listcol *l[] = {&c->asg_name, &c->asg_country, &c->cited, &c->npl, &c->countries, &c->inst_id, &c->inst_name, &c->inst_country};
-  for (size_t i = 0; i < sizeof l / sizeof *l; i++) CM_TRY(cm_listcol_init(l[i]));
+  cm_strcol *s[] = {&c->key,  &c->office, &c->family,   &c->doi,       &c->title,
+                    &c->type, &c->field,  &c->topic_id, &c->topic_name};
+  for (size_t i = 0; i < sizeof s / sizeof *s; i++)
+    CM_TRY(cm_strcol_init(s[i]));
+  cm_listcol *l[] = {&c->asg_name,  &c->asg_country, &c->cited,     &c->npl,
+                     &c->countries, &c->inst_id,     &c->inst_name, &c->inst_country};
+  for (size_t i = 0; i < sizeof l / sizeof *l; i++)
+    CM_TRY(cm_listcol_init(l[i]));
   return CM_OK;
 }
 
 static void cols_free(corpus_cols *c) {
-  cm_strcol *s[] = {&c->key, &c->office, &c->family, &c->doi, &c->title, &c->type, &c->field, &c->topic_id, &c->topic_name};
-  for (size_t i = 0; i < sizeof s / sizeof *s; i++) cm_strcol_free(s[i]);
-  cm_listcol *l[] = {&c->asg_name, &c->asg_country, &c->cited, &c->npl, &c->countries, &c->inst_id, &c->inst_name, &c->inst_country};
-  for (size_t i = 0; i < sizeof l / sizeof *l; i++) cm_listcol_free(l[i]);
+  cm_strcol *s[] = {&c->key,  &c->office, &c->family,   &c->doi,       &c->title,
+                    &c->type, &c->field,  &c->topic_id, &c->topic_name};
+  for (size_t i = 0; i < sizeof s / sizeof *s; i++)
+    cm_strcol_free(s[i]);
+  cm_listcol *l[] = {&c->asg_name,  &c->asg_country, &c->cited,     &c->npl,
+                     &c->countries, &c->inst_id,     &c->inst_name, &c->inst_country};
+  for (size_t i = 0; i < sizeof l / sizeof *l; i++)
+    cm_listcol_free(l[i]);
   cm_buf *b[] = {&c->record_id, &c->date, &c->asg_source, &c->year, &c->has_year, &c->cites};
-  for (size_t i = 0; i < sizeof b / sizeof *b; i++) cm_buf_free(b[i]);
+  for (size_t i = 0; i < sizeof b / sizeof *b; i++)
+    cm_buf_free(b[i]);
 }
 
 static int cols_compact(corpus_cols *c, const uint8_t *keep) {
-  cm_strcol *s[] = {&c->key, &c->office, &c->family, &c->doi, &c->title, &c->type, &c->field, &c->topic_id, &c->topic_name};
+  cm_strcol *s[] = {&c->key,  &c->office, &c->family,   &c->doi,       &c->title,
+                    &c->type, &c->field,  &c->topic_id, &c->topic_name};
   size_t n = cm_strcol_count(&c->key);
   for (size_t i = 0; i < sizeof s / sizeof *s; i++)
     if (cm_strcol_count(s[i]) == n) cm_strcol_compact(s[i], keep);
-  cm_listcol *l[] = {&c->asg_name, &c->asg_country, &c->cited, &c->npl, &c->countries, &c->inst_id, &c->inst_name, &c->inst_country};
+  cm_listcol *l[] = {&c->asg_name,  &c->asg_country, &c->cited,     &c->npl,
+                     &c->countries, &c->inst_id,     &c->inst_name, &c->inst_country};
   for (size_t i = 0; i < sizeof l / sizeof *l; i++)
     if (cm_listcol_count(l[i]) == n) CM_TRY(cm_listcol_compact(l[i], keep));
   cm_fixed_compact(&c->record_id, 8, keep);
@@ -144,9 +155,11 @@ static int append_patent(corpus_cols *c, const cm_patent *p) {
   }
   CM_TRY(cm_listcol_end_row(&c->asg_name));
   CM_TRY(cm_listcol_end_row(&c->asg_country));
-  for (size_t i = 0; i < p->n_cited; i++) CM_TRY(push_code(&c->cited.items, &p->cited[i]));
+  for (size_t i = 0; i < p->n_cited; i++)
+    CM_TRY(push_code(&c->cited.items, &p->cited[i]));
   CM_TRY(cm_listcol_end_row(&c->cited));
-  for (size_t i = 0; i < p->n_npl; i++) CM_TRY(cm_listcol_add(&c->npl, p->npl[i].p, p->npl[i].n));
+  for (size_t i = 0; i < p->n_npl; i++)
+    CM_TRY(cm_listcol_add(&c->npl, p->npl[i].p, p->npl[i].n));
   return cm_listcol_end_row(&c->npl);
 }
 
@@ -230,7 +243,8 @@ static void progress(ingest_ctx *x, int force) {
   double left = rate > 0 ? ((double)x->my_bytes_total / 1e6 - mb) / rate : 0;
   printf("ingest %s: rank 0 share: files %zu/%zu, %.1f MB of %.1f MB compressed, %" PRIu64
          " records, %.1f MB/s, %.0f s elapsed, ~%.0f s left\n",
-         x->corpus, x->my_files_done, x->my_files, mb, (double)x->my_bytes_total / 1e6, x->records, rate, el, left);
+         x->corpus, x->my_files_done, x->my_files, mb, (double)x->my_bytes_total / 1e6, x->records, rate, el,
+         left);
   fflush(stdout);
 }
 
@@ -260,7 +274,8 @@ static int on_line(void *user, const cm_line_pos *pos, const char *line, size_t 
 
 static void my_block(const cm_filelist *fl, int rank, int P, size_t *lo, size_t *hi) {
   uint64_t total = 0;
-  for (size_t i = 0; i < fl->n; i++) total += fl->v[i].size + 1;
+  for (size_t i = 0; i < fl->n; i++)
+    total += fl->v[i].size + 1;
   /* file i goes to the rank whose share contains the middle of its bytes */
   uint64_t acc = 0;
   *lo = *hi = 0;
@@ -345,7 +360,8 @@ static int resolve_duplicates(MPI_Comm comm, corpus_cols *c, uint8_t *keep, uint
   if (cnt) qsort(items, cnt, sizeof *items, dup_cmp);
   for (size_t i = 0; i + 1 < cnt; i++) {
     const dup_item *a = &items[i], *b = &items[i + 1];
-    if (a->h == b->h && a->n == b->n && memcmp(a->k, b->k, a->n) == 0) drop[a->pos] = 1; /* b has a larger rid */
+    if (a->h == b->h && a->n == b->n && memcmp(a->k, b->k, a->n) == 0)
+      drop[a->pos] = 1; /* b has a larger rid */
   }
   /* Reply: one flag per received item, to its source, in receive order. */
   size_t pos = 0;
@@ -444,8 +460,9 @@ static int check_reject_rate(MPI_Comm comm, ingest_ctx *x, const corpus_totals *
       for (int r = 0; r < P; r++)
         if (all[2 * r] > 0 && (pick < 0 || all[2 * r] > all[2 * pick])) pick = r;
       if (pick < 0) break;
-      used += (size_t)snprintf(names + used, used < sizeof names ? sizeof names - used : 0, "%s'%s' (%" PRIu64 " rejects)",
-                               k ? ", " : "", x->files->v[all[2 * pick + 1]].path, all[2 * pick]);
+      used += (size_t)snprintf(names + used, used < sizeof names ? sizeof names - used : 0,
+                               "%s'%s' (%" PRIu64 " rejects)", k ? ", " : "",
+                               x->files->v[all[2 * pick + 1]].path, all[2 * pick]);
       all[2 * pick] = 0;
     }
     CM_FAIL("%s: %" PRIu64 " rejects in %" PRIu64 " lines exceed the limit of %g of lines; worst files: %s; "
@@ -464,7 +481,8 @@ static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const c
   const char *corpus = patents ? "patents" : "works";
   int rc = CM_OK;
   if (rank == 0)
-    rc = cm_files_collect(patents ? cfg->patents : cfg->works, patents ? cfg->n_patents : cfg->n_works, corpus, fl);
+    rc = cm_files_collect(patents ? cfg->patents : cfg->works, patents ? cfg->n_patents : cfg->n_works,
+                          corpus, fl);
   CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
   if (rc) return rc;
   CM_TRY(cm_files_bcast(comm, 0, fl));
@@ -480,7 +498,8 @@ static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const c
   x.show = rank == 0 && !cfg->quiet;
   x.t0 = x.last = cm_now();
   x.my_files = hi - lo;
-  for (size_t i = lo; i < hi; i++) x.my_bytes_total += fl->v[i].size;
+  for (size_t i = lo; i < hi; i++)
+    x.my_bytes_total += fl->v[i].size;
   x.per_file = calloc(hi - lo + 1, sizeof *x.per_file);
   x.jp = cm_json_parser_new();
   cm_read_limits lim = {cfg->max_record, cfg->max_ratio ? cfg->max_ratio : 1, cfg->max_member};
@@ -537,7 +556,8 @@ static int write_dict_col(MPI_Comm comm, hid_t g, const char *name, const cm_str
   CM_TRY(cm_strcol_init(&empty));
   hid_t d;
   CM_TRY(cm_h5_group(g, name, &d));
-  int rc = cm_h5_write_concat(comm, d, "codes", H5T_NATIVE_UINT32, codes.data, CM_BUF_COUNT(&codes, uint32_t));
+  int rc =
+      cm_h5_write_concat(comm, d, "codes", H5T_NATIVE_UINT32, codes.data, CM_BUF_COUNT(&codes, uint32_t));
   if (rc == CM_OK) rc = cm_h5_write_strcol(comm, d, "dict", rank == 0 ? &dict : &empty);
   if (rc == CM_OK) rc = cm_h5_attr_str(d, "kind", "dictionary");
   H5Gclose(d);
@@ -560,8 +580,10 @@ static int write_files_table(MPI_Comm comm, hid_t g, const cm_filelist *fl) {
       CM_TRY(cm_buf_push_i64(&mtime, fl->v[i].mtime));
     }
   CM_TRY(cm_h5_write_strcol(comm, g, "input_path", &paths));
-  CM_TRY(cm_h5_write_concat(comm, g, "input_size", H5T_NATIVE_UINT64, size.data, CM_BUF_COUNT(&size, uint64_t)));
-  CM_TRY(cm_h5_write_concat(comm, g, "input_mtime", H5T_NATIVE_INT64, mtime.data, CM_BUF_COUNT(&mtime, int64_t)));
+  CM_TRY(
+      cm_h5_write_concat(comm, g, "input_size", H5T_NATIVE_UINT64, size.data, CM_BUF_COUNT(&size, uint64_t)));
+  CM_TRY(cm_h5_write_concat(comm, g, "input_mtime", H5T_NATIVE_INT64, mtime.data,
+                            CM_BUF_COUNT(&mtime, int64_t)));
   cm_strcol_free(&paths);
   cm_buf_free(&size);
   cm_buf_free(&mtime);
@@ -614,7 +636,8 @@ static int write_store(MPI_Comm comm, const cm_config *cfg, const char *tmp, cor
   hid_t f;
   CM_TRY(cm_h5_create(comm, tmp, &f));
   int rc = CM_OK;
-  for (int k = 0; k < 2 && rc == CM_OK; k++) rc = write_corpus(comm, f, k == 0, &cols[k], &fl[k], &t[k]);
+  for (int k = 0; k < 2 && rc == CM_OK; k++)
+    rc = write_corpus(comm, f, k == 0, &cols[k], &fl[k], &t[k]);
   char conf[16384], when[64];
   time_t now = time(NULL);
   strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -637,7 +660,8 @@ static int mkdir_p(const char *dir) {
       mkdir(buf, 0777);
       *p = '/';
     }
-  if (mkdir(buf, 0777) != 0 && errno != EEXIST) return CM_FAIL("cannot create directory '%s': %s", dir, strerror(errno));
+  if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+    return CM_FAIL("cannot create directory '%s': %s", dir, strerror(errno));
   return CM_OK;
 }
 
@@ -702,8 +726,8 @@ int cm_ingest(MPI_Comm comm, const cm_config *cfg) {
   /* Sum the per-rank reader statistics for the summary. */
   uint64_t rs[2][6], rsum[2][6];
   for (int k = 0; k < 2; k++) {
-    uint64_t v[6] = {t[k].rs.members, t[k].rs.skipped_manifest, t[k].rs.skipped_other, t[k].rs.skipped_nested,
-                     t[k].rs.bytes_in, t[k].rs.bytes_out};
+    uint64_t v[6] = {t[k].rs.members,        t[k].rs.skipped_manifest, t[k].rs.skipped_other,
+                     t[k].rs.skipped_nested, t[k].rs.bytes_in,         t[k].rs.bytes_out};
     memcpy(rs[k], v, sizeof v);
   }
   CM_MPI(MPI_Reduce(rs, rsum, 12, MPI_UINT64_T, MPI_SUM, 0, comm));
@@ -711,9 +735,11 @@ int cm_ingest(MPI_Comm comm, const cm_config *cfg) {
     for (int k = 0; k < 2; k++)
       printf("ingest %s: %zu files, %" PRIu64 " lines, %" PRIu64 " records, %" PRIu64 " rejects, %" PRIu64
              " duplicates dropped, %" PRIu64 " rows stored; skipped %" PRIu64 " manifest, %" PRIu64
-             " other, %" PRIu64 " nested archives; %.1f MB compressed, %.1f MB JSON; read %.2f s, dedup %.2f s\n",
-             k ? "works" : "patents", fl[k].n, t[k].lines, t[k].records, t[k].rejects, t[k].duplicates, t[k].kept,
-             rsum[k][1], rsum[k][2], rsum[k][3], rsum[k][4] / 1e6, rsum[k][5] / 1e6, t[k].t_read, t[k].t_dedup);
+             " other, %" PRIu64
+             " nested archives; %.1f MB compressed, %.1f MB JSON; read %.2f s, dedup %.2f s\n",
+             k ? "works" : "patents", fl[k].n, t[k].lines, t[k].records, t[k].rejects, t[k].duplicates,
+             t[k].kept, rsum[k][1], rsum[k][2], rsum[k][3], rsum[k][4] / 1e6, rsum[k][5] / 1e6, t[k].t_read,
+             t[k].t_dedup);
     printf("ingest: store '%s' written in %.2f s (write %.2f s); rejects in '%s'\n", cfg->store,
            cm_now() - t_start, t_write, rej_dir);
   }
@@ -741,8 +767,8 @@ int cm_info(MPI_Comm comm, const cm_config *cfg) {
     uint64_t schema = 0;
     hid_t a = H5Aopen(f, "schema_version", H5P_DEFAULT);
     if (a >= 0) H5Aread(a, H5T_NATIVE_UINT64, &schema), H5Aclose(a);
-    printf("store: %s\nschema_version: %" PRIu64 "\ncitemill_version: %s\ncreated_utc: %s\n", cfg->store, schema, ver,
-           when);
+    printf("store: %s\nschema_version: %" PRIu64 "\ncitemill_version: %s\ncreated_utc: %s\n", cfg->store,
+           schema, ver, when);
     const char *groups[] = {"patents", "works"};
     const char *attrs[] = {"rows", "lines", "rejects", "duplicates_dropped"};
     for (int k = 0; k < 2; k++) {

@@ -28,10 +28,14 @@ int main(int argc, char **argv) {
   }
   int rc = cm_config_parse(argc, argv, &cfg, &exit_now);
   if (rc == CM_OK && !exit_now) {
-    if (strcmp(cfg.command, "ingest") == 0) rc = cm_ingest(comm, &cfg);
-    else if (strcmp(cfg.command, "analyze") == 0) rc = cm_analyze(comm, &cfg);
-    else if (strcmp(cfg.command, "gen") == 0) rc = cm_gen(comm, &cfg);
-    else if (strcmp(cfg.command, "info") == 0) rc = cm_info(comm, &cfg);
+    if (strcmp(cfg.command, "ingest") == 0)
+      rc = cm_ingest(comm, &cfg);
+    else if (strcmp(cfg.command, "analyze") == 0)
+      rc = cm_analyze(comm, &cfg);
+    else if (strcmp(cfg.command, "gen") == 0)
+      rc = cm_gen(comm, &cfg);
+    else if (strcmp(cfg.command, "info") == 0)
+      rc = cm_info(comm, &cfg);
   }
   fflush(stdout);
   int any = 0;

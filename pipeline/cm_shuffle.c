@@ -18,12 +18,14 @@ int cm_outbox_init(cm_outbox *o, int nranks) {
 }
 
 void cm_outbox_clear(cm_outbox *o) {
-  for (int r = 0; r < o->nranks; r++) o->to[r].len = 0;
+  for (int r = 0; r < o->nranks; r++)
+    o->to[r].len = 0;
 }
 
 void cm_outbox_free(cm_outbox *o) {
   if (!o->to) return;
-  for (int r = 0; r < o->nranks; r++) cm_buf_free(&o->to[r]);
+  for (int r = 0; r < o->nranks; r++)
+    cm_buf_free(&o->to[r]);
   free(o->to);
   o->to = NULL;
 }
@@ -49,7 +51,8 @@ int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in) {
     status = CM_FAIL("out of memory in shuffle bookkeeping");
     goto done; /* every rank still takes part in the agreement below */
   }
-  for (int r = 0; r < P; r++) scount[r] = out->to[r].len;
+  for (int r = 0; r < P; r++)
+    scount[r] = out->to[r].len;
   CM_MPI(MPI_Alltoall(scount, 1, MPI_UINT64_T, rcount, 1, MPI_UINT64_T, comm));
   memset(in, 0, sizeof *in);
   in->nranks = P;
@@ -58,7 +61,8 @@ int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in) {
     status = CM_FAIL("out of memory in shuffle");
     goto done;
   }
-  for (int r = 0; r < P; r++) in->from[r + 1] = in->from[r] + rcount[r];
+  for (int r = 0; r < P; r++)
+    in->from[r + 1] = in->from[r] + rcount[r];
   if (cm_buf_reserve(&in->data, in->from[P] + 1) != CM_OK) {
     status = CM_ERR;
     goto done;
@@ -71,7 +75,8 @@ int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in) {
   if (cap > (256u << 20)) cap = 256u << 20;
   for (;;) {
     uint64_t left = 0;
-    for (int r = 0; r < P; r++) left += (scount[r] - sdone[r]) + (rcount[r] - rdone[r]);
+    for (int r = 0; r < P; r++)
+      left += (scount[r] - sdone[r]) + (rcount[r] - rdone[r]);
     uint64_t any = 0;
     CM_MPI(MPI_Allreduce(&left, &any, 1, MPI_UINT64_T, MPI_SUM, comm));
     if (any == 0) break;
@@ -124,7 +129,8 @@ int cm_allgather_bytes(MPI_Comm comm, const cm_buf *mine, cm_buf *all) {
   CM_ALLOC(displs, (size_t)P * sizeof(int));
   CM_MPI(MPI_Allgather(&len, 1, MPI_INT, lens, 1, MPI_INT, comm));
   long long total = 0;
-  for (int r = 0; r < P; r++) displs[r] = (int)total, total += lens[r];
+  for (int r = 0; r < P; r++)
+    displs[r] = (int)total, total += lens[r];
   if (total > INT_MAX) return CM_FAIL("allgather of more than 2 GiB");
   all->len = 0;
   CM_TRY(cm_buf_reserve(all, (size_t)total + 1));

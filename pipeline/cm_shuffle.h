@@ -19,8 +19,8 @@ typedef struct {
 } cm_outbox;
 
 typedef struct {
-  cm_buf data;      /* everything received */
-  uint64_t *from;   /* nranks + 1 offsets: source r's bytes are [from[r], from[r+1]) */
+  cm_buf data;    /* everything received */
+  uint64_t *from; /* nranks + 1 offsets: source r's bytes are [from[r], from[r+1]) */
   int nranks;
   uint64_t bytes_sent; /* to other ranks, for the bytes-shuffled report */
 } cm_inbox;
@@ -37,8 +37,6 @@ int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in);
 
 uint64_t cm_hash(const void *p, size_t n);
 int cm_owner(uint64_t hash, int nranks);
-
-
 
 /* Collective: every rank receives the concatenation (in rank order) of all
  * ranks' `mine` bytes. For small data (cohort parameters, dictionaries). */

@@ -12,8 +12,10 @@ static char to_lower(char c) { return is_upper((unsigned char)c) ? (char)(c + 32
 
 const char *cm_trim(const char *p, size_t *n) {
   size_t a = 0, b = *n;
-  while (a < b && p[a] == ' ') a++;
-  while (b > a && p[b - 1] == ' ') b--;
+  while (a < b && p[a] == ' ')
+    a++;
+  while (b > a && p[b - 1] == ' ')
+    b--;
   *n = b - a;
   return p + a;
 }
@@ -21,7 +23,8 @@ const char *cm_trim(const char *p, size_t *n) {
 int cm_append_code(cm_buf *b, const char *p, size_t n, size_t *added) {
   const char *t = cm_trim(p, &n);
   CM_TRY(cm_buf_reserve(b, n));
-  for (size_t i = 0; i < n; i++) b->data[b->len + i] = (uint8_t)to_upper(t[i]);
+  for (size_t i = 0; i < n; i++)
+    b->data[b->len + i] = (uint8_t)to_upper(t[i]);
   b->len += n;
   if (added) *added = n;
   return CM_OK;
@@ -38,7 +41,8 @@ int cm_doi_key(cm_buf *b, const char *p, size_t n) {
   for (size_t i = 0; i + 3 <= n; i++) {
     if (p[i] == '1' && p[i + 1] == '0' && p[i + 2] == '.') {
       CM_TRY(cm_buf_reserve(b, n - i));
-      for (size_t k = i; k < n; k++) b->data[b->len++] = (uint8_t)to_lower(p[k]);
+      for (size_t k = i; k < n; k++)
+        b->data[b->len++] = (uint8_t)to_lower(p[k]);
       return CM_OK;
     }
   }
@@ -83,23 +87,27 @@ int cm_dois_in_text(const char *p, size_t n, cm_buf *scratch,
       continue;
     }
     size_t k = i + 3, d = 0;
-    while (k < n && is_digit((unsigned char)p[k]) && d < 10) k++, d++;
+    while (k < n && is_digit((unsigned char)p[k]) && d < 10)
+      k++, d++;
     /* greedy [0-9]{4,9} then '/': with 10 digits no match can start here */
     if (d < 4 || d > 9 || k >= n || p[k] != '/') {
       i++;
       continue;
     }
     size_t e = k + 1;
-    while (e < n && !is_ws(p[e]) && p[e] != '"' && p[e] != '<' && p[e] != '>') e++;
+    while (e < n && !is_ws(p[e]) && p[e] != '"' && p[e] != '<' && p[e] != '>')
+      e++;
     if (e == k + 1) {
       i++;
       continue;
     }
     size_t end = e;
-    while (end > k + 1 && strchr(".,;:)]}'", p[end - 1]) && p[end - 1] != '\0') end--;
+    while (end > k + 1 && strchr(".,;:)]}'", p[end - 1]) && p[end - 1] != '\0')
+      end--;
     scratch->len = 0;
     CM_TRY(cm_buf_reserve(scratch, end - i));
-    for (size_t q = i; q < end; q++) scratch->data[scratch->len++] = (uint8_t)to_lower(p[q]);
+    for (size_t q = i; q < end; q++)
+      scratch->data[scratch->len++] = (uint8_t)to_lower(p[q]);
     CM_TRY(fn(user, (const char *)scratch->data, scratch->len));
     i = e; /* matches do not overlap: continue after the full match */
   }
