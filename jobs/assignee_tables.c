@@ -12,6 +12,7 @@
 
 #include "../pipeline/cm_error.h"
 #include "../pipeline/cm_shuffle.h"
+#include "../pipeline/cm_text.h"
 #include "cm_jobs.h"
 
 #define MAX_YEARS 128
@@ -45,17 +46,10 @@ typedef struct {
   int64_t years[MAX_YEARS];
 } cand;
 
-static int bytes_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn) {
-  size_t m = an < bn ? an : bn;
-  int c = memcmp(a, b, m);
-  if (c) return c;
-  return (an > bn) - (an < bn);
-}
-
 static int cand_cmp(const void *a, const void *b) {
   const cand *x = a, *y = b;
   if (x->patents != y->patents) return x->patents > y->patents ? -1 : 1;
-  return bytes_cmp(x->name, x->n, y->name, y->n);
+  return cm_bytes_cmp(x->name, x->n, y->name, y->n);
 }
 
 typedef struct {
@@ -65,7 +59,7 @@ typedef struct {
 
 static int cview_cmp(const void *a, const void *b) {
   const cview *x = a, *y = b;
-  return bytes_cmp(x->p, x->n, y->p, y->n);
+  return cm_bytes_cmp(x->p, x->n, y->p, y->n);
 }
 
 static int put_cand(cm_buf *b, uint8_t list, const cand *c, int ny) {

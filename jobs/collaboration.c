@@ -9,6 +9,7 @@
 
 #include "../pipeline/cm_error.h"
 #include "../pipeline/cm_shuffle.h"
+#include "../pipeline/cm_text.h"
 #include "cm_jobs.h"
 
 #define NCODES (26 * 26)
@@ -84,23 +85,16 @@ typedef struct {
   int64_t count, cites;
 } inst;
 
-static int bcmp_(const uint8_t *a, size_t an, const uint8_t *b, size_t bn) {
-  size_t m = an < bn ? an : bn;
-  int c = memcmp(a, b, m);
-  if (c) return c;
-  return (an > bn) - (an < bn);
-}
-
 static int inst_key_cmp(const void *a, const void *b) {
   const inst *x = a, *y = b;
   if (x->h != y->h) return x->h < y->h ? -1 : 1;
-  return bcmp_(x->id, x->idn, y->id, y->idn);
+  return cm_bytes_cmp(x->id, x->idn, y->id, y->idn);
 }
 
 static int inst_rank_cmp(const void *a, const void *b) {
   const inst *x = a, *y = b;
   if (x->count != y->count) return x->count > y->count ? -1 : 1;
-  return bcmp_(x->id, x->idn, y->id, y->idn);
+  return cm_bytes_cmp(x->id, x->idn, y->id, y->idn);
 }
 
 static int put_str(cm_buf *b, const void *p, size_t n) {
@@ -145,7 +139,7 @@ static int parse_insts(const cm_buf *d, inst **out, size_t *n) {
 /* smaller non-empty value wins */
 static void keep_min(const uint8_t **a, uint32_t *an, const uint8_t *b, uint32_t bn) {
   if (bn == 0) return;
-  if (*an == 0 || bcmp_(b, bn, *a, *an) < 0) *a = b, *an = bn;
+  if (*an == 0 || cm_bytes_cmp(b, bn, *a, *an) < 0) *a = b, *an = bn;
 }
 
 static int institutions(cm_ctx *c, const char *out, int64_t h5) {

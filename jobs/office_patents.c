@@ -63,7 +63,6 @@ int cm_patent_assignees(cm_ctx *c, size_t i, cm_listcol *set, cm_buf *countries,
    * uint32 count then (uint32 len, bytes) distinct non-empty countries. */
   size_t first, cnt;
   cm_listcol_row(&c->p_asg_name, i, &first, &cnt);
-  cm_buf pairs = {0}; /* canonical \0 country records, sorted below */
   view *v = malloc((cnt + 1) * sizeof *v);
   CM_ALLOC(v, (cnt + 1) * sizeof *v);
   cm_buf store = {0};
@@ -110,7 +109,6 @@ int cm_patent_assignees(cm_ctx *c, size_t i, cm_listcol *set, cm_buf *countries,
   free(v);
   free(offs);
   cm_buf_free(&store);
-  cm_buf_free(&pairs);
   return cm_listcol_end_row(set);
 }
 

@@ -21,17 +21,10 @@ typedef struct {
   uint64_t row, mask;
 } link_item;
 
-static int bcmp_(const uint8_t *a, size_t an, const uint8_t *b, size_t bn) {
-  size_t m = an < bn ? an : bn;
-  int c = memcmp(a, b, m);
-  if (c) return c;
-  return (an > bn) - (an < bn);
-}
-
 static int link_cmp(const void *a, const void *b) {
   const link_item *x = a, *y = b;
   if (x->h != y->h) return x->h < y->h ? -1 : 1;
-  int c = bcmp_(x->doi, x->n, y->doi, y->n);
+  int c = cm_bytes_cmp(x->doi, x->n, y->doi, y->n);
   if (c) return c;
   if (x->tag != y->tag) return x->tag - y->tag;
   return (x->row > y->row) - (x->row < y->row);
@@ -54,7 +47,7 @@ typedef struct {
 
 static int dv_cmp(const void *a, const void *b) {
   const dv *x = a, *y = b;
-  return bcmp_(x->p, x->n, y->p, y->n);
+  return cm_bytes_cmp(x->p, x->n, y->p, y->n);
 }
 
 static int put_link(cm_buf *b, uint64_t h, const void *doi, uint32_t n, uint8_t tag, uint64_t row,
@@ -156,7 +149,7 @@ int cm_job_paper_citations(cm_ctx *c, const char *out, int64_t h5) {
   int64_t cnts[2 * CM_MAX_LIST] = {0};
   for (size_t i = 0; i < n;) {
     size_t e = i + 1;
-    while (e < n && it[e].h == it[i].h && bcmp_(it[e].doi, it[e].n, it[i].doi, it[i].n) == 0)
+    while (e < n && it[e].h == it[i].h && cm_bytes_cmp(it[e].doi, it[e].n, it[i].doi, it[i].n) == 0)
       e++;
     size_t w_end = i;
     while (w_end < e && it[w_end].tag == 0)

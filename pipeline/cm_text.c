@@ -113,3 +113,10 @@ int cm_dois_in_text(const char *p, size_t n, cm_buf *scratch,
   }
   return CM_OK;
 }
+
+int cm_bytes_cmp(const void *a, size_t an, const void *b, size_t bn) {
+  size_t m = an < bn ? an : bn;
+  int c = m ? memcmp(a, b, m) : 0;
+  if (c) return c;
+  return (an > bn) - (an < bn);
+}

@@ -17,6 +17,8 @@ const char *cm_after_slash(const char *p, size_t *n);
 /* Work DOI key: from the first "10." on, ASCII lower-cased, into b (empty
  * when there is no "10."). */
 int cm_doi_key(cm_buf *b, const char *p, size_t n);
+/* Byte-wise order of two strings (memcmp, shorter first on a tie). */
+int cm_bytes_cmp(const void *a, size_t an, const void *b, size_t bn);
 /* norm(s) of SPEC 2 into b (b is reset first). */
 int cm_norm_name(cm_buf *b, const char *p, size_t n);
 /* Exactly two ASCII letters after trimming and upper-casing: writes them. */
