@@ -95,6 +95,20 @@ int cm_table_save(const cm_table *t, const char *out_dir, int64_t h5file) {
 
 /* ---- rules ---- */
 
+void cm_row_slice(uint64_t n_total, int rank, int nranks, uint64_t *lo, uint64_t *n) {
+  uint64_t a = (uint64_t)((unsigned __int128)n_total * (unsigned)rank / (unsigned)nranks);
+  uint64_t b = (uint64_t)((unsigned __int128)n_total * (unsigned)(rank + 1) / (unsigned)nranks);
+  *lo = a;
+  *n = b - a;
+}
+
+int cm_row_owner(uint64_t n_total, int nranks, uint64_t row) {
+  /* the largest r with floor(n_total * r / nranks) <= row */
+  unsigned __int128 t = (unsigned __int128)(row + 1) * (unsigned)nranks;
+  int r = (int)((t + n_total - 1) / n_total) - 1;
+  return r < nranks ? r : nranks - 1;
+}
+
 int cm_in_window(const cm_config *cfg, int64_t year) {
   return year >= cfg->window_first && year <= cfg->window_last;
 }

@@ -22,14 +22,15 @@ typedef struct {
   const cm_config *cfg;
   const cm_aliases *aliases;
   /* patents: rows [p_lo, p_lo + p_n) of the store */
-  uint64_t p_lo, p_n;
+  uint64_t p_lo, p_n, p_total;
   cm_strcol p_key, office_dict;
   cm_buf p_office; /* uint32 codes into office_dict */
   cm_buf p_year;   /* int64, 0 unknown */
   cm_listcol p_asg_name, p_asg_country, p_cited, p_npl;
   /* works: rows [w_lo, w_lo + w_n) */
-  uint64_t w_lo, w_n;
+  uint64_t w_lo, w_n, w_total;
   cm_strcol w_key, w_doi, field_dict, w_topic_id, w_topic_name;
+  cm_strcol w_title; /* loaded only when the title link method is enabled */
   cm_buf w_year, w_has_year, w_cites, w_field;
   cm_listcol w_countries, w_inst_id, w_inst_name, w_inst_country;
   uint64_t bytes_shuffled; /* by this rank, all jobs */
@@ -51,6 +52,11 @@ int cm_table_ratio(cm_table *t, double v, int defined);
 void cm_table_free(cm_table *t);
 /* Rank 0: writes OUT/tables/<name>.csv and the HDF5 group. */
 int cm_table_save(const cm_table *t, const char *out_dir, int64_t h5file);
+
+/* Even row slices: rank r holds rows [lo, lo + n) of n_total; the owner of
+ * a row is the rank whose slice holds it. Not collective. */
+void cm_row_slice(uint64_t n_total, int rank, int nranks, uint64_t *lo, uint64_t *n);
+int cm_row_owner(uint64_t n_total, int nranks, uint64_t row);
 
 /* Window test and CAGR (SPEC 5). */
 int cm_in_window(const cm_config *cfg, int64_t year);
@@ -86,12 +92,53 @@ void cm_citations_free(cm_citations *c);
  * is appended). Not collective. */
 int cm_patent_assignees(cm_ctx *c, size_t i, cm_listcol *set, cm_buf *countries, cm_buf *s1, cm_buf *s2);
 
+/* The link table (issue 6): patent NPL citations resolved to works. Held by
+ * the rank whose row slice holds the patent, sorted by (patent row, work
+ * row), one entry per distinct pair (a pair found by several methods keeps
+ * the first enabled in CM_LINK_* order). */
+enum { CM_LINK_DOI = 1, CM_LINK_TITLE = 2 };
+typedef struct {
+  size_t n;
+  uint64_t *patent_row, *work_row; /* global store rows */
+  uint8_t *method;
+  double *confidence;
+  cm_strcol work_id;       /* work key of each link */
+  uint64_t title_hot_keys; /* title keys skipped as too common (this rank) */
+} cm_links;
+
+/* Collective: runs the enabled link methods. */
+int cm_job_links(cm_ctx *c, cm_links *out);
+/* Collective: writes the link table to PATH (parallel HDF5, group /links),
+ * through PATH.tmp renamed on success. */
+int cm_links_write(cm_ctx *c, const cm_links *l, const char *path);
+void cm_links_free(cm_links *l);
+
+/* One link as seen from its work's side: delivered to the rank whose slice
+ * holds the work, sorted by (work row, patent row). `flags` describe the
+ * patent: bit 0 office == --office, bit 1 a harmonized assignee of country
+ * --focus, bit 2 of country --partner. */
+typedef struct {
+  size_t n;
+  uint64_t *work_row, *patent_row;
+  uint8_t *flags;
+} cm_work_links;
+int cm_links_to_works(cm_ctx *c, const cm_links *l, cm_work_links *out);
+void cm_work_links_free(cm_work_links *w);
+
+/* Title link method (link_title.c): verified title matches for the patents
+ * of this rank, appended to `recs` as link records (see links.c). */
+int cm_title_links(cm_ctx *c, cm_buf *recs, uint64_t *hot_keys);
+/* Appends one link record (the format links.c sorts). Not collective. */
+int cm_link_record(cm_buf *b, uint64_t patent_row, uint64_t work_row, uint8_t method, double confidence,
+                   const void *work_id, uint32_t id_len);
+
 /* The tables. Each is collective on c->comm; rank 0 saves. */
 int cm_job_office_patents(cm_ctx *c, const cm_citations *cit, const char *out, int64_t h5);
 int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, int64_t h5);
 int cm_job_country_publications(cm_ctx *c, const char *out, int64_t h5);
 int cm_job_publication_growth(cm_ctx *c, const char *out, int64_t h5);
 int cm_job_collaboration(cm_ctx *c, const char *out, int64_t h5);
-int cm_job_paper_citations(cm_ctx *c, const char *out, int64_t h5);
+int cm_job_paper_citations(cm_ctx *c, const cm_work_links *wl, const char *out, int64_t h5);
+int cm_job_topic_growth(cm_ctx *c, const cm_work_links *wl, const char *out, int64_t h5);
 
 #endif

@@ -17,13 +17,6 @@
 #include "cm_error.h"
 #include "cm_progress.h"
 
-static void slice(uint64_t n, int rank, int P, uint64_t *lo, uint64_t *cnt) {
-  uint64_t a = (uint64_t)((unsigned __int128)n * (unsigned)rank / (unsigned)P);
-  uint64_t b = (uint64_t)((unsigned __int128)n * (unsigned)(rank + 1) / (unsigned)P);
-  *lo = a;
-  *cnt = b - a;
-}
-
 static int read_fixed(hid_t g, const char *name, hid_t type, size_t esize, uint64_t lo, uint64_t n,
                       cm_buf *b) {
   CM_TRY(cm_buf_reserve(b, (size_t)n * esize + 8));
@@ -48,7 +41,8 @@ static int load(cm_ctx *c, hid_t f) {
   if (g < 0) return CM_FAIL("store has no /patents group");
   uint64_t n;
   CM_TRY(cm_h5_length(g, "record_id", &n));
-  slice(n, c->rank, c->nranks, &c->p_lo, &c->p_n);
+  c->p_total = n;
+  cm_row_slice(n, c->rank, c->nranks, &c->p_lo, &c->p_n);
   uint64_t lo = c->p_lo, hi = c->p_lo + c->p_n;
   CM_TRY(cm_h5_read_strcol(g, "publication_number", lo, hi, &c->p_key));
   CM_TRY(read_dict(g, "office", lo, c->p_n, &c->p_office, &c->office_dict));
@@ -63,7 +57,8 @@ static int load(cm_ctx *c, hid_t f) {
   g = H5Gopen2(f, "works", H5P_DEFAULT);
   if (g < 0) return CM_FAIL("store has no /works group");
   CM_TRY(cm_h5_length(g, "record_id", &n));
-  slice(n, c->rank, c->nranks, &c->w_lo, &c->w_n);
+  c->w_total = n;
+  cm_row_slice(n, c->rank, c->nranks, &c->w_lo, &c->w_n);
   lo = c->w_lo, hi = c->w_lo + c->w_n;
   CM_TRY(cm_h5_read_strcol(g, "id", lo, hi, &c->w_key));
   CM_TRY(cm_h5_read_strcol(g, "doi", lo, hi, &c->w_doi));
@@ -75,12 +70,17 @@ static int load(cm_ctx *c, hid_t f) {
   CM_TRY(cm_h5_read_listcol(g, "institution_name", lo, hi, &c->w_inst_name));
   CM_TRY(cm_h5_read_listcol(g, "institution_country", lo, hi, &c->w_inst_country));
   CM_TRY(read_dict(g, "field", lo, c->w_n, &c->w_field, &c->field_dict));
+  CM_TRY(cm_h5_read_strcol(g, "topic_id", lo, hi, &c->w_topic_id));
+  CM_TRY(cm_h5_read_strcol(g, "topic_name", lo, hi, &c->w_topic_name));
+  if (cm_list_index(&c->cfg->link_methods, "title", 5) >= 0)
+    CM_TRY(cm_h5_read_strcol(g, "title", lo, hi, &c->w_title));
   H5Gclose(g);
   return CM_OK;
 }
 
 static void unload(cm_ctx *c) {
-  cm_strcol *s[] = {&c->p_key, &c->office_dict, &c->w_key, &c->w_doi, &c->field_dict};
+  cm_strcol *s[] = {&c->p_key,      &c->office_dict, &c->w_key,        &c->w_doi,
+                    &c->field_dict, &c->w_topic_id,  &c->w_topic_name, &c->w_title};
   for (size_t i = 0; i < sizeof s / sizeof *s; i++)
     cm_strcol_free(s[i]);
   cm_listcol *l[] = {&c->p_asg_name,  &c->p_asg_country, &c->p_cited,     &c->p_npl,
@@ -119,10 +119,29 @@ static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
   JOB(cm_job_country_publications(c, out, h5), "country_publications");
   JOB(cm_job_publication_growth(c, out, h5), "publication_growth");
   JOB(cm_job_collaboration(c, out, h5), "partners and institutions");
-  JOB(cm_job_paper_citations(c, out, h5), "paper_citations");
+  cm_links links;
+  cm_work_links wl;
+  memset(&wl, 0, sizeof wl);
+  JOB(cm_job_links(c, &links), "links (npl_text to works)");
+  char lpath[4200];
+  snprintf(lpath, sizeof lpath, "%s/links.h5", out);
+  rc = cm_links_write(c, &links, lpath);
+  if (rc == CM_OK) rc = agree(c->comm, cm_links_to_works(c, &links, &wl));
+  uint64_t nl = links.n, hot = links.title_hot_keys;
+  cm_links_free(&links);
+  if (rc == CM_OK) {
+    CM_MPI(MPI_Reduce(c->rank ? &nl : MPI_IN_PLACE, &nl, 1, MPI_UINT64_T, MPI_SUM, 0, c->comm));
+    CM_MPI(MPI_Reduce(c->rank ? &hot : MPI_IN_PLACE, &hot, 1, MPI_UINT64_T, MPI_SUM, 0, c->comm));
+    if (c->rank == 0 && !c->cfg->quiet)
+      printf("analyze: %" PRIu64 " links in '%s' (%" PRIu64 " title keys skipped as too common)\n", nl, lpath,
+             hot);
+    JOB(cm_job_paper_citations(c, &wl, out, h5), "paper_citations");
+    JOB(cm_job_topic_growth(c, &wl, out, h5), "topic_growth");
+  }
 #undef JOB
+  cm_work_links_free(&wl);
   cm_citations_free(&cit);
-  return CM_OK;
+  return rc;
 }
 
 int cm_analyze(MPI_Comm comm, const cm_config *cfg) {
@@ -136,9 +155,9 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg) {
     return c.rank == 0 ? CM_FAIL("analyze needs --store FILE.h5 and --out DIR") : CM_ERR;
   if (cfg->countries.n > 64 || cfg->offices.n > 64) return CM_FAIL("at most 64 --countries / --offices");
   for (int i = 0; i < cfg->link_methods.n; i++)
-    if (strcmp(cfg->link_methods.v[i], "doi") != 0)
+    if (strcmp(cfg->link_methods.v[i], "doi") != 0 && strcmp(cfg->link_methods.v[i], "title") != 0)
       return c.rank == 0
-                 ? CM_FAIL("--link-methods: only 'doi' is implemented (got '%s')", cfg->link_methods.v[i])
+                 ? CM_FAIL("--link-methods: unknown method '%s' (known: doi, title)", cfg->link_methods.v[i])
                  : CM_ERR;
   double t0 = cm_now();
   int rc = cm_aliases_load(cfg->aliases, (cm_aliases **)&c.aliases);

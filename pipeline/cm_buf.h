@@ -21,6 +21,34 @@ int cm_buf_push_u32(cm_buf *b, uint32_t v);
 int cm_buf_push_u8(cm_buf *b, uint8_t v);
 void cm_buf_free(cm_buf *b);
 
+/* Reading back what was pushed: a cursor over bytes. The caller knows the
+ * record layout it wrote; values are copied out (no alignment needed). */
+typedef struct {
+  const uint8_t *p, *end;
+} cm_cursor;
+
+static inline cm_cursor cm_cursor_of(const cm_buf *b) { return (cm_cursor){b->data, b->data + b->len}; }
+static inline int cm_cursor_more(const cm_cursor *c) { return c->p < c->end; }
+static inline uint64_t cm_cursor_u64(cm_cursor *c) {
+  uint64_t v;
+  __builtin_memcpy(&v, c->p, 8);
+  c->p += 8;
+  return v;
+}
+static inline uint32_t cm_cursor_u32(cm_cursor *c) {
+  uint32_t v;
+  __builtin_memcpy(&v, c->p, 4);
+  c->p += 4;
+  return v;
+}
+static inline uint8_t cm_cursor_u8(cm_cursor *c) { return *c->p++; }
+/* n bytes in place (a view into the buffer). */
+static inline const uint8_t *cm_cursor_bytes(cm_cursor *c, size_t n) {
+  const uint8_t *p = c->p;
+  c->p += n;
+  return p;
+}
+
 /* Typed views (the caller knows what it stored). */
 #define CM_BUF_AT(b, type, i) (((type *)(b)->data)[i])
 #define CM_BUF_COUNT(b, type) ((b)->len / sizeof(type))

@@ -15,30 +15,19 @@
 
 #include "cm_buf.h"
 #include "cm_error.h"
+#include "cm_gen_biblio.h"
 #include "cm_progress.h"
+#include "cm_rng.h"
 
 #define SHARD_RECORDS 20000
 
-/* ---- deterministic randomness ---- */
+/* ---- deterministic randomness (cm_rng.h) ---- */
 
-typedef struct {
-  uint64_t s;
-} rng;
-
-static rng rng_for(uint64_t seed, uint64_t corpus, uint64_t index) {
-  uint64_t v[3] = {seed, corpus, index};
-  return (rng){XXH3_64bits(v, sizeof v)};
-}
-
-static uint64_t next_u64(rng *r) { /* splitmix64 */
-  uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-static double unif(rng *r) { return (double)(next_u64(r) >> 11) * 0x1.0p-53; }
-static uint64_t below(rng *r, uint64_t n) { return n ? next_u64(r) % n : 0; }
+typedef cm_rng rng;
+#define rng_for cm_rng_for
+#define next_u64 cm_rng_u64
+#define unif cm_rng_unif
+#define below cm_rng_below
 
 static int pick(rng *r, const double *w, int n) {
   double t = 0;
@@ -202,6 +191,9 @@ static const char *FOREIGN[][2] = {
     {"SHARP KK", "JP"},
     {"TOSHIBA KK", "JP"},
     {"NEC CORP", "JP"},
+    {"ARM LTD", "GB"},
+    {"DYSON TECHNOLOGY LTD", "GB"},
+    {"OXFORD NANOPORE TECHNOLOGIES LTD", "GB"},
 };
 #define N_FOREIGN (int)(sizeof FOREIGN / sizeof FOREIGN[0])
 
@@ -231,6 +223,7 @@ typedef struct {
   uint64_t office_n[N_OFFICES], office_start[N_OFFICES + 1];
   uint64_t patents, works;
   uint64_t pool; /* synthetic assignees */
+  uint32_t topics;
   double lambda_total;
   double cite_w[N_OFFICES];
   uint64_t seed;
@@ -254,6 +247,7 @@ static void make_plan(const cm_config *cfg, plan *p) {
   p->works = cfg->gen_works >= 0 ? (uint64_t)cfg->gen_works : (uint64_t)llround(12e6 * cfg->scale);
   p->pool = p->office_n[0] + 50; /* top synthetic share ~ pool^(-2/3), below the named ones */
   p->seed = cfg->seed;
+  p->topics = cm_bib_topic_count(p->works);
 }
 
 /* ---- JSON writing helpers ---- */
@@ -270,12 +264,17 @@ static int printf_(cm_buf *b, const char *fmt, ...) {
   return cm_buf_append(b, t, (size_t)(n < (int)sizeof t ? n : (int)sizeof t - 1));
 }
 
+static int json_text(cm_buf *b, const uint8_t *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '"' || s[i] == '\\') CM_TRY(cm_buf_push_u8(b, '\\'));
+    CM_TRY(cm_buf_push_u8(b, s[i]));
+  }
+  return CM_OK;
+}
+
 static int json_str(cm_buf *b, const char *s) {
   CM_TRY(cm_buf_push_u8(b, '"'));
-  for (; *s; s++) {
-    if (*s == '"' || *s == '\\') CM_TRY(cm_buf_push_u8(b, '\\'));
-    CM_TRY(cm_buf_push_u8(b, (uint8_t)*s));
-  }
+  CM_TRY(json_text(b, (const uint8_t *)s, strlen(s)));
   return cm_buf_push_u8(b, '"');
 }
 
@@ -306,36 +305,42 @@ static void pubnum(char *out, size_t n, const plan *p, uint64_t i) {
   snprintf(out, n, "%s-%" PRIu64 "-%s", OFFICES[o], (uint64_t)100000000 + i, o == 1 ? "B2" : "A");
 }
 
-static void work_title(char *out, size_t n, uint64_t j) {
-  rng r = rng_for(0, 99, j);
-  snprintf(out, n, "%s %s %s of %s %s systems %" PRIu64, WORDS[below(&r, N_WORDS)], WORDS[below(&r, N_WORDS)],
-           WORDS[below(&r, N_WORDS)], WORDS[below(&r, N_WORDS)], WORDS[below(&r, N_WORDS)], j);
+/* Country, topic, year and DOI of work j: their own stream, so that patents
+ * citing work j can name its year and DOI too. */
+typedef struct {
+  int c0;
+  uint32_t topic;
+  int year, has_doi;
+} work_meta;
+
+static void work_meta_of(const plan *p, uint64_t j, work_meta *m) {
+  rng r = rng_for(p->seed, 3, j);
+  m->c0 = pick(&r, COUNTRY_W, N_COUNTRIES);
+  m->topic = cm_bib_pick_topic(&r, p->topics, m->c0);
+  m->year = year_with_growth(&r, (m->c0 == 0 ? 0.109 : 0.03) + cm_bib_topic_growth(m->topic));
+  m->has_doi = below(&r, 10) != 0;
 }
 
-/* NPL text citing work j, in one of several real-world forms. */
-static int npl_text(cm_buf *b, rng *r, uint64_t j, char *form, size_t formlen) {
-  char title[256];
-  work_title(title, sizeof title, j);
-  int k = (int)below(r, 6);
-  uint64_t prefix = 1000 + j % 9000;
-  switch (k) {
-  case 0:
-    snprintf(form, formlen, "doi");
-    return printf_(b, "Smith J et al., %s, J. Appl. Phys., doi:10.%" PRIu64 "/w%" PRIu64 ".", title, prefix,
-                   j);
-  case 1:
-    snprintf(form, formlen, "doi-url");
-    return printf_(b, "%s. https://doi.org/10.%" PRIu64 "/W%" PRIu64, title, prefix, j);
-  case 2:
-    snprintf(form, formlen, "doi-upper");
-    return printf_(b, "LI X, \\\"%s\\\", DOI: 10.%" PRIu64 "/W%" PRIu64 ");", title, prefix, j);
-  case 3:
-    snprintf(form, formlen, "doi-paren");
-    return printf_(b, "(10.%" PRIu64 "/w%" PRIu64 "), %s, 2021", prefix, j, title);
-  default:
-    snprintf(form, formlen, "title");
-    return printf_(b, "WANG Y; ZHANG L. %s. Chinese Journal of Sci., vol. 12, pp. 33-41, 2021", title);
-  }
+/* One NPL citation: 80 % name a corpus work, the rest a work that is not in
+ * the corpus or a near miss of one (linking those would be an error). */
+static int npl_entry(cm_buf *b, cm_buf *truth, rng *r, const plan *p, const char *pn, int k) {
+  cm_bib_target t;
+  uint64_t u = below(r, 100);
+  t.j = u < 10 ? p->works + 1000 + below(r, 1000000000) : below(r, p->works);
+  t.exists = u < 10 ? 0 : u < 20 ? 2 : 1;
+  work_meta m;
+  work_meta_of(p, t.j, &m);
+  t.year = m.year;
+  t.has_doi = m.has_doi;
+  cm_buf text = {0};
+  char form[24];
+  int rc = cm_bib_npl(&text, r, p->seed, &t, form, sizeof form);
+  if (rc == CM_OK) rc = json_text(b, text.data, text.len);
+  cm_buf_free(&text);
+  CM_TRY(rc);
+  if (t.exists == 1)
+    return printf_(truth, "%s,%d,W%" PRIu64 ",%s\n", pn, k, (uint64_t)1000000000 + t.j, form);
+  return printf_(truth, "%s,%d,,%s\n", pn, k, form);
 }
 
 /* ---- patents ---- */
@@ -423,12 +428,9 @@ static int gen_patent(cm_buf *b, cm_buf *truth, const plan *p, uint64_t i) {
   if (p->works && below(&r, 5) == 0) { /* non-patent literature */
     int nn = 1 + (int)below(&r, 3);
     for (int k = 0; k < nn; k++) {
-      uint64_t j = below(&r, p->works);
-      char form[16];
       CM_TRY(printf_(b, "%s{\"publication_number\":\"\",\"npl_text\":\"", first ? "" : ","));
-      CM_TRY(npl_text(b, &r, j, form, sizeof form));
+      CM_TRY(npl_entry(b, truth, &r, p, pn, k));
       CM_TRY(puts_(b, "\",\"type\":\"\",\"category\":\"\"}"));
-      CM_TRY(printf_(truth, "%s,%d,W%" PRIu64 ",%s\n", pn, k, (uint64_t)1000000000 + j, form));
       first = 0;
     }
   }
@@ -439,26 +441,25 @@ static int gen_patent(cm_buf *b, cm_buf *truth, const plan *p, uint64_t i) {
 
 static int gen_work(cm_buf *b, const plan *p, uint64_t j) {
   rng r = rng_for(p->seed, 2, j);
-  int c0 = pick(&r, COUNTRY_W, N_COUNTRIES);
+  work_meta m;
+  work_meta_of(p, j, &m);
+  int c0 = m.c0;
   int cs[3] = {c0, -1, -1}, nc = 1;
   if (unif(&r) < (c0 == 0 ? 0.22 : 0.3)) {
     int c1 = c0 == 0 ? pick(&r, CN_PARTNER_W, N_COUNTRIES)
                      : (unif(&r) < 0.3 ? 0 : pick(&r, COUNTRY_W, N_COUNTRIES));
     if (c1 != c0) cs[nc++] = c1;
   }
-  double g = c0 == 0 ? 0.109 : 0.03;
-  int year = year_with_growth(&r, g);
+  int year = m.year;
   double mean = 0;
   for (int k = 0; k < nc; k++)
     mean += COUNTRY_CPP[cs[k]] / nc;
   if (nc > 1) mean *= 1.3; /* international co-authorship is cited more */
   int64_t cites = (int64_t)floor(-mean * log(1 - unif(&r)));
-  int field = 11 + (int)below(&r, 26);
-  uint64_t topic = 10000 + (uint64_t)field * 100 + below(&r, 40);
-  char title[256];
-  work_title(title, sizeof title, j);
+  char title[512];
+  cm_bib_title(p->seed, j, title, sizeof title);
   CM_TRY(printf_(b, "{\"id\":\"https://openalex.org/W%" PRIu64 "\",", (uint64_t)1000000000 + j));
-  if (below(&r, 10) != 0)
+  if (m.has_doi)
     CM_TRY(printf_(b, "\"doi\":\"https://doi.org/10.%" PRIu64 "/W%" PRIu64 "\",", 1000 + j % 9000, j));
   else
     CM_TRY(puts_(b, "\"doi\":null,"));
@@ -483,11 +484,9 @@ static int gen_work(cm_buf *b, const plan *p, uint64_t j) {
         "\",\"display_name\":\"%s\",\"country_code\":\"%s\",\"type\":\"education\"}],\"countries\":[\"%s\"]}",
         cs[k] + 10, inst, iname, cc, cc));
   }
-  CM_TRY(printf_(b,
-                 "],\"primary_topic\":{\"id\":\"https://openalex.org/T%" PRIu64
-                 "\",\"display_name\":\"Topic %" PRIu64
-                 "\",\"field\":{\"id\":\"https://openalex.org/fields/%d\",\"display_name\":\"Field %d\"}},",
-                 topic, topic, field, field));
+  CM_TRY(puts_(b, "],"));
+  CM_TRY(cm_bib_topic_json(b, m.topic, below(&r, 10) == 0));
+  CM_TRY(puts_(b, ","));
   CM_TRY(puts_(b, "\"abstract\":\""));
   CM_TRY(filler(b, &r, 120 + (int)below(&r, 100)));
   return puts_(b, "\"}\n");

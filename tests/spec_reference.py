@@ -119,12 +119,17 @@ def load_works(paths):
         pt = o.get('primary_topic'); field = 'none'
         if isinstance(pt, dict) and isinstance(pt.get('field'), dict) and s(pt['field'].get('id')):
             field = after_slash(pt['field']['id']) or 'none'
+        topic, tname = '', ''
+        if isinstance(pt, dict):
+            if s(pt.get('id')): topic = after_slash(pt['id'])
+            tname = s(pt.get('display_name')) or ''
         doi = s(o.get('doi')); dk = ''
         if doi and '10.' in doi: dk = doi[doi.index('10.'):].lower()
         key = after_slash(i)
         by.pop(key, None)
         by[key] = dict(key=key, year=y if isint(y) else None, cites=c if isint(c) else 0,
-                       countries=cs, insts=insts, field=field, doi=dk)
+                       countries=cs, insts=insts, field=field, doi=dk,
+                       topic=topic, tname=tname)
     return by
 
 def norm(x):
@@ -280,6 +285,39 @@ def main():
         L = [(p, w) for p, w in links if c in W[w]['countries']]
         rows.append([c, sum(1 for w in ww if c in w['countries']), len({w for _, w in L}), len({p for p, _ in L}), len(L)])
     write(out, 'paper_citations', ['country', 'works', 'works_cited_by_patents', 'citing_patents', 'links'], rows)
+    # topic_growth (note 3), focus CN, partner GB, office CN
+    Pn = 'GB'
+    tw = [w for w in ww if w['topic']]
+    N = len(tw); NF = sum(1 for w in tw if F in w['countries']); NP = sum(1 for w in tw if Pn in w['countries'])
+    T = defaultdict(list)
+    for w in tw: T[w['topic']].append(w)
+    linkers = defaultdict(set)
+    for p, wk in links:
+        if W[wk]['topic'] and inw(W[wk]['year']) and P[p]['office'] == O: linkers[W[wk]['topic']].add(p)
+    from fractions import Fraction
+    rows = []
+    for t, L in T.items():
+        n = len(L)
+        if n < 20: continue
+        fw_ = sum(1 for w in L if F in w['countries']); pw_ = sum(1 for w in L if Pn in w['countries'])
+        fi = Fraction(fw_ * N, NF * n) if NF else None
+        pi = Fraction(pw_ * N, NP * n) if NP else None
+        mu = min(fi, pi) if fi is not None and pi is not None else None
+        a = sum(1 for w in L if w['year'] == years[0]); b = sum(1 for w in L if w['year'] == years[-1])
+        gr = Fraction(b, a) if a and len(years) > 1 else None
+        names = [w['tname'].encode('utf-8', 'surrogatepass') for w in L if w['tname']]
+        fields = sorted(w['field'].encode('utf-8', 'surrogatepass') for w in L)
+        real = [f for f in fields if f != b'none']
+        fp = sum(1 for p in linkers[t] if any(cc == F for _, cc in P[p]['names']))
+        pp = sum(1 for p in linkers[t] if any(cc == Pn for _, cc in P[p]['names']))
+        fmt = lambda x: '%.6f' % (x.numerator / x.denominator) if x is not None else ''
+        key = (0 if mu is not None else 1, -(mu or 0), 0 if gr is not None else 1, -(gr or 0), t.encode('utf-8', 'surrogatepass'))
+        rows.append((key, [t, min(names) if names else '', (real or fields)[0], n, cagr(a, b, len(years) - 1), fw_, pw_,
+                           fmt(fi), fmt(pi), fmt(mu), fp, pp]))
+    rows.sort(key=lambda r: r[0])
+    write(out, 'topic_growth', ['rank', 'topic', 'name', 'field', 'works', 'cagr', 'focus_works', 'partner_works',
+                                'focus_index', 'partner_index', 'mutual', 'focus_patents', 'partner_patents'],
+          [[i + 1] + r for i, (_, r) in enumerate(rows[:50])])
 
 if __name__ == '__main__':
     main()
