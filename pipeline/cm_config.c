@@ -65,7 +65,8 @@ static const opt OPTIONS[] = {
      "least patents of an assignee_growth row (default 100)"},
     {"bcg-count", "analyze run", OPT_I64, OFF(bcg_count), 0, "BCG patent-count threshold (default 1000)"},
     {"bcg-cagr", "analyze run", OPT_DBL, OFF(bcg_cagr), 0, "BCG CAGR threshold (default 0.10)"},
-    {"link-methods", "analyze run", OPT_LIST, OFF(link_methods), 0, "link methods (default doi)"},
+    {"link-methods", "analyze run", OPT_LIST, OFF(link_methods), 0,
+     "link methods, comma-separated: doi, title (default doi,title)"},
     {"scale", "gen", OPT_DBL, OFF(scale), 0, "corpus scale, 1.0 = reference workload (default 0.001)"},
     {"patents", "gen", OPT_I64, OFF(gen_patents), 0,
      "number of CN patents (overrides --scale; other offices scale with it)"},
@@ -114,7 +115,8 @@ static int split_list(char *s, cm_list *l) {
 }
 
 static void defaults(cm_config *c) {
-  static char dflt_codes[] = "CN,US,GB,DE,JP,AU", dflt_codes2[] = "CN,US,GB,DE,JP,AU", dflt_links[] = "doi";
+  static char dflt_codes[] = "CN,US,GB,DE,JP,AU", dflt_codes2[] = "CN,US,GB,DE,JP,AU",
+              dflt_links[] = "doi,title";
   memset(c, 0, sizeof *c);
   c->reject_rate = 0.001;
   c->max_record = 64ull << 20;

@@ -291,7 +291,7 @@ int cm_bib_npl(cm_buf *b, cm_rng *r, uint64_t seed, const cm_bib_target *t, char
   const char *s1 = SURNAMES[cm_rng_below(r, N_SURNAMES)], *s2 = SURNAMES[cm_rng_below(r, N_SURNAMES)];
   char ini1 = (char)('A' + cm_rng_below(r, 26)), ini2 = (char)('A' + cm_rng_below(r, 26));
   uint64_t prefix = 1000 + t->j % 9000;
-  if (t->exists && t->has_doi && cm_rng_below(r, 10) < 4) {
+  if (t->exists == 1 && t->has_doi && cm_rng_below(r, 10) < 4) {
     render_title(w, n, colon, n, title, sizeof title);
     switch (cm_rng_below(r, 5)) {
     case 0:

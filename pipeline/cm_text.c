@@ -120,3 +120,32 @@ int cm_bytes_cmp(const void *a, size_t an, const void *b, size_t bn) {
   if (c) return c;
   return (an > bn) - (an < bn);
 }
+
+/* A byte of a title word: ASCII letter or digit, or any non-ASCII byte. */
+static int is_word_byte(unsigned char ch) {
+  return ch >= 0x80 || is_digit(ch) || (ch >= 'a' && ch <= 'z') || is_upper(ch);
+}
+
+int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t *count) {
+  norm->len = words->len = 0;
+  *count = 0;
+  for (size_t i = 0; i < n;) {
+    unsigned char ch = (unsigned char)p[i];
+    if (!is_word_byte(ch)) {
+      i++;
+      continue;
+    }
+    if (norm->len) CM_TRY(cm_buf_push_u8(norm, ' '));
+    uint32_t start = (uint32_t)norm->len;
+    for (; i < n; i++) {
+      ch = (unsigned char)p[i];
+      if (!is_word_byte(ch)) break;
+      CM_TRY(cm_buf_push_u8(norm, (uint8_t)to_lower((char)ch)));
+    }
+    CM_TRY(cm_buf_push_u32(words, start));
+    CM_TRY(cm_buf_push_u32(words, (uint32_t)norm->len - start));
+    CM_TRY(cm_buf_push_u32(words, (uint32_t)i));
+    (*count)++;
+  }
+  return CM_OK;
+}

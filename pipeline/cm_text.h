@@ -28,4 +28,11 @@ int cm_country2(const char *p, size_t n, char out[2]);
 int cm_dois_in_text(const char *p, size_t n, cm_buf *scratch,
                     int (*fn)(void *user, const char *doi, size_t len), void *user);
 
+/* Words of a title or citation string for title matching: runs of ASCII
+ * letters and digits and of non-ASCII bytes, ASCII lower-cased, written to
+ * `norm` joined by single spaces (norm is reset). For each word, `words`
+ * receives three uint32: its start in norm, its length, and the offset just
+ * after it in the raw text. Returns the number of words in *count. */
+int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t *count);
+
 #endif

@@ -1,29 +1,40 @@
 #!/bin/bash
 # Multi-rank test: gen, ingest and analyze on 1, 2, 3 and 4 ranks; the
-# generated files and every CSV must be byte-identical, ingest must have zero
-# rejects, and the tables must equal tests/spec_reference.py's (an
-# independent implementation of SPEC) byte for byte.
+# generated files, every CSV and the link table must be byte-identical, ingest
+# must have zero rejects, and the tables of a DOI-only analysis must equal
+# tests/spec_reference.py's (an independent implementation of SPEC) byte for
+# byte. (The reference implements SPEC's DOI rule; title links are checked by
+# tests/test_links.py and measured in docs/linkage.md.)
 set -euo pipefail
 BIN=$1; SRC=$2; W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 run() { mpirun --oversubscribe -np "$@"; }
+dump_links() { /usr/bin/python3 -c "
+import h5py, sys
+g = h5py.File(sys.argv[1])['links']
+for c in ('patent', 'work', 'method'):
+    o, b = g[c]['offsets'][:], g[c]['bytes'][:].tobytes()
+    print(c, [b[o[i]:o[i+1]] for i in range(len(o) - 1)])
+print('confidence', list(g['confidence'][:]))" "$1"; }
 for np in 1 2 3 4; do
   D=$W/np$np
   run $np "$BIN" gen --out $D --patents 6000 --works 4000 --seed 7 --containers mixed --quiet
   run $np "$BIN" ingest --quiet --patents $D/patents --works $D/works --store $D/s.h5 --reject-rate 0
   run $np "$BIN" analyze --quiet --store $D/s.h5 --out $D/out --aliases $D/aliases.csv
+  run $np "$BIN" analyze --quiet --store $D/s.h5 --out $D/doi --aliases $D/aliases.csv --link-methods doi
   (cd $D && find patents works truth aliases.csv -type f | sort | xargs md5sum) > $W/gen$np.md5
-  (cd $D/out/tables && md5sum *.csv) > $W/tables$np.md5
+  (cd $D/out/tables && md5sum *.csv; cd ../../doi/tables && md5sum *.csv) > $W/tables$np.md5
+  dump_links $D/out/links.h5 | md5sum >> $W/tables$np.md5
   test "$(tail -n +2 $D/s.h5.rejects/patents.csv | wc -l)" = 0
   test "$(tail -n +2 $D/s.h5.rejects/works.csv | wc -l)" = 0
 done
 for np in 2 3 4; do
   cmp $W/gen1.md5 $W/gen$np.md5 || { echo "FAIL: generated files differ at $np ranks"; exit 1; }
-  cmp $W/tables1.md5 $W/tables$np.md5 || { echo "FAIL: tables differ at $np ranks"; diff $W/tables1.md5 $W/tables$np.md5; exit 1; }
+  cmp $W/tables1.md5 $W/tables$np.md5 || { echo "FAIL: tables or links differ at $np ranks"; diff $W/tables1.md5 $W/tables$np.md5; exit 1; }
 done
 test "$(ls $W/np1/out/tables/*.csv | wc -l)" = 10
 /usr/bin/python3 "$SRC/tests/spec_reference.py" $W/np1/patents $W/np1/works $W/np1/aliases.csv $W/ref
 for f in $W/ref/*.csv; do
-  cmp "$f" "$W/np1/out/tables/$(basename $f)" || { echo "FAIL: $(basename $f) differs from the reference"; diff "$f" "$W/np1/out/tables/$(basename $f)" | head; exit 1; }
+  cmp "$f" "$W/np1/doi/tables/$(basename $f)" || { echo "FAIL: $(basename $f) differs from the reference"; diff "$f" "$W/np1/doi/tables/$(basename $f)" | head; exit 1; }
 done
-echo "multirank: generated files and 10 tables identical on 1-4 ranks and equal to the reference"
+echo "multirank: generated files, 10 tables and the link table identical on 1-4 ranks; DOI-only tables equal the reference"

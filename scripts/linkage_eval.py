@@ -1,0 +1,40 @@
+#!/usr/bin/python3
+"""Precision and recall of citemill's link methods against the generator's
+ground truth.
+
+usage: linkage_eval.py GEN_DIR LINKS_H5
+
+GEN_DIR/truth/npl-*.csv has one row per NPL citation the generator wrote:
+patent, entry, work id (empty when no work is correct: a work absent from
+the corpus, or a near miss of a title), form (doi..., title, title-trunc,
+absent, near-miss). Pairs are (patent, work). Precision of a method: its
+links that are true pairs. Recall: true pairs of its forms that it found
+(DOI forms for doi, DOI-less forms for title)."""
+import csv, glob, sys
+import h5py
+
+def strcol(g):
+    o, b = g['offsets'][:], g['bytes'][:].tobytes()
+    return [b[o[i]:o[i + 1]].decode() for i in range(len(o) - 1)]
+
+gen, links = sys.argv[1], sys.argv[2]
+truth, forms = set(), {}
+for f in glob.glob(gen + '/truth/npl-*.csv'):
+    for pn, _, w, form in csv.reader(open(f)):
+        forms[form] = forms.get(form, 0) + 1
+        if w:
+            truth.add((pn, w, 'doi' if form.startswith('doi') else 'title'))
+g = h5py.File(links)['links']
+pred = list(zip(strcol(g['patent']), strcol(g['work']), strcol(g['method'])))
+true_pairs = {(p, w) for p, w, _ in truth}
+print('NPL citations by form:', ', '.join('%s %d' % kv for kv in sorted(forms.items())))
+print('| method | links | correct | precision | true pairs of its forms | found | recall |')
+print('|---|---|---|---|---|---|---|')
+for m in ('doi', 'title'):
+    mine = {(p, w) for p, w, mm in pred if mm == m}
+    ok = mine & true_pairs
+    want = {(p, w) for p, w, mm in truth if mm == m}
+    found = want & {(p, w) for p, w, _ in pred}
+    print('| %s | %d | %d | %s | %d | %d | %s |' % (
+        m, len(mine), len(ok), '%.4f' % (len(ok) / len(mine)) if mine else '-', len(want), len(found),
+        '%.4f' % (len(found) / len(want)) if want else '-'))
