@@ -22,6 +22,7 @@
  * also makes a 64-bit key collision harmless. */
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "../pipeline/cm_error.h"
 #include "../pipeline/cm_shuffle.h"
@@ -46,10 +47,24 @@ static uint32_t word_at(const words_t *w, size_t i, int field) {
   return CM_BUF_AT(&w->words, uint32_t, 3 * i + (size_t)field);
 }
 
-/* Hash of words [i, i + KEY_WORDS) as they stand in norm. */
-static uint64_t key_at(const words_t *w, size_t i) {
+/* Key of words [i, i + KEY_WORDS) as they stand in norm: the routing hash
+ * (cm_hash) and a second, independent 64-bit hash; keys are grouped by both,
+ * so two different keys merge only if both hashes collide (2^-128). Even
+ * then no wrong link can follow: candidates are verified word by word. */
+typedef struct {
+  uint64_t h, h2;
+} title_key;
+
+static title_key key_at(const words_t *w, size_t i) {
   uint32_t a = word_at(w, i, 0), e = word_at(w, i + KEY_WORDS - 1, 0) + word_at(w, i + KEY_WORDS - 1, 1);
-  return cm_hash(w->norm.data + a, e - a);
+  return (title_key){cm_hash(w->norm.data + a, e - a), XXH3_64bits_withSeed(w->norm.data + a, e - a, 0x5EED)};
+}
+
+static int put_key(cm_buf *b, title_key k, uint8_t tag, uint64_t row) {
+  CM_TRY(cm_buf_push_u64(b, k.h));
+  CM_TRY(cm_buf_push_u64(b, k.h2));
+  CM_TRY(cm_buf_push_u8(b, tag));
+  return cm_buf_push_u64(b, row);
 }
 
 static int no_doi(void *user, const char *doi, size_t len) {
@@ -65,13 +80,11 @@ static int send_works(cm_ctx *c, cm_outbox *ob, words_t *w) {
     const uint8_t *t = cm_strcol_get(&c->w_title, i, &tl);
     CM_TRY(cm_title_words((const char *)t, tl, &w->norm, &w->words, &w->nw));
     if (w->nw < KEY_WORDS) continue;
-    uint64_t h = key_at(w, 0);
+    title_key k = key_at(w, 0);
     const uint8_t *id = cm_strcol_get(&c->w_key, i, &kl);
     int64_t year = CM_BUF_AT(&c->w_has_year, uint8_t, i) ? CM_BUF_AT(&c->w_year, int64_t, i) : 0;
-    cm_buf *b = &ob->to[cm_owner(h, c->nranks)];
-    CM_TRY(cm_buf_push_u64(b, h));
-    CM_TRY(cm_buf_push_u8(b, 0));
-    CM_TRY(cm_buf_push_u64(b, c->w_lo + i));
+    cm_buf *b = &ob->to[cm_owner(k.h, c->nranks)];
+    CM_TRY(put_key(b, k, 0, c->w_lo + i));
     CM_TRY(cm_buf_push_i64(b, year));
     CM_TRY(cm_buf_push_u32(b, (uint32_t)kl));
     CM_TRY(cm_buf_append(b, id, kl));
@@ -95,11 +108,9 @@ static int send_npl(cm_ctx *c, cm_outbox *ob, words_t *w) {
       if (has_doi) continue; /* the DOI method's case */
       CM_TRY(cm_title_words(t, l, &w->norm, &w->words, &w->nw));
       for (size_t pos = 0; pos + KEY_WORDS <= w->nw; pos++) {
-        uint64_t h = key_at(w, pos);
-        cm_buf *b = &ob->to[cm_owner(h, c->nranks)];
-        CM_TRY(cm_buf_push_u64(b, h));
-        CM_TRY(cm_buf_push_u8(b, 1));
-        CM_TRY(cm_buf_push_u64(b, c->p_lo + i));
+        title_key k = key_at(w, pos);
+        cm_buf *b = &ob->to[cm_owner(k.h, c->nranks)];
+        CM_TRY(put_key(b, k, 1, c->p_lo + i));
         CM_TRY(cm_buf_push_u32(b, (uint32_t)e));
         CM_TRY(cm_buf_push_u32(b, (uint32_t)pos));
       }
@@ -109,7 +120,7 @@ static int send_npl(cm_ctx *c, cm_outbox *ob, words_t *w) {
 }
 
 typedef struct {
-  uint64_t h;
+  uint64_t h, h2;
   uint8_t tag;
   uint64_t row; /* work or patent row */
   int64_t year;
@@ -121,6 +132,7 @@ typedef struct {
 static int key_item_cmp(const void *a, const void *b) {
   const key_item *x = a, *y = b;
   if (x->h != y->h) return x->h < y->h ? -1 : 1;
+  if (x->h2 != y->h2) return x->h2 < y->h2 ? -1 : 1;
   if (x->tag != y->tag) return x->tag - y->tag;
   if (x->row != y->row) return x->row < y->row ? -1 : 1;
   if (x->entry != y->entry) return x->entry < y->entry ? -1 : 1;
@@ -130,12 +142,13 @@ static int key_item_cmp(const void *a, const void *b) {
 /* At the key's owner: candidates (patent row, entry, pos, work row, year,
  * id, title) to the patents' owners. */
 static int pair_keys(cm_ctx *c, const cm_buf *data, cm_outbox *ob, uint64_t *hot) {
-  size_t cap = data->len / 25 + 1, n = 0;
+  size_t cap = data->len / 33 + 1, n = 0;
   key_item *it = calloc(cap, sizeof *it);
   CM_ALLOC(it, cap * sizeof *it);
   for (cm_cursor q = cm_cursor_of(data); cm_cursor_more(&q); n++) {
     key_item *x = &it[n];
     x->h = cm_cursor_u64(&q);
+    x->h2 = cm_cursor_u64(&q);
     x->tag = cm_cursor_u8(&q);
     x->row = cm_cursor_u64(&q);
     if (x->tag == 0) {
@@ -153,7 +166,7 @@ static int pair_keys(cm_ctx *c, const cm_buf *data, cm_outbox *ob, uint64_t *hot
   int rc = CM_OK;
   for (size_t a = 0; a < n && rc == CM_OK;) {
     size_t e = a, w_end;
-    while (e < n && it[e].h == it[a].h)
+    while (e < n && it[e].h == it[a].h && it[e].h2 == it[a].h2)
       e++;
     for (w_end = a; w_end < e && it[w_end].tag == 0;)
       w_end++;
