@@ -42,8 +42,14 @@ int cm_table_ratio(cm_table *t, double v, int defined) {
 void cm_table_free(cm_table *t) { cm_strcol_free(&t->cells); }
 
 static int save_h5(const cm_table *t, hid_t file) {
-  hid_t g = H5Gcreate2(file, t->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (g < 0) return CM_FAIL("cannot create results group '%s'", t->name);
+  /* /results/<name>, as SPEC 3 names it; the parent group is created once */
+  char path[256];
+  snprintf(path, sizeof path, "results/%s", t->name);
+  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+  if (lcpl < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0) return CM_FAIL("HDF5 property list failed");
+  hid_t g = H5Gcreate2(file, path, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  H5Pclose(lcpl);
+  if (g < 0) return CM_FAIL("cannot create results group '%s'", path);
   size_t ncell = cm_strcol_count(&t->cells), nrows = ncell / (size_t)t->ncols;
   hid_t st = H5Tcopy(H5T_C_S1);
   H5Tset_size(st, H5T_VARIABLE);
