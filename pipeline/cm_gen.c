@@ -206,14 +206,18 @@ static const char *WORDS[] = {"Advanced",  "Smart",    "Energy",   "Micro",   "Q
 /* Works: countries, their publication weights and citation means. */
 static const char *COUNTRIES[] = {"CN", "US", "GB", "DE", "JP", "AU", "CA", "FR", "IN", "KR",
                                   "IT", "ES", "BR", "NL", "CH", "SE", "SG", "HK", "TW", "ZA"};
-static const double COUNTRY_W[] = {4.53, 4.19, 1.31, 1.18, 1.02, 0.63, 0.7, 0.7, 0.9, 0.6,
-                                   0.6,  0.5,  0.4,  0.35, 0.3,  0.25, 0.2, 0.2, 0.2, 0.1};
-static const double COUNTRY_CPP[] = {9.7, 8.9, 11.0, 9.0,  5.3,  12.3, 10.0, 9.0,  6.0, 8.0,
+static const double COUNTRY_W[] = {6.0, 4.19, 1.31, 1.18, 1.02, 0.63, 0.7, 0.7, 0.9, 0.6,
+                                   0.6, 0.5,  0.4,  0.35, 0.3,  0.25, 0.2, 0.2, 0.2, 0.1};
+/* base means, set below the reference so that the 1.3x boost of international
+ * works brings each country's average near it (docs/generator.md) */
+static const double COUNTRY_CPP[] = {9.0, 8.3, 10.5, 8.4,  4.4,  12.3, 10.0, 9.0,  6.0, 8.0,
                                      9.0, 8.5, 6.0,  11.0, 12.0, 11.0, 12.0, 10.0, 7.0, 8.0};
 #define N_COUNTRIES 20
 /* China's partners: share of internationally co-authored CN works. */
-static const double CN_PARTNER_W[] = {0,   33.7, 13.8, 7.4, 5.0, 10.6, 7.3, 3.0, 3.0, 4.0,
-                                      2.0, 1.5,  1.0,  2.0, 1.5, 1.5,  3.5, 5.0, 1.0, 0.5};
+/* China's co-authored works come only from CN-first works with one partner
+ * drawn from these weights (they sum to ~100, so they are the shares). */
+static const double CN_PARTNER_W[] = {0,   33.7, 13.8, 7.4, 3.0, 10.6, 7.3, 3.0, 2.0, 4.0,
+                                      2.0, 1.5,  1.0,  2.0, 1.5, 1.5,  2.0, 3.0, 1.0, 0.5};
 static const char *GB_NAMED[] = {"University College London", "University of Oxford",
                                  "Imperial College London", "University of Cambridge"};
 
@@ -317,7 +321,7 @@ static void work_meta_of(const plan *p, uint64_t j, work_meta *m) {
   rng r = rng_for(p->seed, 3, j);
   m->c0 = pick(&r, COUNTRY_W, N_COUNTRIES);
   m->topic = cm_bib_pick_topic(&r, p->topics, m->c0);
-  m->year = year_with_growth(&r, (m->c0 == 0 ? 0.109 : 0.03) + cm_bib_topic_growth(m->topic));
+  m->year = year_with_growth(&r, (m->c0 == 0 ? 0.09 : 0.03) + cm_bib_topic_growth(m->topic));
   m->has_doi = below(&r, 10) != 0;
 }
 
@@ -368,7 +372,7 @@ static int gen_patent(cm_buf *b, cm_buf *truth, const plan *p, uint64_t i) {
     int k = pick(&r, w, N_TOP);
     snprintf(name, sizeof name, "%s", TOP[k].spellings[below(&r, 3)]);
     growth = TOP[k].growth;
-  } else if (o == 0 && unif(&r) < 0.03) {
+  } else if (o == 0 && unif(&r) < 0.012) { /* foreign firms: below the named top 20 */
     int k = (int)(N_FOREIGN * pow(unif(&r), 1.2));
     snprintf(name, sizeof name, "%s", FOREIGN[k][0]);
     ctry = FOREIGN[k][1];
@@ -446,8 +450,7 @@ static int gen_work(cm_buf *b, const plan *p, uint64_t j) {
   int c0 = m.c0;
   int cs[3] = {c0, -1, -1}, nc = 1;
   if (unif(&r) < (c0 == 0 ? 0.22 : 0.3)) {
-    int c1 = c0 == 0 ? pick(&r, CN_PARTNER_W, N_COUNTRIES)
-                     : (unif(&r) < 0.3 ? 0 : pick(&r, COUNTRY_W, N_COUNTRIES));
+    int c1 = c0 == 0 ? pick(&r, CN_PARTNER_W, N_COUNTRIES) : 1 + pick(&r, COUNTRY_W + 1, N_COUNTRIES - 1);
     if (c1 != c0) cs[nc++] = c1;
   }
   int year = m.year;
