@@ -18,12 +18,13 @@ def strcol(g):
     return [b[o[i]:o[i + 1]].decode() for i in range(len(o) - 1)]
 
 gen, links = sys.argv[1], sys.argv[2]
-truth, forms = set(), {}
+truth, forms, by_form = set(), {}, {}
 for f in glob.glob(gen + '/truth/npl-*.csv'):
     for pn, _, w, form in csv.reader(open(f)):
         forms[form] = forms.get(form, 0) + 1
         if w:
             truth.add((pn, w, 'doi' if form.startswith('doi') else 'title'))
+            by_form.setdefault(form, set()).add((pn, w))
 g = h5py.File(links)['links']
 pred = list(zip(strcol(g['patent']), strcol(g['work']), strcol(g['method'])))
 true_pairs = {(p, w) for p, w, _ in truth}
@@ -38,3 +39,9 @@ for m in ('doi', 'title'):
     print('| %s | %d | %d | %s | %d | %d | %s |' % (
         m, len(mine), len(ok), '%.4f' % (len(ok) / len(mine)) if mine else '-', len(want), len(found),
         '%.4f' % (len(found) / len(want)) if want else '-'))
+found_any = {(p, w) for p, w, _ in pred}
+print()
+print('| form | true pairs | found | recall |')
+print('|---|---|---|---|')
+for form, want in sorted(by_form.items()):
+    print('| %s | %d | %d | %.4f |' % (form, len(want), len(want & found_any), len(want & found_any) / len(want)))
