@@ -218,6 +218,9 @@ static const double COUNTRY_CPP[] = {9.0, 8.3, 10.5, 8.4,  4.4,  12.3, 10.0, 9.0
  * drawn from these weights (they sum to ~100, so they are the shares). */
 static const double CN_PARTNER_W[] = {0,   33.7, 13.8, 7.4, 3.0, 10.6, 7.3, 3.0, 2.0, 4.0,
                                       2.0, 1.5,  1.0,  2.0, 1.5, 1.5,  2.0, 3.0, 1.0, 0.5};
+static const char *AU_NAMED[] = {"University of Sydney", "University of Melbourne",
+                                 "UNSW Sydney",          "University of Queensland",
+                                 "Monash University",    "Australian National University"};
 static const char *GB_NAMED[] = {"University College London", "University of Oxford",
                                  "Imperial College London", "University of Cambridge"};
 
@@ -321,7 +324,7 @@ static void work_meta_of(const plan *p, uint64_t j, work_meta *m) {
   rng r = rng_for(p->seed, 3, j);
   m->c0 = pick(&r, COUNTRY_W, N_COUNTRIES);
   m->topic = cm_bib_pick_topic(&r, p->topics, m->c0);
-  m->year = year_with_growth(&r, (m->c0 == 0 ? 0.09 : 0.03) + cm_bib_topic_growth(m->topic));
+  m->year = year_with_growth(&r, (m->c0 == 0 ? 0.065 : 0.02) + cm_bib_topic_growth(m->topic));
   m->has_doi = below(&r, 10) != 0;
 }
 
@@ -471,10 +474,14 @@ static int gen_work(cm_buf *b, const plan *p, uint64_t j) {
   CM_TRY(printf_(b, "\"cited_by_count\":%" PRId64 ",\"authorships\":[", cites));
   for (int k = 0; k < nc; k++) {
     const char *cc = COUNTRIES[cs[k]];
-    uint64_t inst = below(&r, 60);
+    /* heavy-tailed institution sizes; fewer institutions in smaller countries */
+    uint64_t n_inst = 10 + (uint64_t)(20 * COUNTRY_W[cs[k]]);
+    uint64_t inst = (uint64_t)((double)n_inst * unif(&r) * unif(&r));
     char iname[128];
     if (cs[k] == 2 && inst < 4)
       snprintf(iname, sizeof iname, "%s", GB_NAMED[inst]);
+    else if (cs[k] == 5 && inst < 6)
+      snprintf(iname, sizeof iname, "%s", AU_NAMED[inst]);
     else
       snprintf(iname, sizeof iname, "%s %s University %" PRIu64, cc, WORDS[inst % N_WORDS], inst);
     CM_TRY(printf_(b,

@@ -198,7 +198,7 @@ uint32_t cm_bib_topic_count(uint64_t works) {
 
 uint32_t cm_bib_pick_topic(cm_rng *r, uint32_t ntopics, int country) {
   if (cm_rng_unif(r) < 0.3) { /* the country's own strengths */
-    if ((country == 0 || country == 2) && cm_rng_below(r, 3) == 0)
+    if ((country == 0 || country == 2) && cm_rng_below(r, 3) < 2)
       return HOT_FIRST + (uint32_t)cm_rng_below(r, N_HOT);
     cm_rng s = cm_rng_for(77, (uint64_t)country, cm_rng_below(r, 6));
     return 11 + (uint32_t)cm_rng_below(&s, ntopics / 2 - 11);
