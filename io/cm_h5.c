@@ -277,6 +277,7 @@ int cm_h5_attr_read_str(hid_t loc, const char *name, char **value) {
   size_t n = H5Tget_size(t);
   hid_t mt = H5Tcopy(H5T_C_S1);
   H5Tset_size(mt, n + 1);
+  H5Tset_cset(mt, H5Tget_cset(t)); /* HDF5 converts no ASCII <-> UTF-8 */
   *value = calloc(n + 2, 1);
   herr_t r = *value ? H5Aread(a, mt, *value) : -1;
   H5Tclose(mt);
