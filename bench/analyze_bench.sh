@@ -16,9 +16,10 @@ for np in 1 2; do
   done
   ta=$(grep -h '^wall' $D/a$np.*.log | awk '{print $2}' | med)
   echo "np=$np: ingest $ti s, analyze $ta s (analyze/ingest $(echo "scale=2; $ta/$ti" | bc))"
-  grep -h "^analyze: [a-z_/ ()]* [0-9.]* s$" $D/a$np.1.log | sed 's/ [0-9.]* s$//' | sort -u | while read -r step; do
-    t=$(grep -h "^$step " $D/a$np.*.log | awk '{print $(NF-1)}' | med)
-    printf "   %-45s %s s\n" "${step#analyze: }" "$t"
+  grep -h "^analyze: .* s, .* MB shuffled" $D/a$np.1.log | sed 's/ [0-9.]* s, .*$//' | sort -u | while read -r step; do
+    t=$(grep -h "^$step " $D/a$np.*.log | sed 's/.* \([0-9.]*\) s, .*/\1/' | med)
+    mb=$(grep -h "^$step " $D/a$np.1.log | sed 's/.* s, \([0-9.]*\) MB.*/\1/')
+    printf "   %-40s %6s s %8s MB shuffled (busiest rank)\n" "${step#analyze: }" "$t" "$mb"
   done
   grep -h "max bytes shuffled\|peak RSS" $D/a$np.1.log | sed 's/^/   /'
 done

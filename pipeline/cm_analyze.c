@@ -99,6 +99,16 @@ static int agree(MPI_Comm comm, int rc) {
   return any;
 }
 
+/* Collective: reports a finished step on rank 0: its time and the most bytes
+ * one rank sent in its shuffles (`sent0` is c->bytes_shuffled before it). */
+static int step_done(cm_ctx *c, const char *label, double t0, uint64_t sent0) {
+  uint64_t mine = c->bytes_shuffled - sent0, most = 0;
+  CM_MPI(MPI_Reduce(&mine, &most, 1, MPI_UINT64_T, MPI_MAX, 0, c->comm));
+  if (c->rank == 0 && !c->cfg->quiet)
+    printf("analyze: %-28s %.2f s, %.1f MB shuffled (busiest rank)\n", label, cm_now() - t0, (double)most / 1e6);
+  return CM_OK;
+}
+
 static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
   double t = cm_now();
   cm_citations cit;
@@ -107,13 +117,14 @@ static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
 #define JOB(call, label)                                                                                     \
   do {                                                                                                       \
     double t0 = cm_now();                                                                                    \
+    uint64_t b0 = c->bytes_shuffled;                                                                         \
     if (agree(c->comm, (call))) {                                                                            \
       cm_citations_free(&cit);                                                                               \
       return CM_ERR;                                                                                         \
     }                                                                                                        \
-    if (c->rank == 0 && !c->cfg->quiet) printf("analyze: %-28s %.2f s\n", label, cm_now() - t0);             \
+    CM_TRY(step_done(c, label, t0, b0));                                                                     \
   } while (0)
-  if (c->rank == 0 && !c->cfg->quiet) printf("analyze: %-28s %.2f s\n", "citation inversion", cm_now() - t);
+  CM_TRY(step_done(c, "citation inversion", t, 0));
   JOB(cm_job_office_patents(c, &cit, out, h5), "office_patents");
   JOB(cm_job_assignee_tables(c, &cit, out, h5), "top/foreign/growth assignees");
   JOB(cm_job_country_publications(c, out, h5), "country_publications");
