@@ -403,6 +403,11 @@ static int gen_patent(cm_buf *b, cm_buf *truth, const plan *p, uint64_t i) {
   CM_TRY(puts_(b, "\",\"language\":\"en\"}],\"abstract_localized\":[{\"text\":\""));
   CM_TRY(filler(b, &r, 80 + (int)below(&r, 120)));
   CM_TRY(puts_(b, "\",\"language\":\"en\"}],"));
+  if (below(&r, 50) == 0) { /* 2 %: a long description (20-60 KB), as some real rows have */
+    CM_TRY(puts_(b, "\"description_localized\":[{\"text\":\""));
+    CM_TRY(filler(b, &r, 2500 + (int)below(&r, 5000)));
+    CM_TRY(puts_(b, "\",\"language\":\"en\"}],"));
+  }
   if (plain) {
     CM_TRY(puts_(b, "\"assignee\":["));
     CM_TRY(json_str(b, name));

@@ -171,6 +171,17 @@ ZERO CO,Company,0,2,2,0.095238,,n/a
 FALL CO,Company,1,0,1,0.047619,-1.000000,Dog
 '''
 
+# Default thresholds (1000 patents, CAGR 0.10), window 2020-2021: Count Co has
+# exactly 1000 patents and CAGR 0 (Cash cow); Near Co 999 and 499/500 - 1 < 0
+# (Dog); Rate Co 210 patents (shares of 2209) and 110/100 - 1 = 0.10 (in doubles 0.1000000000000001,
+# which is >= the double 0.10): Question mark.
+PAT_B2 = many('Count Co', 500, 500, 10000) + many('Near Co', 500, 499, 20000) + many('Rate Co', 100, 110, 30000)
+GROWTH_B2 = '''assignee,type,n2020,n2021,patents,share,cagr,quadrant
+COUNT CO,Company,500,500,1000,0.452694,0.000000,Cash cow
+NEAR CO,Company,500,499,999,0.452241,-0.002000,Dog
+RATE CO,Company,100,110,210,0.095066,0.100000,Question mark
+'''
+
 # ---- C: publications ----------------------------------------------------------
 I1 = ('I1', 'Peking U', 'cn')           # lower-case code
 I2a = ('I2', 'Oxford Univ', 'GB')       # two display names for I2
@@ -315,6 +326,8 @@ check('aliases, types, citations, ties', 'A', PAT_A, [work('X1', 2021)], ALIASES
       {'office_patents': OFFICE_A, 'top_assignees': TOP_A, 'foreign_assignees': FOREIGN_A})
 check('BCG boundaries', 'B', PAT_B, [work('X1', 2021)], None, {'assignee_growth': GROWTH_B},
       opts=['--window', '2020-2021', '--min-patents', '1', '--bcg-count', '5', '--bcg-cagr', '0.5'])
+check('BCG boundaries at the default thresholds', 'B2', PAT_B2, [work('X1', 2021)], None,
+      {'assignee_growth': GROWTH_B2}, opts=['--window', '2020-2021'])
 check('cohorts, countries, partners, institutions', 'C', [pat('CN-1-A', 2021)], WORK_C, None,
       {'country_publications': COUNTRY_C, 'publication_growth': GROWTH_C,
        'collaboration_partners': PARTNERS_C, 'collaborating_institutions': INST_C})
