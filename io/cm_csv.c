@@ -51,3 +51,58 @@ int cm_csv_save(const cm_buf *b, const char *path) {
   if (rename(tmp, path) != 0) return CM_FAIL("cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
   return CM_OK;
 }
+
+int cm_csv_read(const char *path, cm_strcol *cells, int *ncols, size_t *nrows) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return CM_FAIL("cannot open '%s': %s", path, strerror(errno));
+  cm_buf text = {0};
+  char chunk[65536];
+  size_t n;
+  int rc = CM_OK;
+  while (rc == CM_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    rc = cm_buf_append(&text, chunk, n);
+  fclose(f);
+  CM_TRY(rc);
+  CM_TRY(cm_strcol_init(cells));
+  *ncols = 0;
+  *nrows = 0;
+  int col = 0, line = 1;
+  const char *p = (const char *)text.data, *end = p + text.len;
+  while (rc == CM_OK && p < end) {
+    /* one field */
+    if (*p == '"') {
+      for (p++; p < end && rc == CM_OK; p++) {
+        if (*p == '"' && p + 1 < end && p[1] == '"')
+          rc = cm_strcol_extend(cells, p++, 1);
+        else if (*p == '"')
+          break;
+        else
+          rc = cm_strcol_extend(cells, p, 1);
+      }
+      if (p >= end) rc = CM_FAIL("%s:%d: unterminated quoted field", path, line);
+      p++;
+    } else {
+      const char *s = p;
+      while (p < end && *p != ',' && *p != '\n' && *p != '\r')
+        p++;
+      rc = cm_strcol_extend(cells, s, (size_t)(p - s));
+    }
+    if (rc == CM_OK) rc = cm_strcol_end(cells);
+    col++;
+    if (p < end && *p == ',') {
+      p++;
+      continue;
+    }
+    if (p < end && *p == '\r') p++;
+    if (p < end && *p == '\n') p++;
+    if (*ncols == 0)
+      *ncols = col;
+    else if (col != *ncols)
+      rc = CM_FAIL("%s:%d: %d fields, the header has %d", path, line, col, *ncols);
+    else
+      (*nrows)++;
+    col = 0, line++;
+  }
+  cm_buf_free(&text);
+  return rc;
+}

@@ -105,7 +105,8 @@ static int step_done(cm_ctx *c, const char *label, double t0, uint64_t sent0) {
   uint64_t mine = c->bytes_shuffled - sent0, most = 0;
   CM_MPI(MPI_Reduce(&mine, &most, 1, MPI_UINT64_T, MPI_MAX, 0, c->comm));
   if (c->rank == 0 && !c->cfg->quiet)
-    printf("analyze: %-28s %.2f s, %.1f MB shuffled (busiest rank)\n", label, cm_now() - t0, (double)most / 1e6);
+    printf("analyze: %-28s %.2f s, %.1f MB shuffled (busiest rank)\n", label, cm_now() - t0,
+           (double)most / 1e6);
   return CM_OK;
 }
 
@@ -155,7 +156,7 @@ static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
   return rc;
 }
 
-int cm_analyze(MPI_Comm comm, const cm_config *cfg) {
+int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
   cm_ctx c;
   memset(&c, 0, sizeof c);
   c.comm = comm;
@@ -202,7 +203,8 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg) {
     if (rc != CM_OK) remove(h5tmp);
   }
   uint64_t shuffled = c.bytes_shuffled, smax = 0;
-  CM_MPI(MPI_Reduce(&shuffled, &smax, 1, MPI_UINT64_T, MPI_MAX, 0, comm));
+  CM_MPI(MPI_Allreduce(&shuffled, &smax, 1, MPI_UINT64_T, MPI_MAX, comm));
+  if (shuffled_out) *shuffled_out = smax;
   if (c.rank == 0 && rc == CM_OK && !cfg->quiet)
     printf("analyze: tables in '%s', results in '%s'; %.2f s; max bytes shuffled by one rank %.1f MB\n",
            tables, h5path, cm_now() - t0, (double)smax / 1e6);

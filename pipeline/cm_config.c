@@ -74,6 +74,8 @@ static const opt OPTIONS[] = {
     {"seed", "gen", OPT_U64, OFF(seed), 0, "random seed (default 1)"},
     {"containers", "gen", OPT_STR, OFF(containers), 0, "gz or mixed (default gz)"},
     {"quiet", "ingest analyze gen run", OPT_FLAG, OFF(quiet), 0, "no progress lines"},
+    {"config", "ingest analyze gen run", OPT_STR, OFF(config), 0,
+     "file of `name = value` lines with these option names; the command line wins"},
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -82,6 +84,7 @@ static const char *COMMANDS[][2] = {
     {"analyze", "compute the SPEC tables from a store into OUT/tables/*.csv"},
     {"gen", "write a synthetic corpus (patents, works, aliases, truth)"},
     {"info", "print counts, schema, inputs and configuration of a store"},
+    {"run", "ingest, analyze and report in OUT, skipping stages whose inputs are unchanged"},
 };
 
 static int accepts(const opt *o, const char *cmd) {
@@ -162,6 +165,108 @@ static int parse_num(const char *name, const char *v, opt_type t, void *dst) {
   return CM_OK;
 }
 
+static const opt *find_option(const char *command, const char *name) {
+  for (size_t k = 0; k < N_OPTIONS; k++)
+    if (strcmp(OPTIONS[k].name, name) == 0 && accepts(&OPTIONS[k], command)) return &OPTIONS[k];
+  return NULL;
+}
+
+/* Sets option o from its text value (NULL for a flag). */
+static int apply_option(cm_config *cfg, const opt *o, const char *val) {
+  char *dst = (char *)cfg + o->offset;
+  switch (o->type) {
+  case OPT_FLAG:
+    *(int *)dst = 1;
+    return CM_OK;
+  case OPT_STR:
+    *(const char **)dst = val;
+    return CM_OK;
+  case OPT_PATHS: {
+    int *n = (int *)((char *)cfg + o->count_offset);
+    if (*n == CM_MAX_PATHS) return CM_FAIL("too many --%s paths (max %d)", o->name, CM_MAX_PATHS);
+    ((char **)dst)[(*n)++] = (char *)val;
+    return CM_OK;
+  }
+  case OPT_LIST: {
+    char *copy = strdup(val);
+    CM_ALLOC(copy, strlen(val) + 1);
+    return split_list(copy, (cm_list *)dst);
+  }
+  case OPT_WINDOW: {
+    int a0, b0;
+    char extra;
+    if (sscanf(val, "%d-%d%c", &a0, &b0, &extra) != 2 || a0 > b0)
+      return CM_FAIL("--window needs FIRST-LAST with FIRST <= LAST, got '%s'", val);
+    cfg->window_first = a0;
+    cfg->window_last = b0;
+    return CM_OK;
+  }
+  default:
+    return parse_num(o->name, val, o->type, dst);
+  }
+}
+
+/* `name = value` lines ('#' starts a comment line; blank lines ignored; a
+ * flag is `name = 1`). The text stays allocated for the run: option values
+ * point into it. */
+static int read_config_file(cm_config *cfg, const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return CM_FAIL("cannot open --config file '%s': %s", path, strerror(errno));
+  char *text = NULL;
+  size_t cap = 0, n = 0;
+  for (;;) {
+    if (n + 4096 + 1 > cap) {
+      cap = cap ? cap * 2 : 8192;
+      char *t = realloc(text, cap);
+      if (!t) {
+        fclose(f);
+        free(text);
+        return CM_FAIL("out of memory reading '%s'", path);
+      }
+      text = t;
+    }
+    size_t r = fread(text + n, 1, 4096, f);
+    n += r;
+    if (r < 4096) break;
+  }
+  int err = ferror(f);
+  fclose(f);
+  if (err) {
+    free(text);
+    return CM_FAIL("cannot read --config file '%s'", path);
+  }
+  text[n] = '\0';
+  int line = 0;
+  for (char *p = text, *next; p && *p; p = next) {
+    line++;
+    next = strchr(p, '\n');
+    if (next) *next++ = '\0';
+    while (*p == ' ' || *p == '\t')
+      p++;
+    size_t l = strlen(p);
+    while (l && (p[l - 1] == ' ' || p[l - 1] == '\t' || p[l - 1] == '\r'))
+      p[--l] = '\0';
+    if (!*p || *p == '#') continue;
+    char *eq = strchr(p, '=');
+    if (!eq) return CM_FAIL("%s:%d: expected `name = value`, got '%s'", path, line, p);
+    char *v = eq + 1, *k_end = eq;
+    while (k_end > p && (k_end[-1] == ' ' || k_end[-1] == '\t'))
+      k_end--;
+    *k_end = '\0';
+    while (*v == ' ' || *v == '\t')
+      v++;
+    const opt *o = find_option(cfg->command, p);
+    if (!o || strcmp(p, "config") == 0)
+      return CM_FAIL("%s:%d: unknown option '%s' for '%s'", path, line, p, cfg->command);
+    if (o->type == OPT_FLAG && strcmp(v, "1") != 0 && strcmp(v, "0") != 0)
+      return CM_FAIL("%s:%d: %s takes 0 or 1", path, line, p);
+    if (o->type == OPT_FLAG && strcmp(v, "0") == 0) continue;
+    CM_TRY(apply_option(cfg, o, v));
+  }
+  cfg->config_text = text;
+  return CM_OK;
+}
+
 int cm_config_parse(int argc, char **argv, cm_config *cfg, int *exit_now) {
   defaults(cfg);
   *exit_now = 0;
@@ -178,6 +283,15 @@ int cm_config_parse(int argc, char **argv, cm_config *cfg, int *exit_now) {
     cm_config_usage(NULL);
     return CM_FAIL("unknown command '%s'", cfg->command);
   }
+  /* defaults, then the --config file, then the command line */
+  const char *config = NULL;
+  for (int i = 2; i + 1 < argc; i++)
+    if (strcmp(argv[i], "--config") == 0)
+      config = argv[i + 1];
+    else if (strncmp(argv[i], "--config=", 9) == 0)
+      config = argv[i] + 9;
+  if (config) CM_TRY(read_config_file(cfg, config));
+  uint8_t cli_paths[N_OPTIONS] = {0};
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -194,50 +308,17 @@ int cm_config_parse(int argc, char **argv, cm_config *cfg, int *exit_now) {
       *eq = '\0';
       val = strchr(a, '=') + 1;
     }
-    const opt *o = NULL;
-    for (size_t k = 0; k < N_OPTIONS; k++)
-      if (strcmp(OPTIONS[k].name, name) == 0 && accepts(&OPTIONS[k], cfg->command)) o = &OPTIONS[k];
+    const opt *o = find_option(cfg->command, name);
     if (!o)
       return CM_FAIL("unknown option --%s for '%s'; see `citemill %s --help`", name, cfg->command,
                      cfg->command);
-    char *dst = (char *)cfg + o->offset;
-    if (o->type == OPT_FLAG) {
-      *(int *)dst = 1;
-      continue;
-    }
-    if (!val) {
+    if (o->type != OPT_FLAG && !val) {
       if (i + 1 >= argc) return CM_FAIL("--%s needs a value", name);
       val = argv[++i];
     }
-    switch (o->type) {
-    case OPT_STR:
-      *(const char **)dst = val;
-      break;
-    case OPT_PATHS: {
-      int *n = (int *)((char *)cfg + o->count_offset);
-      if (*n == CM_MAX_PATHS) return CM_FAIL("too many --%s paths (max %d)", name, CM_MAX_PATHS);
-      ((char **)dst)[(*n)++] = (char *)val;
-      break;
-    }
-    case OPT_LIST: {
-      char *copy = strdup(val);
-      CM_ALLOC(copy, strlen(val) + 1);
-      CM_TRY(split_list(copy, (cm_list *)dst));
-      break;
-    }
-    case OPT_WINDOW: {
-      int a0, b0;
-      char extra;
-      if (sscanf(val, "%d-%d%c", &a0, &b0, &extra) != 2 || a0 > b0)
-        return CM_FAIL("--window needs FIRST-LAST with FIRST <= LAST, got '%s'", val);
-      cfg->window_first = a0;
-      cfg->window_last = b0;
-      break;
-    }
-    default:
-      CM_TRY(parse_num(name, val, o->type, dst));
-      break;
-    }
+    /* paths given on the command line replace those of the config file */
+    if (o->type == OPT_PATHS && !cli_paths[o - OPTIONS]++) *(int *)((char *)cfg + o->count_offset) = 0;
+    CM_TRY(apply_option(cfg, o, val));
   }
   return CM_OK;
 }
@@ -254,4 +335,53 @@ int cm_config_describe(const cm_config *c, char *buf, size_t len) {
     PUT("works=%s\n", c->works[i]);
 #undef PUT
   return used < len ? CM_OK : CM_FAIL("configuration text too long");
+}
+
+int cm_config_stage_options(const cm_config *c, const char *command, char *buf, size_t len) {
+  size_t used = 0;
+#define PUT(...) used += (size_t)snprintf(buf + used, used < len ? len - used : 0, __VA_ARGS__)
+  for (size_t k = 0; k < N_OPTIONS; k++) {
+    const opt *o = &OPTIONS[k];
+    /* where things are read and written is not part of a stage's options */
+    if (!accepts(o, command) || o->type == OPT_PATHS || strcmp(o->name, "out") == 0 ||
+        strcmp(o->name, "store") == 0 || strcmp(o->name, "quiet") == 0 || strcmp(o->name, "config") == 0 ||
+        strcmp(o->name, "rejects") == 0)
+      continue;
+    const char *src = (const char *)c + o->offset;
+    PUT("%s=", o->name);
+    switch (o->type) {
+    case OPT_STR:
+      PUT("%s", *(const char *const *)src ? *(const char *const *)src : "");
+      break;
+    case OPT_INT:
+      PUT("%d", *(const int *)src);
+      break;
+    case OPT_I64:
+      PUT("%lld", (long long)*(const int64_t *)src);
+      break;
+    case OPT_U64:
+      PUT("%llu", (unsigned long long)*(const uint64_t *)src);
+      break;
+    case OPT_DBL:
+      PUT("%.17g", *(const double *)src);
+      break;
+    case OPT_WINDOW:
+      PUT("%d-%d", c->window_first, c->window_last);
+      break;
+    case OPT_FLAG:
+      PUT("%d", *(const int *)src);
+      break;
+    case OPT_LIST: {
+      const cm_list *l = (const cm_list *)src;
+      for (int i = 0; i < l->n; i++)
+        PUT("%s%s", i ? "," : "", l->v[i]);
+      break;
+    }
+    default:
+      break;
+    }
+    PUT("\n");
+  }
+#undef PUT
+  return used < len ? CM_OK : CM_FAIL("options text too long");
 }

@@ -45,6 +45,8 @@ typedef struct {
   uint64_t seed;
   const char *containers; /* gz | mixed */
   int quiet;
+  const char *config; /* --config FILE */
+  char *config_text;  /* its contents (option values point into it) */
 } cm_config;
 
 /* Parses argv (argv[1] is the command). Prints usage and returns nonzero on
@@ -54,5 +56,9 @@ int cm_config_parse(int argc, char **argv, cm_config *cfg, int *exit_now);
 void cm_config_usage(const char *command);
 /* key=value lines describing the configuration, for the store's provenance. */
 int cm_config_describe(const cm_config *cfg, char *buf, size_t len);
+
+/* The options of one command's stage as `name=value` lines, in table order,
+ * without paths and output locations: what a rerun compares. Not collective. */
+int cm_config_stage_options(const cm_config *cfg, const char *command, char *buf, size_t len);
 
 #endif

@@ -8,6 +8,7 @@
 #include "cm_error.h"
 #include "cm_gen.h"
 #include "cm_ingest.h"
+#include "cm_run.h"
 
 int main(int argc, char **argv) {
   if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
@@ -31,11 +32,13 @@ int main(int argc, char **argv) {
     if (strcmp(cfg.command, "ingest") == 0)
       rc = cm_ingest(comm, &cfg);
     else if (strcmp(cfg.command, "analyze") == 0)
-      rc = cm_analyze(comm, &cfg);
+      rc = cm_analyze(comm, &cfg, NULL);
     else if (strcmp(cfg.command, "gen") == 0)
       rc = cm_gen(comm, &cfg);
     else if (strcmp(cfg.command, "info") == 0)
       rc = cm_info(comm, &cfg);
+    else if (strcmp(cfg.command, "run") == 0)
+      rc = cm_run(comm, &cfg);
   }
   fflush(stdout);
   int any = 0;

@@ -1,0 +1,436 @@
+/* `citemill run` (issue 7): stages, manifest, resume.
+ *
+ * A stage's signature is a hash of what determines its outputs: the citemill
+ * version, the stage's options (cm_config_stage_options) and its inputs (the
+ * input files' paths, sizes and modification times for ingest; checksums of
+ * the previous stage's outputs and of the alias table after that). A stage
+ * is skipped when the manifest holds a block with the same signature and its
+ * outputs are still there with the recorded sizes and checksums; once a
+ * stage runs, every later stage runs too.
+ *
+ * Outputs appear atomically: the store through store.h5.tmp, the analysis
+ * directory built as analysis.tmp/ and swapped in by two renames (a kill
+ * between them leaves analysis.old/, which the next run moves back), the
+ * report and the manifest through .tmp files. The manifest is written after
+ * a stage's outputs are in place: a killed stage is simply not recorded. */
+#include "cm_run.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "../io/cm_files.h"
+#include "cm_analyze.h"
+#include "cm_buf.h"
+#include "cm_error.h"
+#include "cm_ingest.h"
+#include "cm_progress.h"
+#include "cm_report.h"
+
+#define N_STAGES 3
+static const char *const STAGES[N_STAGES] = {"ingest", "analyze", "report"};
+static const char *const TABLES[] = {
+    "office_patents",       "top_assignees",      "assignee_growth",        "foreign_assignees",
+    "country_publications", "publication_growth", "collaboration_partners", "collaborating_institutions",
+    "paper_citations",      "topic_growth"};
+#define N_TABLES (int)(sizeof TABLES / sizeof TABLES[0])
+
+/* One stage's record (rank 0). */
+typedef struct {
+  int present;
+  char signature[17];
+  double seconds;
+  uint64_t shuffled;
+  cm_buf outputs; /* "relpath size checksum\n" lines */
+  cm_buf text;    /* the whole block, written back as is when skipped */
+} stage_rec;
+
+/* ---- checksums ---- */
+
+static int file_checksum(const char *path, uint64_t *size, uint64_t *sum) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return CM_ERR; /* missing: the caller decides */
+  XXH3_state_t *st = XXH3_createState();
+  if (!st) {
+    fclose(f);
+    return CM_FAIL("out of memory");
+  }
+  XXH3_64bits_reset(st);
+  static char buf[1 << 20];
+  size_t n;
+  *size = 0;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+    XXH3_64bits_update(st, buf, n);
+    *size += n;
+  }
+  int err = ferror(f);
+  fclose(f);
+  *sum = XXH3_64bits_digest(st);
+  XXH3_freeState(st);
+  return err ? CM_FAIL("cannot read '%s'", path) : CM_OK;
+}
+
+/* Appends "relpath size checksum\n" for OUT/relpath. */
+static int record_output(const char *out, const char *rel, cm_buf *lines) {
+  char path[4200], line[4400];
+  snprintf(path, sizeof path, "%s/%s", out, rel);
+  uint64_t size, sum;
+  if (file_checksum(path, &size, &sum) != CM_OK) return CM_FAIL("stage output '%s' is missing", path);
+  int n = snprintf(line, sizeof line, "%s %" PRIu64 " %016" PRIx64 "\n", rel, size, sum);
+  return cm_buf_append(lines, line, (size_t)n);
+}
+
+/* All recorded outputs still have their size and checksum. */
+static int outputs_intact(const char *out, const cm_buf *lines) {
+  char *text = strndup((const char *)lines->data, lines->len);
+  if (!text) return 0;
+  int ok = 1;
+  for (char *l = strtok(text, "\n"); l && ok; l = strtok(NULL, "\n")) {
+    char rel[4096];
+    uint64_t size, sum, s2, c2;
+    if (sscanf(l, "%4095s %" SCNu64 " %" SCNx64, rel, &size, &sum) != 3) {
+      ok = 0;
+      break;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", out, rel);
+    ok = file_checksum(path, &s2, &c2) == CM_OK && s2 == size && c2 == sum;
+  }
+  free(text);
+  return ok;
+}
+
+/* ---- the manifest ---- */
+
+static void recs_free(stage_rec *r) {
+  for (int k = 0; k < N_STAGES; k++) {
+    cm_buf_free(&r[k].outputs);
+    cm_buf_free(&r[k].text);
+  }
+}
+
+/* Reads OUT/manifest into recs (rank 0). A missing file is an empty one. */
+static int manifest_read(const char *out, stage_rec *recs) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/manifest", out);
+  FILE *f = fopen(path, "r");
+  if (!f) return CM_OK;
+  char line[8192];
+  stage_rec *cur = NULL;
+  int rc = CM_OK;
+  while (rc == CM_OK && fgets(line, sizeof line, f)) {
+    if (line[0] == '[') {
+      cur = NULL;
+      for (int k = 0; k < N_STAGES; k++) {
+        char hdr[32];
+        snprintf(hdr, sizeof hdr, "[%s]\n", STAGES[k]);
+        if (strcmp(line, hdr) == 0) cur = &recs[k], cur->present = 1;
+      }
+    }
+    if (!cur) continue;
+    rc = cm_buf_append(&cur->text, line, strlen(line));
+    if (sscanf(line, "signature = %16s", cur->signature) == 1) continue;
+    if (sscanf(line, "seconds = %lf", &cur->seconds) == 1) continue;
+    if (sscanf(line, "bytes_shuffled_max = %" SCNu64, &cur->shuffled) == 1) continue;
+    if (strncmp(line, "output = ", 9) == 0 && rc == CM_OK)
+      rc = cm_buf_append(&cur->outputs, line + 9, strlen(line + 9));
+  }
+  fclose(f);
+  return rc;
+}
+
+static int manifest_write(const char *out, const stage_rec *recs) {
+  char path[4200], tmp[4300];
+  snprintf(path, sizeof path, "%s/manifest", out);
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *f = fopen(tmp, "w");
+  if (!f) return CM_FAIL("cannot write '%s': %s", tmp, strerror(errno));
+  fprintf(f, "# citemill run manifest: one block per completed stage (docs/run.md)\n");
+  for (int k = 0; k < N_STAGES; k++)
+    if (recs[k].present) fwrite(recs[k].text.data, 1, recs[k].text.len, f);
+  if (fclose(f) != 0) return CM_FAIL("writing '%s' failed (disk full?)", tmp);
+  if (rename(tmp, path) != 0) return CM_FAIL("cannot rename '%s': %s", tmp, strerror(errno));
+  return CM_OK;
+}
+
+/* Builds the block of a stage that just completed. */
+static int stage_block(stage_rec *r, const char *stage, const char *sig, double secs, uint64_t shuffled,
+                       const char *options, const cm_buf *inputs, const cm_buf *outputs) {
+  char head[1024];
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  char when[32];
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  r->text.len = 0;
+  int n = snprintf(head, sizeof head,
+                   "[%s]\nsignature = %s\ncitemill_version = %s\ncompleted_utc = %s\nseconds = %.3f\n"
+                   "bytes_shuffled_max = %" PRIu64 "\n",
+                   stage, sig, CM_VERSION, when, secs, shuffled);
+  CM_TRY(cm_buf_append(&r->text, head, (size_t)n));
+  for (const char *p = options; *p;) { /* options as "option = name=value" lines */
+    const char *e = strchr(p, '\n');
+    size_t l = e ? (size_t)(e - p) : strlen(p);
+    CM_TRY(cm_buf_append(&r->text, "option = ", 9));
+    CM_TRY(cm_buf_append(&r->text, p, l));
+    CM_TRY(cm_buf_append(&r->text, "\n", 1));
+    p += l + (e != NULL);
+  }
+  CM_TRY(cm_buf_append(&r->text, inputs->data, inputs->len));
+  r->outputs.len = 0;
+  CM_TRY(cm_buf_append(&r->outputs, outputs->data, outputs->len));
+  for (size_t i = 0; i < outputs->len;) {
+    const uint8_t *e = memchr(outputs->data + i, '\n', outputs->len - i);
+    size_t l = (size_t)(e - (outputs->data + i)) + 1;
+    CM_TRY(cm_buf_append(&r->text, "output = ", 9));
+    CM_TRY(cm_buf_append(&r->text, outputs->data + i, l));
+    i += l;
+  }
+  snprintf(r->signature, sizeof r->signature, "%s", sig);
+  r->present = 1;
+  r->seconds = secs;
+  r->shuffled = shuffled;
+  return CM_OK;
+}
+
+/* ---- inputs of each stage ---- */
+
+/* "input = corpus size mtime path" lines of every input file (rank 0). */
+static int ingest_inputs(const cm_config *cfg, cm_buf *lines) {
+  for (int k = 0; k < 2; k++) {
+    cm_filelist fl = {0};
+    char *const *paths = k ? cfg->works : cfg->patents;
+    int n = k ? cfg->n_works : cfg->n_patents;
+    if (n == 0) continue;
+    CM_TRY(cm_files_collect(paths, n, k ? "works" : "patents", &fl));
+    int rc = CM_OK;
+    for (size_t i = 0; i < fl.n && rc == CM_OK; i++) {
+      char line[4400];
+      int l = snprintf(line, sizeof line, "input = %s %" PRIu64 " %" PRId64 " %s\n", k ? "works" : "patents",
+                       fl.v[i].size, fl.v[i].mtime, fl.v[i].path);
+      rc = cm_buf_append(lines, line, (size_t)l);
+    }
+    cm_filelist_free(&fl);
+    CM_TRY(rc);
+  }
+  return CM_OK;
+}
+
+/* "input = file size checksum" of an input file outside OUT (alias table). */
+static int file_input(const char *path, cm_buf *lines) {
+  uint64_t size, sum;
+  if (file_checksum(path, &size, &sum) != CM_OK) return CM_FAIL("cannot read '%s'", path);
+  char line[4400];
+  int l = snprintf(line, sizeof line, "input = file %" PRIu64 " %016" PRIx64 " %s\n", size, sum, path);
+  return cm_buf_append(lines, line, (size_t)l);
+}
+
+static void signature_of(const char *stage, const char *options, const cm_buf *inputs, char out[17]) {
+  XXH3_state_t *st = XXH3_createState();
+  XXH3_64bits_reset(st);
+  XXH3_64bits_update(st, stage, strlen(stage) + 1);
+  XXH3_64bits_update(st, CM_VERSION, strlen(CM_VERSION) + 1);
+  XXH3_64bits_update(st, options, strlen(options) + 1);
+  XXH3_64bits_update(st, inputs->data ? (const void *)inputs->data : "", inputs->len);
+  snprintf(out, 17, "%016" PRIx64, XXH3_64bits_digest(st));
+  XXH3_freeState(st);
+}
+
+/* ---- stage bodies ---- */
+
+static int rm_rf(const char *path) {
+  char cmd[4400];
+  struct stat sb;
+  if (stat(path, &sb) != 0) return CM_OK;
+  snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", path);
+  return system(cmd) == 0 ? CM_OK : CM_FAIL("cannot remove '%s'", path);
+}
+
+/* Rank 0, before anything: a swap of analysis/ killed half-way is undone. */
+static int repair_analysis(const char *out) {
+  char cur[4200], old[4200];
+  snprintf(cur, sizeof cur, "%s/analysis", out);
+  snprintf(old, sizeof old, "%s/analysis.old", out);
+  struct stat sb;
+  if (stat(cur, &sb) != 0 && stat(old, &sb) == 0 && rename(old, cur) != 0)
+    return CM_FAIL("cannot restore '%s' from '%s'", cur, old);
+  return rm_rf(old);
+}
+
+static int swap_in_analysis(const char *out) {
+  char cur[4200], old[4200], tmp[4200];
+  snprintf(cur, sizeof cur, "%s/analysis", out);
+  snprintf(old, sizeof old, "%s/analysis.old", out);
+  snprintf(tmp, sizeof tmp, "%s/analysis.tmp", out);
+  struct stat sb;
+  if (stat(cur, &sb) == 0 && rename(cur, old) != 0) return CM_FAIL("cannot move '%s' aside", cur);
+  if (rename(tmp, cur) != 0) return CM_FAIL("cannot rename '%s' to '%s'", tmp, cur);
+  return rm_rf(old);
+}
+
+static int analysis_outputs(const char *out, cm_buf *lines) {
+  char rel[256];
+  for (int i = 0; i < N_TABLES; i++) {
+    snprintf(rel, sizeof rel, "analysis/tables/%s.csv", TABLES[i]);
+    CM_TRY(record_output(out, rel, lines));
+  }
+  CM_TRY(record_output(out, "analysis/results.h5", lines));
+  return record_output(out, "analysis/links.h5", lines);
+}
+
+/* ---- the driver ---- */
+
+typedef struct {
+  int ran;
+  double seconds;
+  uint64_t shuffled;
+} stage_result;
+
+/* Collective: rank 0 decides, everyone learns. */
+static int bcast_int(MPI_Comm comm, int *v) {
+  CM_MPI(MPI_Bcast(v, 1, MPI_INT, 0, comm));
+  return CM_OK;
+}
+
+static int run_json(const cm_config *cfg, const stage_result *res, const stage_rec *recs, double rss_max,
+                    double rss_mean, int P) {
+  char path[4200], tmp[4300];
+  snprintf(path, sizeof path, "%s/run.json", cfg->out);
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *f = fopen(tmp, "w");
+  if (!f) return CM_FAIL("cannot write '%s'", tmp);
+  cm_report_counts counts;
+  char store[4200];
+  snprintf(store, sizeof store, "%s/store.h5", cfg->out);
+  int have = cm_report_read_counts(store, &counts) == CM_OK;
+  fprintf(f, "{\n  \"citemill_version\": \"%s\",\n  \"ranks\": %d,\n  \"stages\": {\n", CM_VERSION, P);
+  for (int k = 0; k < N_STAGES; k++)
+    fprintf(f, "    \"%s\": {\"status\": \"%s\", \"seconds\": %.3f, \"bytes_shuffled_max\": %" PRIu64 "}%s\n",
+            STAGES[k], res[k].ran ? "ran" : "skipped", res[k].ran ? res[k].seconds : recs[k].seconds,
+            res[k].ran ? res[k].shuffled : recs[k].shuffled, k + 1 < N_STAGES ? "," : "");
+  fprintf(f, "  },\n");
+  if (have)
+    for (int k = 0; k < 2; k++)
+      fprintf(f,
+              "  \"%s\": {\"rows\": %" PRIu64 ", \"lines\": %" PRIu64 ", \"rejects\": %" PRIu64
+              ", \"duplicates_dropped\": %" PRIu64 ", \"input_files\": %" PRIu64 "},\n",
+              k ? "works" : "patents", counts.rows[k], counts.lines[k], counts.rejects[k], counts.dups[k],
+              counts.files[k]);
+  fprintf(f, "  \"peak_rss_mib\": {\"max\": %.1f, \"mean\": %.1f}\n}\n", rss_max, rss_mean);
+  if (fclose(f) != 0) return CM_FAIL("writing '%s' failed", tmp);
+  if (rename(tmp, path) != 0) return CM_FAIL("cannot rename '%s'", tmp);
+  return CM_OK;
+}
+
+int cm_run(MPI_Comm comm, const cm_config *cfg) {
+  int rank, P;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  CM_MPI(MPI_Comm_size(comm, &P));
+  if (!cfg->out || cfg->n_patents + cfg->n_works == 0)
+    return rank == 0 ? CM_FAIL("run needs --out DIR and --patents / --works paths") : CM_ERR;
+  const char *out = cfg->out;
+  stage_rec recs[N_STAGES];
+  memset(recs, 0, sizeof recs);
+  stage_result res[N_STAGES];
+  memset(res, 0, sizeof res);
+  int rc = CM_OK;
+  if (rank == 0) {
+    if (mkdir(out, 0777) != 0 && errno != EEXIST)
+      rc = CM_FAIL("cannot create '%s': %s", out, strerror(errno));
+    if (rc == CM_OK) rc = repair_analysis(out);
+    if (rc == CM_OK) rc = manifest_read(out, recs);
+  }
+  CM_TRY(bcast_int(comm, &rc));
+  if (rc) return CM_ERR;
+  char store[4200], tmpout[4200];
+  snprintf(store, sizeof store, "%s/store.h5", out);
+  snprintf(tmpout, sizeof tmpout, "%s/analysis.tmp", out);
+  int force = 0;
+  for (int k = 0; k < N_STAGES; k++) {
+    /* rank 0: signature of this stage, and whether its record still holds */
+    char options[8192] = "", sig[17] = "";
+    cm_buf inputs = {0}, outputs = {0};
+    int skip = 0;
+    if (rank == 0) {
+      rc = cm_config_stage_options(cfg, k == 0 ? "ingest" : "analyze", options, sizeof options);
+      if (k == 2) options[0] = '\0';
+      if (rc == CM_OK && k == 0) rc = ingest_inputs(cfg, &inputs);
+      if (rc == CM_OK && k > 0) /* the previous stage's outputs are this one's inputs */
+        rc = cm_buf_append(&inputs, recs[k - 1].outputs.data, recs[k - 1].outputs.len);
+      if (rc == CM_OK && k == 1 && cfg->aliases) rc = file_input(cfg->aliases, &inputs);
+      if (rc == CM_OK) signature_of(STAGES[k], options, &inputs, sig);
+      skip = rc == CM_OK && !force && recs[k].present && strcmp(recs[k].signature, sig) == 0 &&
+             outputs_intact(out, &recs[k].outputs);
+      if (!cfg->quiet && rc == CM_OK)
+        printf("run: stage %s: %s\n", STAGES[k],
+               skip              ? "unchanged, skipped"
+               : recs[k].present ? "inputs or outputs changed, running"
+                                 : "running");
+      fflush(stdout);
+    }
+    CM_TRY(bcast_int(comm, &rc));
+    CM_TRY(bcast_int(comm, &skip));
+    if (rc) {
+      cm_buf_free(&inputs);
+      break;
+    }
+    if (skip) {
+      cm_buf_free(&inputs);
+      continue;
+    }
+    force = 1;
+    double t0 = cm_now();
+    cm_config c2 = *cfg;
+    c2.store = store;
+    if (k == 0) {
+      c2.command = "ingest";
+      rc = cm_ingest(comm, &c2);
+    } else if (k == 1) {
+      c2.command = "analyze";
+      c2.out = tmpout;
+      if (rank == 0) rc = rm_rf(tmpout);
+      CM_TRY(bcast_int(comm, &rc));
+      if (rc == CM_OK) rc = cm_analyze(comm, &c2, &res[k].shuffled);
+      if (rank == 0 && rc == CM_OK) rc = swap_in_analysis(out);
+    } else if (rank == 0) {
+      rc = cm_report_write(cfg, out);
+    }
+    CM_TRY(bcast_int(comm, &rc));
+    if (rc) {
+      cm_buf_free(&inputs);
+      break;
+    }
+    res[k].ran = 1;
+    res[k].seconds = cm_now() - t0;
+    if (rank == 0) {
+      if (k == 0) rc = record_output(out, "store.h5", &outputs);
+      if (k == 1) rc = analysis_outputs(out, &outputs);
+      if (k == 2) rc = record_output(out, "report.html", &outputs);
+      if (rc == CM_OK)
+        rc = stage_block(&recs[k], STAGES[k], sig, res[k].seconds, res[k].shuffled, options, &inputs,
+                         &outputs);
+      if (rc == CM_OK) rc = manifest_write(out, recs);
+      if (!cfg->quiet && rc == CM_OK) printf("run: stage %s done in %.2f s\n", STAGES[k], res[k].seconds);
+    }
+    cm_buf_free(&inputs);
+    cm_buf_free(&outputs);
+    CM_TRY(bcast_int(comm, &rc));
+    if (rc) break;
+  }
+  double mine = (double)cm_peak_rss() / 1048576.0, mx = 0, sum = 0;
+  CM_MPI(MPI_Reduce(&mine, &mx, 1, MPI_DOUBLE, MPI_MAX, 0, comm));
+  CM_MPI(MPI_Reduce(&mine, &sum, 1, MPI_DOUBLE, MPI_SUM, 0, comm));
+  if (rank == 0 && rc == CM_OK) {
+    rc = run_json(cfg, res, recs, mx, sum / P, P);
+    if (rc == CM_OK && !cfg->quiet) printf("run: outputs in '%s' (summary in run.json)\n", out);
+  }
+  if (rank == 0) recs_free(recs);
+  CM_TRY(bcast_int(comm, &rc));
+  return rc ? CM_ERR : CM_OK;
+}
