@@ -110,3 +110,28 @@ int cm_listcol_compact(cm_listcol *c, const uint8_t *keep) {
   c->index.len = (w + 1) * sizeof(uint64_t);
   return CM_OK;
 }
+
+int cm_strcol_append_col(cm_strcol *dst, const cm_strcol *src) {
+  size_t n = cm_strcol_count(src);
+  for (size_t i = 0; i < n; i++) {
+    size_t l;
+    const uint8_t *p = cm_strcol_get(src, i, &l);
+    CM_TRY(cm_strcol_push(dst, p, l));
+  }
+  return CM_OK;
+}
+
+int cm_listcol_append_col(cm_listcol *dst, const cm_listcol *src) {
+  size_t n = cm_listcol_count(src);
+  for (size_t i = 0; i < n; i++) {
+    size_t first, cnt;
+    cm_listcol_row(src, i, &first, &cnt);
+    for (size_t j = 0; j < cnt; j++) {
+      size_t l;
+      const uint8_t *p = cm_strcol_get(&src->items, first + j, &l);
+      CM_TRY(cm_listcol_add(dst, p, l));
+    }
+    CM_TRY(cm_listcol_end_row(dst));
+  }
+  return CM_OK;
+}

@@ -37,6 +37,10 @@ size_t cm_listcol_count(const cm_listcol *c);
 void cm_listcol_row(const cm_listcol *c, size_t i, size_t *first, size_t *count);
 void cm_listcol_free(cm_listcol *c);
 
+/* Appends every row of src to dst. */
+int cm_strcol_append_col(cm_strcol *dst, const cm_strcol *src);
+int cm_listcol_append_col(cm_listcol *dst, const cm_listcol *src);
+
 /* Keep only rows whose keep[i] is nonzero, in order. */
 void cm_fixed_compact(cm_buf *b, size_t elem, const uint8_t *keep);
 void cm_strcol_compact(cm_strcol *c, const uint8_t *keep);

@@ -45,6 +45,8 @@ static const opt OPTIONS[] = {
      "member decompression ratio limit (default 1000)"},
     {"max-member", "ingest run", OPT_U64, OFF(max_member), 0,
      "member size (bytes) that must also be passed (default 1073741824)"},
+    {"refresh", "ingest", OPT_FLAG, OFF(refresh), 0,
+     "reuse the rows of unchanged input files from the existing --store; read only new files"},
     {"out", "analyze gen run", OPT_STR, OFF(out), 0, "output directory"},
     {"aliases", "analyze run", OPT_STR, OFF(aliases), 0, "alias table CSV (match,kind,canonical,type)"},
     {"window", "analyze run", OPT_WINDOW, OFF(window_first), 0, "year window FIRST-LAST (default 2020-2024)"},

@@ -29,6 +29,7 @@ typedef struct {
   uint64_t max_record; /* bytes, default 64 MiB */
   uint64_t max_ratio;  /* default 1000 */
   uint64_t max_member; /* bytes, default 1 GiB */
+  int refresh;         /* ingest: reuse the existing store's rows of unchanged files */
   /* analyze */
   const char *out;
   const char *aliases;

@@ -390,6 +390,7 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
     c2.store = store;
     if (k == 0) {
       c2.command = "ingest";
+      c2.refresh = 1; /* only new input files are read when the old ones are unchanged */
       rc = cm_ingest(comm, &c2);
     } else if (k == 1) {
       c2.command = "analyze";
