@@ -16,6 +16,7 @@
 #include "../jobs/cm_jobs.h"
 #include "cm_error.h"
 #include "cm_progress.h"
+#include "cm_signal.h"
 
 static int read_fixed(hid_t g, const char *name, hid_t type, size_t esize, uint64_t lo, uint64_t n,
                       cm_buf *b) {
@@ -124,6 +125,13 @@ static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
       return CM_ERR;                                                                                         \
     }                                                                                                        \
     CM_TRY(step_done(c, label, t0, b0));                                                                     \
+    int stop_ = 0; /* a safe point: between jobs */                                                          \
+    CM_TRY(cm_signal_stop_requested(c->comm, &stop_));                                                       \
+    if (stop_) {                                                                                             \
+      if (c->rank == 0) printf("analyze: stop requested after %s; no outputs written\n", label);             \
+      cm_citations_free(&cit);                                                                               \
+      return CM_INTERRUPTED;                                                                                 \
+    }                                                                                                        \
   } while (0)
   CM_TRY(step_done(c, "citation inversion", t, 0));
   JOB(cm_job_office_patents(c, &cit, out, h5), "office_patents");

@@ -48,6 +48,7 @@ static const opt OPTIONS[] = {
     {"refresh", "ingest", OPT_FLAG, OFF(refresh), 0,
      "reuse the rows of unchanged input files from the existing --store; read only new files"},
     {"out", "analyze gen run", OPT_STR, OFF(out), 0, "output directory"},
+    {"until", "run", OPT_STR, OFF(until), 0, "last stage to run: ingest, analyze or report (default report)"},
     {"aliases", "analyze run", OPT_STR, OFF(aliases), 0, "alias table CSV (match,kind,canonical,type)"},
     {"window", "analyze run", OPT_WINDOW, OFF(window_first), 0, "year window FIRST-LAST (default 2020-2024)"},
     {"offices", "analyze run", OPT_LIST, OFF(offices), 0,

@@ -30,6 +30,7 @@ typedef struct {
   uint64_t max_ratio;  /* default 1000 */
   uint64_t max_member; /* bytes, default 1 GiB */
   int refresh;         /* ingest: reuse the existing store's rows of unchanged files */
+  const char *until;   /* run: last stage */
   /* analyze */
   const char *out;
   const char *aliases;

@@ -9,6 +9,7 @@
 #include "cm_gen.h"
 #include "cm_ingest.h"
 #include "cm_run.h"
+#include "cm_signal.h"
 
 int main(int argc, char **argv) {
   if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
@@ -27,6 +28,7 @@ int main(int argc, char **argv) {
     FILE *null = freopen("/dev/null", "w", stdout);
     (void)null;
   }
+  cm_signal_install();
   int rc = cm_config_parse(argc, argv, &cfg, &exit_now);
   if (rc == CM_OK && !exit_now) {
     if (strcmp(cfg.command, "ingest") == 0)
@@ -44,5 +46,6 @@ int main(int argc, char **argv) {
   int any = 0;
   MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm);
   MPI_Finalize();
-  return any ? 1 : 0;
+  /* a stop on request (all ranks agreed, outputs complete) has its own status */
+  return any == CM_INTERRUPTED ? CM_EXIT_INTERRUPTED : any ? 1 : 0;
 }

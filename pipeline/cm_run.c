@@ -32,6 +32,7 @@
 #include "cm_ingest.h"
 #include "cm_progress.h"
 #include "cm_report.h"
+#include "cm_signal.h"
 
 #define N_STAGES 3
 static const char *const STAGES[N_STAGES] = {"ingest", "analyze", "report"};
@@ -287,7 +288,7 @@ static int analysis_outputs(const char *out, cm_buf *lines) {
 /* ---- the driver ---- */
 
 typedef struct {
-  int ran;
+  int ran, skipped;
   double seconds;
   uint64_t shuffled;
 } stage_result;
@@ -312,8 +313,12 @@ static int run_json(const cm_config *cfg, const stage_result *res, const stage_r
   fprintf(f, "{\n  \"citemill_version\": \"%s\",\n  \"ranks\": %d,\n  \"stages\": {\n", CM_VERSION, P);
   for (int k = 0; k < N_STAGES; k++)
     fprintf(f, "    \"%s\": {\"status\": \"%s\", \"seconds\": %.3f, \"bytes_shuffled_max\": %" PRIu64 "}%s\n",
-            STAGES[k], res[k].ran ? "ran" : "skipped", res[k].ran ? res[k].seconds : recs[k].seconds,
-            res[k].ran ? res[k].shuffled : recs[k].shuffled, k + 1 < N_STAGES ? "," : "");
+            STAGES[k],
+            res[k].ran       ? "ran"
+            : res[k].skipped ? "skipped"
+                             : "not run",
+            res[k].ran ? res[k].seconds : recs[k].seconds, res[k].ran ? res[k].shuffled : recs[k].shuffled,
+            k + 1 < N_STAGES ? "," : "");
   fprintf(f, "  },\n");
   if (have)
     for (int k = 0; k < 2; k++)
@@ -351,8 +356,20 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
   char store[4200], tmpout[4200];
   snprintf(store, sizeof store, "%s/store.h5", out);
   snprintf(tmpout, sizeof tmpout, "%s/analysis.tmp", out);
-  int force = 0;
-  for (int k = 0; k < N_STAGES; k++) {
+  int force = 0, last = N_STAGES - 1;
+  for (int k = 0; k < N_STAGES; k++)
+    if (cfg->until && strcmp(cfg->until, STAGES[k]) == 0) last = k;
+  if (cfg->until && last == N_STAGES - 1 && strcmp(cfg->until, "report") != 0)
+    return rank == 0 ? CM_FAIL("--until takes ingest, analyze or report, not '%s'", cfg->until) : CM_ERR;
+  for (int k = 0; k <= last; k++) {
+    int stop = 0; /* a safe point: between stages */
+    CM_TRY(cm_signal_stop_requested(comm, &stop));
+    if (stop) {
+      if (rank == 0)
+        printf("run: stop requested; stages before %s are complete, rerun to resume\n", STAGES[k]);
+      rc = CM_INTERRUPTED;
+      break;
+    }
     /* rank 0: signature of this stage, and whether its record still holds */
     char options[8192] = "", sig[17] = "";
     cm_buf inputs = {0}, outputs = {0};
@@ -381,6 +398,7 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
       break;
     }
     if (skip) {
+      res[k].skipped = 1;
       cm_buf_free(&inputs);
       continue;
     }
@@ -427,11 +445,12 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
   double mine = (double)cm_peak_rss() / 1048576.0, mx = 0, sum = 0;
   CM_MPI(MPI_Reduce(&mine, &mx, 1, MPI_DOUBLE, MPI_MAX, 0, comm));
   CM_MPI(MPI_Reduce(&mine, &sum, 1, MPI_DOUBLE, MPI_SUM, 0, comm));
-  if (rank == 0 && rc == CM_OK) {
-    rc = run_json(cfg, res, recs, mx, sum / P, P);
+  if (rank == 0 && (rc == CM_OK || rc == CM_INTERRUPTED)) {
+    int r2 = run_json(cfg, res, recs, mx, sum / P, P);
+    if (rc == CM_OK) rc = r2;
     if (rc == CM_OK && !cfg->quiet) printf("run: outputs in '%s' (summary in run.json)\n", out);
   }
   if (rank == 0) recs_free(recs);
   CM_TRY(bcast_int(comm, &rc));
-  return rc ? CM_ERR : CM_OK;
+  return rc == CM_INTERRUPTED ? CM_INTERRUPTED : rc ? CM_ERR : CM_OK;
 }
