@@ -1,7 +1,9 @@
 #include "cm_h5.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../pipeline/cm_error.h"
 
@@ -12,11 +14,28 @@ int cm_h5_create(MPI_Comm comm, const char *path, hid_t *file) {
   CM_H5(fapl);
   CM_H5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
   CM_H5(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST));
+  /* closing the file closes whatever an error path left open */
+  CM_H5(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG));
   *file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
   if (*file < 0)
     return CM_FAIL("cannot create HDF5 file '%s'; check the directory exists and is writable", path);
   return CM_OK;
+}
+
+int cm_h5_close_written(MPI_Comm comm, hid_t file, const char *path) {
+  int bad = H5Fclose(file) < 0, any = 0, rank = 0;
+  CM_MPI(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm));
+  if (!any) return CM_OK;
+  MPI_Comm_rank(comm, &rank);
+  cm_error_at(__FILE__, __LINE__,
+              "closing '%s' failed (disk full or I/O error); it is removed, earlier outputs are untouched",
+              path);
+  if (rank == 0) remove(path);
+  MPI_Barrier(comm);
+  fflush(stdout);
+  fflush(stderr);
+  _exit(1);
 }
 
 int cm_h5_open(MPI_Comm comm, const char *path, hid_t *file) {
@@ -82,6 +101,15 @@ static int write_at(hid_t loc, const char *name, hid_t type, const void *data, u
   return CM_OK;
 }
 
+/* Collective: a write failed anywhere (disk full on one rank's stripe) fails
+ * everywhere, so no rank goes on to the next collective alone and hangs. */
+static int agree_write(MPI_Comm comm, int rc, const char *name) {
+  int any = 0;
+  CM_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm));
+  if (any && rc == CM_OK) return CM_FAIL("writing dataset '%s' failed on another rank", name);
+  return any ? CM_ERR : CM_OK;
+}
+
 static int global_position(MPI_Comm comm, uint64_t n, uint64_t *start, uint64_t *total) {
   int rank;
   CM_MPI(MPI_Comm_rank(comm, &rank));
@@ -97,7 +125,7 @@ int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type, c
                        uint64_t n_local) {
   uint64_t start, total;
   CM_TRY(global_position(comm, n_local, &start, &total));
-  return write_at(loc, name, type, data, n_local, start, total);
+  return agree_write(comm, write_at(loc, name, type, data, n_local, start, total), name);
 }
 
 /* Writes an offsets array (local n+1 entries starting at 0) as a global one:
@@ -121,7 +149,7 @@ static int write_offsets(MPI_Comm comm, hid_t loc, const char *name, const uint6
     g[i] = off[i] + base;
   int rc = write_at(loc, name, H5T_NATIVE_UINT64, g, m, row_start, rows + 1);
   free(g);
-  return rc;
+  return agree_write(comm, rc, name);
 }
 
 static int write_strcol_in(MPI_Comm comm, hid_t g, const cm_strcol *c) {

@@ -17,6 +17,12 @@
 int cm_h5_create(MPI_Comm comm, const char *path, hid_t *file);
 /* Collective: opens a file read-only with the MPI-IO driver. */
 int cm_h5_open(MPI_Comm comm, const char *path, hid_t *file);
+/* Collective: closes a file written with cm_h5_create. When the final flush
+ * fails on any rank (disk full), HDF5 1.10 is left unable to release the
+ * file and crashes on its next clean-up; so every rank reports, rank 0
+ * removes `path`, and the processes end right there with status 1 (no
+ * MPI_Finalize). Returns only on success. */
+int cm_h5_close_written(MPI_Comm comm, hid_t file, const char *path);
 /* Collective (for a file open for writing): creates a group. */
 int cm_h5_group(hid_t loc, const char *name, hid_t *group);
 

@@ -136,10 +136,18 @@ int cm_list_index(const cm_list *l, const char *p, size_t n) {
 typedef struct {
   char *key; /* norm(match), or the canonical name in the type map */
   size_t n;
-  char *canonical;
+  char *canonical; /* may hold NUL bytes (a CSV field can): canonical_n counts */
+  size_t canonical_n;
   const char *type;
   size_t order;
 } alias_row;
+
+/* Copies n bytes, NUL bytes included, plus a terminating NUL. */
+static char *dup_bytes(const char *p, size_t n) {
+  char *d = malloc(n + 1);
+  if (d) memcpy(d, p, n), d[n] = 0;
+  return d;
+}
 
 struct cm_aliases {
   alias_row *exact, *prefix, *types;
@@ -270,8 +278,9 @@ int cm_aliases_load(const char *path, cm_aliases **out) {
     if (!ty) ty = "Other"; /* documented: an unknown type reads as Other */
     CM_TRY(cm_norm_name(&norm, (const char *)f0, l0));
     if (norm.len == 0) continue;
-    alias_row r = {strndup((const char *)norm.data, norm.len), norm.len, strndup(canon, lc), ty, order++};
-    alias_row tr = {strndup(canon, lc), lc, NULL, ty, order};
+    alias_row r = {
+        dup_bytes((const char *)norm.data, norm.len), norm.len, dup_bytes(canon, lc), lc, ty, order++};
+    alias_row tr = {dup_bytes(canon, lc), lc, NULL, 0, ty, order};
     if (!r.key || !r.canonical || !tr.key) return CM_FAIL("out of memory loading aliases");
     if (is_exact)
       CM_TRY(add_row(&a->exact, &a->n_exact, &cap_e, r));
@@ -318,7 +327,7 @@ void cm_aliases_free(cm_aliases *a) {
 }
 
 static const alias_row *find(const alias_row *v, size_t n, const char *key, size_t len) {
-  alias_row k = {(char *)key, len, NULL, NULL, 0};
+  alias_row k = {(char *)key, len, NULL, 0, NULL, 0};
   size_t lo = 0, hi = n;
   while (lo < hi) { /* rows are unique per key: compare keys only */
     size_t mid = (lo + hi) / 2;
@@ -371,7 +380,7 @@ int cm_canonical(const cm_aliases *a, const char *name, size_t n, cm_buf *canon,
   for (size_t i = 0; !hit && i < a->n_lens; i++)
     if (a->prefix_lens[i] <= scratch->len) hit = find(a->prefix, a->n_prefix, s, a->prefix_lens[i]);
   if (hit)
-    CM_TRY(cm_buf_append(canon, hit->canonical, strlen(hit->canonical)));
+    CM_TRY(cm_buf_append(canon, hit->canonical, hit->canonical_n));
   else
     CM_TRY(cm_buf_append(canon, s, scratch->len));
   *type = cm_assignee_type(a, (const char *)canon->data, canon->len);

@@ -278,7 +278,7 @@ int cm_links_write(cm_ctx *c, const cm_links *l, const char *path) {
   if (rc == CM_OK) rc = cm_h5_write_concat(c->comm, g, "work_row", H5T_NATIVE_UINT64, l->work_row, l->n);
   if (rc == CM_OK) rc = cm_h5_attr_str(g, "methods_order", "sorted by patent_row, then work_row");
   if (g >= 0) H5Gclose(g);
-  if (f >= 0 && H5Fclose(f) < 0 && rc == CM_OK) rc = CM_FAIL("closing '%s' failed", tmp);
+  if (f >= 0) CM_TRY(cm_h5_close_written(c->comm, f, tmp)); /* f is valid on every rank or none */
   cm_strcol_free(&patent);
   cm_strcol_free(&method);
   CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));

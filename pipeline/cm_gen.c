@@ -298,9 +298,6 @@ static int year_with_growth(rng *r, double g) {
   /* 2018, 2019 and 2025 outside the window (10 %), 2020-2024 with growth g */
   for (int y = 0; y < 5; y++)
     w[y] = pow(1 + g, y);
-  double t = 0;
-  for (int y = 0; y < 5; y++)
-    t += w[y];
   if (unif(r) < 0.10) return (int)(2018 + below(r, 2) + (below(r, 3) == 0 ? 7 : 0));
   return 2020 + pick(r, w, 5);
 }

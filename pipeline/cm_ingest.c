@@ -900,10 +900,8 @@ static int write_files_table(MPI_Comm comm, hid_t g, const cm_filelist *fl, cons
   return CM_OK;
 }
 
-static int write_corpus(MPI_Comm comm, hid_t file, int patents, const corpus_cols *c, const cm_filelist *fl,
-                        const corpus_totals *t) {
-  hid_t g;
-  CM_TRY(cm_h5_group(file, patents ? "patents" : "works", &g));
+static int write_corpus_in(MPI_Comm comm, hid_t g, int patents, const corpus_cols *c, const cm_filelist *fl,
+                           const corpus_totals *t) {
   uint64_t n = cm_strcol_count(&c->key);
   CM_TRY(cm_h5_write_concat(comm, g, "record_id", H5T_NATIVE_UINT64, c->record_id.data, n));
   if (patents) {
@@ -937,8 +935,17 @@ static int write_corpus(MPI_Comm comm, hid_t file, int patents, const corpus_col
   CM_TRY(cm_h5_attr_u64(g, "lines", t->lines));
   CM_TRY(cm_h5_attr_u64(g, "rejects", t->rejects));
   CM_TRY(cm_h5_attr_u64(g, "duplicates_dropped", t->duplicates));
-  H5Gclose(g);
   return CM_OK;
+}
+
+/* Collective: one corpus's group (closed on every path). */
+static int write_corpus(MPI_Comm comm, hid_t file, int patents, const corpus_cols *c, const cm_filelist *fl,
+                        const corpus_totals *t) {
+  hid_t g;
+  CM_TRY(cm_h5_group(file, patents ? "patents" : "works", &g));
+  int rc = write_corpus_in(comm, g, patents, c, fl, t);
+  H5Gclose(g);
+  return rc;
 }
 
 static int write_store(MPI_Comm comm, const cm_config *cfg, const char *tmp, corpus_cols cols[2],
@@ -957,7 +964,7 @@ static int write_store(MPI_Comm comm, const cm_config *cfg, const char *tmp, cor
   if (rc == CM_OK) rc = cm_h5_attr_str(f, "created_utc", when);
   if (rc == CM_OK) rc = cm_h5_attr_str(f, "configuration", conf);
   if (rc == CM_OK) rc = cm_h5_attr_str(f, "schema_doc", "docs/store.md of citemill");
-  if (H5Fclose(f) < 0 && rc == CM_OK) rc = CM_FAIL("closing '%s' failed", tmp);
+  CM_TRY(cm_h5_close_written(comm, f, tmp));
   return rc;
 }
 

@@ -1,4 +1,5 @@
 /* citemill driver: MPI set-up, option parsing, one command per run. */
+#include <hdf5.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,6 +46,9 @@ int main(int argc, char **argv) {
   fflush(stdout);
   int any = 0;
   MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm);
+  /* HDF5's own clean-up while MPI still works: after a failed close (disk
+   * full) it would otherwise run inside MPI_Finalize and crash there */
+  H5close();
   MPI_Finalize();
   /* a stop on request (all ranks agreed, outputs complete) has its own status */
   return any == CM_INTERRUPTED ? CM_EXIT_INTERRUPTED : any ? 1 : 0;
