@@ -93,6 +93,7 @@ static int write_at(hid_t loc, const char *name, hid_t type, const void *data, u
   CM_H5(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE));
   static const uint8_t dummy[8] = {0};
   herr_t w = H5Dwrite(d, type, mspace, space, dxpl, n ? data : dummy);
+  if (cm_fault("h5-write")) w = -1; /* test hook: this rank's write fails */
   H5Pclose(dxpl);
   H5Sclose(mspace);
   H5Sclose(space);

@@ -93,11 +93,25 @@ static void unload(cm_ctx *c) {
     cm_buf_free(b[i]);
 }
 
-/* Agrees on rc across ranks: returns nonzero on every rank if any failed. */
+/* Agrees on rc across ranks: returns nonzero on every rank if any failed;
+ * a rank that did not fail itself says why it stops. */
 static int agree(MPI_Comm comm, int rc) {
   int any = 0;
   if (MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm) != MPI_SUCCESS) return CM_ERR;
+  if (any && rc == CM_OK && any != CM_INTERRUPTED) CM_FAIL("stopping: another rank failed (see its message)");
   return any;
+}
+
+/* A job failed on this rank. The other ranks may be waiting in one of the
+ * job's collectives, which this rank will never enter, so agreeing through
+ * another collective could hang: the job is ended for all ranks instead
+ * (bounded time; the outputs of this analyze are temporary files only). */
+static void abort_job(cm_ctx *c, const char *label) {
+  fprintf(stderr, "citemill[rank %d]: error: %s failed on this rank; ending the job on all ranks\n", c->rank,
+          label);
+  fflush(stdout);
+  fflush(stderr);
+  MPI_Abort(c->comm, 1);
 }
 
 /* Collective: reports a finished step on rank 0: its time and the most bytes
@@ -120,7 +134,9 @@ static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
   do {                                                                                                       \
     double t0 = cm_now();                                                                                    \
     uint64_t b0 = c->bytes_shuffled;                                                                         \
-    if (agree(c->comm, (call))) {                                                                            \
+    int rc_ = (call);                                                                                        \
+    if (rc_ != CM_OK) abort_job(c, label); /* the others may be inside the job's collectives */              \
+    if (agree(c->comm, rc_)) {                                                                               \
       cm_citations_free(&cit);                                                                               \
       return CM_ERR;                                                                                         \
     }                                                                                                        \
@@ -134,7 +150,9 @@ static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
     }                                                                                                        \
   } while (0)
   CM_TRY(step_done(c, "citation inversion", t, 0));
-  JOB(cm_job_office_patents(c, &cit, out, h5), "office_patents");
+  JOB(cm_fault("job-fail") ? CM_FAIL("injected failure (CITEMILL_FAULT)")
+                           : cm_job_office_patents(c, &cit, out, h5),
+      "office_patents");
   JOB(cm_job_assignee_tables(c, &cit, out, h5), "top/foreign/growth assignees");
   JOB(cm_job_country_publications(c, out, h5), "country_publications");
   JOB(cm_job_publication_growth(c, out, h5), "publication_growth");

@@ -193,7 +193,10 @@ static int apply_option(cm_config *cfg, const opt *o, const char *val) {
   case OPT_LIST: {
     char *copy = strdup(val);
     CM_ALLOC(copy, strlen(val) + 1);
-    return split_list(copy, (cm_list *)dst);
+    cm_list *l = (cm_list *)dst;
+    free(l->buf); /* a later setting replaces an earlier one */
+    l->buf = copy;
+    return split_list(copy, l);
   }
   case OPT_WINDOW: {
     int a0, b0;
@@ -239,8 +242,8 @@ static int read_config_file(cm_config *cfg, const char *path) {
     return CM_FAIL("cannot read --config file '%s'", path);
   }
   text[n] = '\0';
-  int line = 0;
-  for (char *p = text, *next; p && *p; p = next) {
+  int line = 0, rc = CM_OK;
+  for (char *p = text, *next; p && *p && rc == CM_OK; p = next) {
     line++;
     next = strchr(p, '\n');
     if (next) *next++ = '\0';
@@ -251,7 +254,10 @@ static int read_config_file(cm_config *cfg, const char *path) {
       p[--l] = '\0';
     if (!*p || *p == '#') continue;
     char *eq = strchr(p, '=');
-    if (!eq) return CM_FAIL("%s:%d: expected `name = value`, got '%s'", path, line, p);
+    if (!eq) {
+      rc = CM_FAIL("%s:%d: expected `name = value`, got '%s'", path, line, p);
+      break;
+    }
     char *v = eq + 1, *k_end = eq;
     while (k_end > p && (k_end[-1] == ' ' || k_end[-1] == '\t'))
       k_end--;
@@ -260,11 +266,15 @@ static int read_config_file(cm_config *cfg, const char *path) {
       v++;
     const opt *o = find_option(cfg->command, p);
     if (!o || strcmp(p, "config") == 0)
-      return CM_FAIL("%s:%d: unknown option '%s' for '%s'", path, line, p, cfg->command);
-    if (o->type == OPT_FLAG && strcmp(v, "1") != 0 && strcmp(v, "0") != 0)
-      return CM_FAIL("%s:%d: %s takes 0 or 1", path, line, p);
-    if (o->type == OPT_FLAG && strcmp(v, "0") == 0) continue;
-    CM_TRY(apply_option(cfg, o, v));
+      rc = CM_FAIL("%s:%d: unknown option '%s' for '%s'", path, line, p, cfg->command);
+    else if (o->type == OPT_FLAG && strcmp(v, "1") != 0 && strcmp(v, "0") != 0)
+      rc = CM_FAIL("%s:%d: %s takes 0 or 1", path, line, p);
+    else if (o->type != OPT_FLAG || strcmp(v, "1") == 0)
+      rc = apply_option(cfg, o, v);
+  }
+  if (rc != CM_OK) { /* nothing points into the text yet that outlives a failed parse */
+    free(text);
+    return rc;
   }
   cfg->config_text = text;
   return CM_OK;
@@ -387,4 +397,15 @@ int cm_config_stage_options(const cm_config *c, const char *command, char *buf, 
   }
 #undef PUT
   return used < len ? CM_OK : CM_FAIL("options text too long");
+}
+
+void cm_config_free(cm_config *cfg) {
+  for (size_t k = 0; k < N_OPTIONS; k++)
+    if (OPTIONS[k].type == OPT_LIST) {
+      cm_list *l = (cm_list *)((char *)cfg + OPTIONS[k].offset);
+      free(l->buf);
+      l->buf = NULL;
+    }
+  free(cfg->config_text);
+  cfg->config_text = NULL;
 }

@@ -14,6 +14,7 @@
 typedef struct {
   char *v[CM_MAX_LIST];
   int n;
+  char *buf; /* the copy v[] points into, when the list was set from text */
 } cm_list;
 
 typedef struct {
@@ -56,6 +57,8 @@ typedef struct {
  * the same argv). */
 int cm_config_parse(int argc, char **argv, cm_config *cfg, int *exit_now);
 void cm_config_usage(const char *command);
+/* Frees what parsing allocated (config file text, list copies). */
+void cm_config_free(cm_config *cfg);
 /* key=value lines describing the configuration, for the store's provenance. */
 int cm_config_describe(const cm_config *cfg, char *buf, size_t len);
 

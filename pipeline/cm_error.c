@@ -3,6 +3,7 @@
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int world_rank(void) {
   int init = 0, fin = 0, rank = 0;
@@ -46,4 +47,12 @@ int cm_mpi_error(const char *src, int line, const char *expr, int code) {
   int len = 0;
   if (MPI_Error_string(code, s, &len) != MPI_SUCCESS) snprintf(s, sizeof s, "code %d", code);
   return cm_error_at(src, line, "MPI call failed (%s): %s", s, expr);
+}
+
+int cm_fault(const char *point) {
+  const char *f = getenv("CITEMILL_FAULT");
+  if (!f) return 0;
+  size_t n = strlen(point);
+  if (strncmp(f, point, n) != 0 || f[n] != '@') return 0;
+  return atoi(f + n + 1) == world_rank();
 }

@@ -22,6 +22,12 @@ void cm_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Formats an MPI error code into a message and returns CM_ERR. */
 int cm_mpi_error(const char *src, int line, const char *expr, int code);
 
+/* Fault injection for the tests (tests/test_faults.sh): nonzero when the
+ * environment variable CITEMILL_FAULT is "POINT@RANK" for this point and this
+ * process's rank in MPI_COMM_WORLD. Points: shuffle-kill, h5-write, job-fail.
+ * Not collective; costs one getenv. */
+int cm_fault(const char *point);
+
 #define CM_FAIL(...) cm_error_at(__FILE__, __LINE__, __VA_ARGS__)
 
 #define CM_TRY(call)                                                                                         \

@@ -44,6 +44,7 @@ int main(int argc, char **argv) {
       rc = cm_run(comm, &cfg);
   }
   fflush(stdout);
+  cm_config_free(&cfg);
   int any = 0;
   MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm);
   /* HDF5's own clean-up while MPI still works: after a failed close (disk

@@ -1,5 +1,7 @@
 #include "cm_shuffle.h"
 
+#include <signal.h>
+
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +45,7 @@ void cm_inbox_free(cm_inbox *in) {
 }
 
 int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in) {
+  if (cm_fault("shuffle-kill")) raise(SIGKILL); /* test hook: a rank dies mid-shuffle */
   int P, me;
   CM_MPI(MPI_Comm_size(comm, &P));
   CM_MPI(MPI_Comm_rank(comm, &me));

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cm_config cfg;
   int exit_now = 0;
   cm_config_parse(6, argv, &cfg, &exit_now);
-  free(cfg.config_text);
+  cm_config_free(&cfg);
   remove(path);
   return 0;
 }
