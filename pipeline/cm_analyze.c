@@ -120,8 +120,8 @@ static int step_done(cm_ctx *c, const char *label, double t0, uint64_t sent0) {
   uint64_t mine = c->bytes_shuffled - sent0, most = 0;
   CM_MPI(MPI_Reduce(&mine, &most, 1, MPI_UINT64_T, MPI_MAX, 0, c->comm));
   if (c->rank == 0 && !c->cfg->quiet)
-    printf("analyze: %-28s %.2f s, %.1f MB shuffled (busiest rank)\n", label, cm_now() - t0,
-           (double)most / 1e6);
+    printf("analyze: %-28s %.2f s, %.1f MB shuffled (busiest rank), rank 0 peak RSS %.0f MiB\n", label,
+           cm_now() - t0, (double)most / 1e6, (double)cm_peak_rss() / 1048576.0);
   return CM_OK;
 }
 
@@ -206,8 +206,9 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
   H5Fclose(f);
   if (agree(comm, rc)) return CM_ERR;
   if (c.rank == 0 && !cfg->quiet)
-    printf("analyze: loaded slices of the store in %.2f s (rank 0: %" PRIu64 " patents, %" PRIu64 " works)\n",
-           cm_now() - t0, c.p_n, c.w_n);
+    printf("analyze: loaded slices of the store in %.2f s (rank 0: %" PRIu64 " patents, %" PRIu64
+           " works; peak RSS %.0f MiB)\n",
+           cm_now() - t0, c.p_n, c.w_n, (double)cm_peak_rss() / 1048576.0);
   /* outputs: OUT/tables/ and OUT/results.h5, via temporary names */
   char tables[4096], h5tmp[4096], h5path[4096];
   snprintf(tables, sizeof tables, "%s/tables", cfg->out);

@@ -79,9 +79,12 @@ int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in) {
   in->data.len = in->from[P];
   for (int r = 0; r < P; r++)
     if (r != me) in->bytes_sent += scount[r];
-  /* Rounds: per pair at most `cap` bytes, so every displacement fits an int. */
+  /* Rounds: per pair at most `cap` bytes, so that every displacement fits an
+   * int and the staging buffers stay small (~64 MiB a rank and a round): the
+   * memory of a shuffle is its outbox and inbox plus that, not twice both. */
   uint64_t cap = (uint64_t)(INT_MAX / 2) / (uint64_t)P;
-  if (cap > (256u << 20)) cap = 256u << 20;
+  if (cap > (64u << 20) / (uint64_t)P) cap = (64u << 20) / (uint64_t)P;
+  if (cap < (1u << 20)) cap = 1u << 20;
   for (;;) {
     uint64_t left = 0;
     for (int r = 0; r < P; r++)
@@ -113,7 +116,8 @@ int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in) {
       rdone[r] += (uint64_t)rc[r];
     }
   }
-  cm_outbox_clear(out);
+  for (int r = 0; r < P; r++) /* sent: give the memory back, not just the length */
+    cm_buf_free(&out->to[r]);
 done:
   free(scount);
   free(rcount);

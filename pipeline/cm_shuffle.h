@@ -32,7 +32,7 @@ void cm_inbox_free(cm_inbox *in);
 
 /* Collective on comm: delivers every outbox. Moves any volume (rounds of at
  * most a few hundred MiB per rank pair, so MPI's int counts never overflow).
- * The outboxes are emptied. */
+ * The outboxes are emptied and their memory released. */
 int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in);
 
 uint64_t cm_hash(const void *p, size_t n);
