@@ -73,14 +73,24 @@ static int no_doi(void *user, const char *doi, size_t len) {
   return CM_OK;
 }
 
+/* Keys are joined in rounds by key (the second hash modulo the number of
+ * rounds), so that the key messages of one round stay near ROUND_BYTES per
+ * rank; candidates of all rounds are verified together at the end (one
+ * string's candidates may come from several rounds). */
+#define ROUND_BYTES (128ull << 20)
+#define KEY_MSG_BYTES 33 /* h, h2, tag, patent row, entry, position */
+
+static int in_round(title_key k, uint64_t round, uint64_t rounds) { return k.h2 % rounds == round; }
+
 /* Work side: (key, tag 0, work row, year, id, normalized title). */
-static int send_works(cm_ctx *c, cm_outbox *ob, words_t *w) {
+static int send_works(cm_ctx *c, cm_outbox *ob, words_t *w, uint64_t round, uint64_t rounds) {
   for (size_t i = 0; i < c->w_n; i++) {
     size_t tl, kl;
     const uint8_t *t = cm_strcol_get(&c->w_title, i, &tl);
     CM_TRY(cm_title_words((const char *)t, tl, &w->norm, &w->words, &w->nw));
     if (w->nw < KEY_WORDS) continue;
     title_key k = key_at(w, 0);
+    if (!in_round(k, round, rounds)) continue;
     const uint8_t *id = cm_strcol_get(&c->w_key, i, &kl);
     int64_t year = CM_BUF_AT(&c->w_has_year, uint8_t, i) ? CM_BUF_AT(&c->w_year, int64_t, i) : 0;
     cm_buf *b = &ob->to[cm_owner(k.h, c->nranks)];
@@ -96,7 +106,8 @@ static int send_works(cm_ctx *c, cm_outbox *ob, words_t *w) {
 
 /* Patent side: (key, tag 1, patent row, NPL entry, word position) for each
  * window of each DOI-less NPL string. */
-static int send_npl(cm_ctx *c, cm_outbox *ob, words_t *w) {
+static int send_npl(cm_ctx *c, cm_outbox *ob, words_t *w, uint64_t round, uint64_t rounds,
+                    uint64_t *windows) {
   for (size_t i = 0; i < c->p_n; i++) {
     size_t first, cnt;
     cm_listcol_row(&c->p_npl, i, &first, &cnt);
@@ -107,8 +118,13 @@ static int send_npl(cm_ctx *c, cm_outbox *ob, words_t *w) {
       CM_TRY(cm_dois_in_text(t, l, &w->scratch, no_doi, &has_doi));
       if (has_doi) continue; /* the DOI method's case */
       CM_TRY(cm_title_words(t, l, &w->norm, &w->words, &w->nw));
+      if (!ob) { /* sizing pass: count the windows only */
+        *windows += w->nw >= KEY_WORDS ? w->nw - KEY_WORDS + 1 : 0;
+        continue;
+      }
       for (size_t pos = 0; pos + KEY_WORDS <= w->nw; pos++) {
         title_key k = key_at(w, pos);
+        if (!in_round(k, round, rounds)) continue;
         cm_buf *b = &ob->to[cm_owner(k.h, c->nranks)];
         CM_TRY(put_key(b, k, 1, c->p_lo + i));
         CM_TRY(cm_buf_push_u32(b, (uint32_t)e));
@@ -312,25 +328,40 @@ static int verify(cm_ctx *c, const cm_buf *data, cm_buf *recs, words_t *w) {
 int cm_title_links(cm_ctx *c, cm_buf *recs, uint64_t *hot_keys) {
   words_t w;
   memset(&w, 0, sizeof w);
+  uint64_t windows = 0, rounds = 1;
+  int rc = send_npl(c, NULL, &w, 0, 1, &windows);
+  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
+  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &windows, 1, MPI_UINT64_T, MPI_MAX, c->comm));
+  if (rc != CM_OK) {
+    words_free(&w);
+    return rc;
+  }
+  rounds = (windows * KEY_MSG_BYTES + ROUND_BYTES - 1) / ROUND_BYTES;
+  if (rounds < 1) rounds = 1;
   cm_outbox ob;
   CM_TRY(cm_outbox_init(&ob, c->nranks));
-  int rc = send_works(c, &ob, &w);
-  if (rc == CM_OK) rc = send_npl(c, &ob, &w);
-  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
-  cm_inbox in = {0};
-  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
-  if (rc == CM_OK) {
-    c->bytes_shuffled += in.bytes_sent;
-    rc = pair_keys(c, &in.data, &ob, hot_keys);
-    cm_inbox_free(&in);
+  cm_buf cand = {0}; /* candidates of every round, at the patents' owners */
+  for (uint64_t r = 0; r < rounds && rc == CM_OK; r++) {
+    rc = send_works(c, &ob, &w, r, rounds);
+    if (rc == CM_OK) rc = send_npl(c, &ob, &w, r, rounds, &windows);
+    CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
+    cm_inbox in = {0};
+    if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+    if (rc == CM_OK) {
+      c->bytes_shuffled += in.bytes_sent;
+      rc = pair_keys(c, &in.data, &ob, hot_keys);
+      cm_inbox_free(&in);
+    }
+    CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
+    if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+    if (rc == CM_OK) {
+      c->bytes_shuffled += in.bytes_sent;
+      rc = cm_buf_append(&cand, in.data.data, in.data.len);
+      cm_inbox_free(&in);
+    }
   }
-  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
-  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
-  if (rc == CM_OK) {
-    c->bytes_shuffled += in.bytes_sent;
-    rc = verify(c, &in.data, recs, &w);
-    cm_inbox_free(&in);
-  }
+  if (rc == CM_OK) rc = verify(c, &cand, recs, &w);
+  cm_buf_free(&cand);
   cm_outbox_free(&ob);
   words_free(&w);
   return rc;
