@@ -20,7 +20,9 @@ for np in 1 2 3 4; do
   D=$W/np$np
   run $np "$BIN" gen --out $D --patents 6000 --works 4000 --seed 7 --containers mixed --quiet
   run $np "$BIN" ingest --quiet --patents $D/patents --works $D/works --store $D/s.h5 --reject-rate 0
-  run $np "$BIN" analyze --quiet --store $D/s.h5 --out $D/out --aliases $D/aliases.csv
+  # on 3 ranks the title join is forced into many rounds: the result must not change
+  R=; [ $np = 3 ] && R=4096
+  CITEMILL_TITLE_ROUND_BYTES=$R run $np "$BIN" analyze --quiet --store $D/s.h5 --out $D/out --aliases $D/aliases.csv
   run $np "$BIN" analyze --quiet --store $D/s.h5 --out $D/doi --aliases $D/aliases.csv --link-methods doi
   (cd $D && find patents works truth aliases.csv -type f | sort | xargs md5sum) > $W/gen$np.md5
   (cd $D/out/tables && md5sum *.csv; cd ../../doi/tables && md5sum *.csv) > $W/tables$np.md5
