@@ -43,7 +43,7 @@ typedef struct {
   int64_t patents, citing;
   const uint8_t *country;
   uint32_t cn;
-  int64_t years[MAX_YEARS];
+  int64_t *years; /* one count per window year, in a block the owner of the array allocates */
 } cand;
 
 static int cand_cmp(const void *a, const void *b) {
@@ -87,17 +87,33 @@ static const uint8_t *get_cand(const uint8_t *p, uint8_t *list, cand *c, int ny)
   return p + (size_t)ny * 8;
 }
 
-/* Owner side: one candidate per assignee group. */
-static int aggregate(cm_ctx *c, agg_item *it, size_t cnt, cand **out, size_t *nout) {
-  cand *v = calloc(cnt + 1, sizeof *v);
-  CM_ALLOC(v, (cnt + 1) * sizeof *v);
+static int same_group(const agg_item *a, const agg_item *b) {
+  return a->h == b->h && a->n == b->n && memcmp(a->key, b->key, a->n) == 0;
+}
+
+/* Owner side: one candidate per assignee group (sized by the groups, not
+ * the items: a candidate per item was the largest allocation of analyze). */
+static int aggregate(cm_ctx *c, agg_item *it, size_t cnt, int ny, cand **out, int64_t **years_out,
+                     size_t *nout) {
+  size_t ng = 0;
+  for (size_t i = 0; i < cnt; i++)
+    ng += i == 0 || !same_group(&it[i], &it[i - 1]);
+  cand *v = calloc(ng + 1, sizeof *v);
+  int64_t *yb = calloc((ng + 1) * (size_t)ny, sizeof *yb);
+  if (!v || !yb) {
+    free(v);
+    free(yb);
+    return CM_FAIL("out of memory for %zu assignees", ng);
+  }
   cview *cs = NULL;
   size_t cs_cap = 0, n = 0;
   for (size_t i = 0; i < cnt;) {
     size_t e = i + 1;
-    while (e < cnt && it[e].h == it[i].h && it[e].n == it[i].n && memcmp(it[e].key, it[i].key, it[i].n) == 0)
+    while (e < cnt && same_group(&it[e], &it[i]))
       e++;
-    cand *a = &v[n++];
+    cand *a = &v[n];
+    a->years = yb + n * (size_t)ny;
+    n++;
     a->name = it[i].key;
     a->n = it[i].n;
     size_t ncs = 0;
@@ -142,6 +158,7 @@ static int aggregate(cm_ctx *c, agg_item *it, size_t cnt, cand **out, size_t *no
   }
   free(cs);
   *out = v;
+  *years_out = yb;
   *nout = n;
   return CM_OK;
 }
@@ -155,9 +172,13 @@ static int emit_tables(cm_ctx *c, cm_inbox *in, int ny, int64_t office_total, co
     lists[k] = malloc(maxn * sizeof(cand));
     CM_ALLOC(lists[k], maxn * sizeof(cand));
   }
+  int64_t *yb = malloc(maxn * (size_t)ny * sizeof *yb), *ynext = yb;
+  CM_ALLOC(yb, maxn * (size_t)ny * sizeof *yb);
   for (const uint8_t *p = in->data.data; p < in->data.data + in->data.len;) {
     uint8_t l;
     cand x;
+    x.years = ynext;
+    ynext += ny;
     p = get_cand(p, &l, &x, ny);
     lists[l][n[l]++] = x;
   }
@@ -219,6 +240,7 @@ static int emit_tables(cm_ctx *c, cm_inbox *in, int ny, int64_t office_total, co
   cm_table_free(&t);
   for (int k = 0; k < 3; k++)
     free(lists[k]);
+  free(yb);
   return rc;
 }
 
@@ -329,8 +351,9 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
   }
   if (cnt) qsort(it, cnt, sizeof *it, item_cmp);
   cand *v = NULL;
+  int64_t *years = NULL;
   size_t nv = 0;
-  CM_TRY(aggregate(c, it, cnt, &v, &nv));
+  CM_TRY(aggregate(c, it, cnt, ny, &v, &years, &nv));
   if (nv) qsort(v, nv, sizeof *v, cand_cmp);
   /* candidates to rank 0 */
   size_t olen2 = strlen(cfg->office);
@@ -347,6 +370,7 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
   cm_inbox cands;
   CM_TRY(cm_shuffle(c->comm, &ob, &cands));
   free(v);
+  free(years);
   free(it);
   cm_inbox_free(&in);
   cm_outbox_free(&ob);
