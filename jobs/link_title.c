@@ -79,6 +79,7 @@ static int no_doi(void *user, const char *doi, size_t len) {
  * string's candidates may come from several rounds). */
 #define ROUND_BYTES (128ull << 20)
 #define KEY_MSG_BYTES 33 /* h, h2, tag, patent row, entry, position */
+#define MAX_ROUNDS 8
 
 static int in_round(title_key k, uint64_t round, uint64_t rounds) { return k.h2 % rounds == round; }
 
@@ -340,6 +341,8 @@ int cm_title_links(cm_ctx *c, cm_buf *recs, uint64_t *hot_keys) {
   const char *env = getenv("CITEMILL_TITLE_ROUND_BYTES");
   uint64_t per_round = env && atoll(env) > 0 ? (uint64_t)atoll(env) : ROUND_BYTES;
   rounds = (windows * KEY_MSG_BYTES + per_round - 1) / per_round;
+  /* each round re-reads every string: past MAX_ROUNDS, rounds grow instead */
+  if (rounds > MAX_ROUNDS) rounds = MAX_ROUNDS;
   if (rounds < 1) rounds = 1;
   cm_outbox ob;
   CM_TRY(cm_outbox_init(&ob, c->nranks));
