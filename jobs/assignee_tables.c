@@ -52,16 +52,6 @@ static int cand_cmp(const void *a, const void *b) {
   return cm_bytes_cmp(x->name, x->n, y->name, y->n);
 }
 
-typedef struct {
-  const uint8_t *p;
-  uint32_t n;
-} cview;
-
-static int cview_cmp(const void *a, const void *b) {
-  const cview *x = a, *y = b;
-  return cm_bytes_cmp(x->p, x->n, y->p, y->n);
-}
-
 static int put_cand(cm_buf *b, uint8_t list, const cand *c, int ny) {
   CM_TRY(cm_buf_push_u8(b, list));
   CM_TRY(cm_buf_push_u32(b, c->n));
@@ -105,7 +95,7 @@ static int aggregate(cm_ctx *c, agg_item *it, size_t cnt, int ny, cand **out, in
     free(yb);
     return CM_FAIL("out of memory for %zu assignees", ng);
   }
-  cview *cs = NULL;
+  cm_view *cs = NULL;
   size_t cs_cap = 0, n = 0;
   for (size_t i = 0; i < cnt;) {
     size_t e = i + 1;
@@ -134,7 +124,7 @@ static int aggregate(cm_ctx *c, agg_item *it, size_t cnt, int ny, cand **out, in
       for (uint32_t k = 0; k < nc; k++) {
         if (ncs == cs_cap) {
           cs_cap = cs_cap ? cs_cap * 2 : 64;
-          cview *ncv = realloc(cs, cs_cap * sizeof *cs);
+          cm_view *ncv = realloc(cs, cs_cap * sizeof *cs);
           CM_ALLOC(ncv, cs_cap * sizeof *cs);
           cs = ncv;
         }
@@ -144,11 +134,11 @@ static int aggregate(cm_ctx *c, agg_item *it, size_t cnt, int ny, cand **out, in
       }
     }
     /* most frequent harmonized country (tie: byte-wise smallest) */
-    if (ncs) qsort(cs, ncs, sizeof *cs, cview_cmp);
+    if (ncs) qsort(cs, ncs, sizeof *cs, cm_view_cmp);
     size_t best = 0;
     for (size_t j = 0; j < ncs;) {
       size_t f = j + 1;
-      while (f < ncs && cview_cmp(&cs[f], &cs[j]) == 0)
+      while (f < ncs && cm_view_cmp(&cs[f], &cs[j]) == 0)
         f++;
       if (f - j > best) best = f - j, a->country = cs[j].p, a->cn = cs[j].n;
       j = f;

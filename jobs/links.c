@@ -68,20 +68,10 @@ static int collect_doi(void *user, const char *doi, size_t len) {
   return cm_buf_append(b, doi, len);
 }
 
-typedef struct {
-  const uint8_t *p;
-  uint32_t n;
-} view;
-
-static int view_cmp(const void *a, const void *b) {
-  const view *x = a, *y = b;
-  return cm_bytes_cmp(x->p, x->n, y->p, y->n);
-}
-
 /* Sends (DOI, patent row) once per distinct DOI of each local patent. */
 static int send_patent_dois(cm_ctx *c, cm_outbox *ob) {
   cm_buf dois = {0}, scratch = {0};
-  view *v = NULL;
+  cm_view *v = NULL;
   size_t vcap = 0;
   int rc = CM_OK;
   for (size_t i = 0; i < c->p_n && rc == CM_OK; i++) {
@@ -97,7 +87,7 @@ static int send_patent_dois(cm_ctx *c, cm_outbox *ob) {
     for (size_t off = 0; off < dois.len && rc == CM_OK; n++) {
       if (n == vcap) {
         vcap = vcap ? vcap * 2 : 16;
-        view *nv = realloc(v, vcap * sizeof *v);
+        cm_view *nv = realloc(v, vcap * sizeof *v);
         if (!nv) {
           rc = CM_FAIL("out of memory");
           break;
@@ -109,9 +99,9 @@ static int send_patent_dois(cm_ctx *c, cm_outbox *ob) {
       off += 4 + v[n].n;
     }
     if (rc != CM_OK) break;
-    if (n) qsort(v, n, sizeof *v, view_cmp);
+    if (n) qsort(v, n, sizeof *v, cm_view_cmp);
     for (size_t j = 0; j < n && rc == CM_OK; j++)
-      if (!j || view_cmp(&v[j], &v[j - 1]) != 0)
+      if (!j || cm_view_cmp(&v[j], &v[j - 1]) != 0)
         rc = put_doi(ob, c->nranks, v[j].p, v[j].n, 1, c->p_lo + i, "", 0);
   }
   free(v);

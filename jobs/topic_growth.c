@@ -21,17 +21,12 @@
 
 typedef unsigned __int128 u128;
 
-typedef struct {
-  const uint8_t *p;
-  uint32_t n;
-} view;
-
 /* Per-topic counts: works, first- and last-year works, with focus, with partner. */
 enum { T_N, T_FIRST, T_LAST, T_FOCUS, T_PARTNER, T_COUNTS };
 
 typedef struct {
   uint64_t h;
-  view key, name, field;
+  cm_view key, name, field;
   uint8_t tag; /* 0 partial counts, 1 linking patent */
   uint64_t cnt[T_COUNTS];
   uint64_t prow;
@@ -60,8 +55,8 @@ static int has_country(const cm_ctx *c, size_t i, const char *code) {
 }
 
 /* Local window work i with a topic: its key, else n == 0. */
-static view topic_of(const cm_ctx *c, size_t i) {
-  view v = {NULL, 0};
+static cm_view topic_of(const cm_ctx *c, size_t i) {
+  cm_view v = {NULL, 0};
   if (!CM_BUF_AT(&c->w_has_year, uint8_t, i) || !cm_in_window(c->cfg, CM_BUF_AT(&c->w_year, int64_t, i)))
     return v;
   size_t l;
@@ -70,14 +65,14 @@ static view topic_of(const cm_ctx *c, size_t i) {
   return v;
 }
 
-static view field_of(const cm_ctx *c, size_t i) {
+static cm_view field_of(const cm_ctx *c, size_t i) {
   size_t l;
   const uint8_t *p = cm_strcol_get(&c->field_dict, CM_BUF_AT(&c->w_field, uint32_t, i), &l);
-  return (view){p, (uint32_t)l};
+  return (cm_view){p, (uint32_t)l};
 }
 
 /* The smaller of two non-empty names (empty loses). */
-static view min_name(view a, view b) {
+static cm_view min_name(cm_view a, cm_view b) {
   if (!a.n) return b;
   if (!b.n) return a;
   return cm_bytes_cmp(a.p, a.n, b.p, b.n) <= 0 ? a : b;
@@ -85,20 +80,20 @@ static view min_name(view a, view b) {
 
 /* The field of a topic: the byte-wise smallest field key of its works,
  * `none` only when none of them has one. */
-static view min_field(view a, view b) {
+static cm_view min_field(cm_view a, cm_view b) {
   int a_none = a.n == 4 && memcmp(a.p, "none", 4) == 0, b_none = b.n == 4 && memcmp(b.p, "none", 4) == 0;
   if (!a.n || (a_none && !b_none)) return b;
   if (!b.n || (b_none && !a_none)) return a;
   return cm_bytes_cmp(a.p, a.n, b.p, b.n) <= 0 ? a : b;
 }
 
-static int put_view(cm_buf *b, view v) {
+static int put_view(cm_buf *b, cm_view v) {
   CM_TRY(cm_buf_push_u32(b, v.n));
   return cm_buf_append(b, v.p, v.n);
 }
 
-static view get_view(cm_cursor *q) {
-  view v;
+static cm_view get_view(cm_cursor *q) {
+  cm_view v;
   v.n = cm_cursor_u32(q);
   v.p = cm_cursor_bytes(q, v.n);
   return v;
@@ -106,7 +101,7 @@ static view get_view(cm_cursor *q) {
 
 typedef struct {
   size_t i;
-  view key;
+  cm_view key;
 } local_ref;
 
 static int ref_cmp(const void *a, const void *b) {
@@ -122,20 +117,20 @@ static int send_partials(cm_ctx *c, cm_outbox *ob, uint64_t totals[3]) {
   CM_ALLOC(r, (c->w_n + 1) * sizeof *r);
   size_t n = 0;
   for (size_t i = 0; i < c->w_n; i++) {
-    view k = topic_of(c, i);
+    cm_view k = topic_of(c, i);
     if (k.n) r[n++] = (local_ref){i, k};
   }
   if (n) qsort(r, n, sizeof *r, ref_cmp);
   int rc = CM_OK;
   for (size_t a = 0; a < n && rc == CM_OK;) {
     uint64_t cnt[T_COUNTS] = {0};
-    view name = {NULL, 0}, field = {NULL, 0};
+    cm_view name = {NULL, 0}, field = {NULL, 0};
     size_t e = a;
     for (; e < n && cm_bytes_cmp(r[e].key.p, r[e].key.n, r[a].key.p, r[a].key.n) == 0; e++) {
       size_t i = r[e].i, l;
       int64_t y = CM_BUF_AT(&c->w_year, int64_t, i);
       const uint8_t *nm = cm_strcol_get(&c->w_topic_name, i, &l);
-      name = min_name(name, (view){nm, (uint32_t)l});
+      name = min_name(name, (cm_view){nm, (uint32_t)l});
       field = min_field(field, field_of(c, i));
       int f = has_country(c, i, cfg->focus), p = has_country(c, i, cfg->partner);
       cnt[T_N]++;
@@ -167,7 +162,7 @@ static int send_partials(cm_ctx *c, cm_outbox *ob, uint64_t totals[3]) {
 static int send_patents(cm_ctx *c, const cm_work_links *wl, cm_outbox *ob) {
   for (size_t j = 0; j < wl->n; j++) {
     if (!(wl->flags[j] & 1) || !(wl->flags[j] & 6)) continue;
-    view k = topic_of(c, wl->work_row[j] - c->w_lo);
+    cm_view k = topic_of(c, wl->work_row[j] - c->w_lo);
     if (!k.n) continue;
     uint64_t h = cm_hash(k.p, k.n);
     cm_buf *b = &ob->to[cm_owner(h, c->nranks)];
@@ -207,7 +202,7 @@ static int merge_topics(cm_ctx *c, const cm_buf *data, cm_outbox *to_root) {
   for (size_t a = 0; a < n && rc == CM_OK;) {
     size_t e = a;
     uint64_t cnt[T_COUNTS] = {0}, pats[2] = {0};
-    view name = {NULL, 0}, field = {NULL, 0};
+    cm_view name = {NULL, 0}, field = {NULL, 0};
     for (;
          e < n && it[e].h == it[a].h && cm_bytes_cmp(it[e].key.p, it[e].key.n, it[a].key.p, it[a].key.n) == 0;
          e++) {
@@ -245,7 +240,7 @@ static int merge_topics(cm_ctx *c, const cm_buf *data, cm_outbox *to_root) {
 /* ---- rank 0: order and print ---- */
 
 typedef struct {
-  view key, name, field;
+  cm_view key, name, field;
   uint64_t cnt[T_COUNTS], pats[2];
   int has_index[2], has_mutual, has_cagr;
   uint64_t inum[2], iden[2]; /* index = inum / iden */

@@ -1,5 +1,7 @@
 #include "cm_buf.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +31,21 @@ int cm_buf_push_u64(cm_buf *b, uint64_t v) { return cm_buf_append(b, &v, sizeof 
 int cm_buf_push_i64(cm_buf *b, int64_t v) { return cm_buf_append(b, &v, sizeof v); }
 int cm_buf_push_u32(cm_buf *b, uint32_t v) { return cm_buf_append(b, &v, sizeof v); }
 int cm_buf_push_u8(cm_buf *b, uint8_t v) { return cm_buf_append(b, &v, sizeof v); }
+
+int cm_buf_printf(cm_buf *b, const char *fmt, ...) {
+  va_list ap, ap2;
+  va_start(ap, fmt);
+  va_copy(ap2, ap);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  int rc = n < 0 ? CM_FAIL("formatting failed") : cm_buf_reserve(b, (size_t)n + 1);
+  if (rc == CM_OK) {
+    vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap2);
+    b->len += (size_t)n;
+  }
+  va_end(ap2);
+  return rc;
+}
 
 void cm_buf_free(cm_buf *b) {
   free(b->data);

@@ -19,6 +19,8 @@ int cm_buf_push_u64(cm_buf *b, uint64_t v);
 int cm_buf_push_i64(cm_buf *b, int64_t v);
 int cm_buf_push_u32(cm_buf *b, uint32_t v);
 int cm_buf_push_u8(cm_buf *b, uint8_t v);
+/* Appends printf-formatted text (any length). */
+int cm_buf_printf(cm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cm_buf_free(cm_buf *b);
 
 /* Reading back what was pushed: a cursor over bytes. The caller knows the

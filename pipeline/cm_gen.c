@@ -261,16 +261,6 @@ static void make_plan(const cm_config *cfg, plan *p) {
 
 static int puts_(cm_buf *b, const char *s) { return cm_buf_append(b, s, strlen(s)); }
 
-static int printf_(cm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int printf_(cm_buf *b, const char *fmt, ...) {
-  char t[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(t, sizeof t, fmt, ap);
-  va_end(ap);
-  return cm_buf_append(b, t, (size_t)(n < (int)sizeof t ? n : (int)sizeof t - 1));
-}
-
 static int json_text(cm_buf *b, const uint8_t *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     if (s[i] == '"' || s[i] == '\\') CM_TRY(cm_buf_push_u8(b, '\\'));
@@ -343,8 +333,8 @@ static int npl_entry(cm_buf *b, cm_buf *truth, rng *r, const plan *p, const char
   cm_buf_free(&text);
   CM_TRY(rc);
   if (t.exists == 1)
-    return printf_(truth, "%s,%d,W%" PRIu64 ",%s\n", pn, k, (uint64_t)1000000000 + t.j, form);
-  return printf_(truth, "%s,%d,,%s\n", pn, k, form);
+    return cm_buf_printf(truth, "%s,%d,W%" PRIu64 ",%s\n", pn, k, (uint64_t)1000000000 + t.j, form);
+  return cm_buf_printf(truth, "%s,%d,,%s\n", pn, k, form);
 }
 
 /* ---- patents ---- */
@@ -391,10 +381,10 @@ static int gen_patent(cm_buf *b, cm_buf *truth, const plan *p, uint64_t i) {
     plain = below(&r, 20) == 0;
   }
   int year = year_with_growth(&r, growth);
-  CM_TRY(printf_(b, "{\"publication_number\":\"%s\",\"country_code\":\"%s\",\"kind_code\":\"%s\",", pn,
-                 OFFICES[o], o == 1 ? "B2" : "A"));
-  CM_TRY(printf_(b, "\"publication_date\":\"%d%02d%02d\",\"family_id\":\"%" PRIu64 "\",", year,
-                 (int)(1 + below(&r, 12)), (int)(1 + below(&r, 28)), 50000000 + i / 2));
+  CM_TRY(cm_buf_printf(b, "{\"publication_number\":\"%s\",\"country_code\":\"%s\",\"kind_code\":\"%s\",", pn,
+                       OFFICES[o], o == 1 ? "B2" : "A"));
+  CM_TRY(cm_buf_printf(b, "\"publication_date\":\"%d%02d%02d\",\"family_id\":\"%" PRIu64 "\",", year,
+                       (int)(1 + below(&r, 12)), (int)(1 + below(&r, 28)), 50000000 + i / 2));
   CM_TRY(puts_(b, "\"title_localized\":[{\"text\":\""));
   CM_TRY(filler(b, &r, 8));
   CM_TRY(puts_(b, "\",\"language\":\"en\"}],\"abstract_localized\":[{\"text\":\""));
@@ -414,7 +404,7 @@ static int gen_patent(cm_buf *b, cm_buf *truth, const plan *p, uint64_t i) {
     CM_TRY(json_str(b, name));
     CM_TRY(puts_(b, "],\"assignee_harmonized\":[{\"name\":"));
     CM_TRY(json_str(b, name));
-    CM_TRY(printf_(b, ",\"country_code\":\"%s\"}],", ctry));
+    CM_TRY(cm_buf_printf(b, ",\"country_code\":\"%s\"}],", ctry));
   }
   /* citations: Poisson-like count, targets weighted to the offices' cited shares */
   double mean = p->lambda_total / (double)(p->patents ? p->patents : 1);
@@ -429,15 +419,15 @@ static int gen_patent(cm_buf *b, cm_buf *truth, const plan *p, uint64_t i) {
     uint64_t t = p->office_start[to] + below(&r, p->office_n[to]);
     char tn[64];
     pubnum(tn, sizeof tn, p, t);
-    CM_TRY(printf_(b,
-                   "%s{\"publication_number\":\"%s\",\"npl_text\":\"\",\"type\":\"\",\"category\":\"SEA\"}",
-                   first ? "" : ",", tn));
+    CM_TRY(cm_buf_printf(
+        b, "%s{\"publication_number\":\"%s\",\"npl_text\":\"\",\"type\":\"\",\"category\":\"SEA\"}",
+        first ? "" : ",", tn));
     first = 0;
   }
   if (p->works && below(&r, 5) == 0) { /* non-patent literature */
     int nn = 1 + (int)below(&r, 3);
     for (int k = 0; k < nn; k++) {
-      CM_TRY(printf_(b, "%s{\"publication_number\":\"\",\"npl_text\":\"", first ? "" : ","));
+      CM_TRY(cm_buf_printf(b, "%s{\"publication_number\":\"\",\"npl_text\":\"", first ? "" : ","));
       CM_TRY(npl_entry(b, truth, &r, p, pn, k));
       CM_TRY(puts_(b, "\",\"type\":\"\",\"category\":\"\"}"));
       first = 0;
@@ -466,14 +456,14 @@ static int gen_work(cm_buf *b, const plan *p, uint64_t j) {
   int64_t cites = (int64_t)floor(-mean * log(1 - unif(&r)));
   char title[512];
   cm_bib_title(p->seed, j, title, sizeof title);
-  CM_TRY(printf_(b, "{\"id\":\"https://openalex.org/W%" PRIu64 "\",", (uint64_t)1000000000 + j));
+  CM_TRY(cm_buf_printf(b, "{\"id\":\"https://openalex.org/W%" PRIu64 "\",", (uint64_t)1000000000 + j));
   if (m.has_doi)
-    CM_TRY(printf_(b, "\"doi\":\"https://doi.org/10.%" PRIu64 "/W%" PRIu64 "\",", 1000 + j % 9000, j));
+    CM_TRY(cm_buf_printf(b, "\"doi\":\"https://doi.org/10.%" PRIu64 "/W%" PRIu64 "\",", 1000 + j % 9000, j));
   else
     CM_TRY(puts_(b, "\"doi\":null,"));
-  CM_TRY(printf_(b, "\"title\":\"%s\",\"display_name\":\"%s\",\"publication_year\":%d,\"type\":\"%s\",",
-                 title, title, year, below(&r, 8) ? "article" : "review"));
-  CM_TRY(printf_(b, "\"cited_by_count\":%" PRId64 ",\"authorships\":[", cites));
+  CM_TRY(cm_buf_printf(b, "\"title\":\"%s\",\"display_name\":\"%s\",\"publication_year\":%d,\"type\":\"%s\",",
+                       title, title, year, below(&r, 8) ? "article" : "review"));
+  CM_TRY(cm_buf_printf(b, "\"cited_by_count\":%" PRId64 ",\"authorships\":[", cites));
   for (int k = 0; k < nc; k++) {
     const char *cc = COUNTRIES[cs[k]];
     /* heavy-tailed institution sizes; fewer institutions in smaller countries */
@@ -486,11 +476,11 @@ static int gen_work(cm_buf *b, const plan *p, uint64_t j) {
       snprintf(iname, sizeof iname, "%s", AU_NAMED[inst]);
     else
       snprintf(iname, sizeof iname, "%s %s University %" PRIu64, cc, WORDS[inst % N_WORDS], inst);
-    CM_TRY(printf_(b,
-                   "%s{\"author_position\":\"%s\",\"author\":{\"id\":\"https://openalex.org/A%" PRIu64
-                   "\",\"display_name\":\"Author %d\"},",
-                   k ? "," : "", k ? "middle" : "first", next_u64(&r) % 100000000, k));
-    CM_TRY(printf_(
+    CM_TRY(cm_buf_printf(b,
+                         "%s{\"author_position\":\"%s\",\"author\":{\"id\":\"https://openalex.org/A%" PRIu64
+                         "\",\"display_name\":\"Author %d\"},",
+                         k ? "," : "", k ? "middle" : "first", next_u64(&r) % 100000000, k));
+    CM_TRY(cm_buf_printf(
         b,
         "\"institutions\":[{\"id\":\"https://openalex.org/I%d%03" PRIu64
         "\",\"display_name\":\"%s\",\"country_code\":\"%s\",\"type\":\"education\"}],\"countries\":[\"%s\"]}",
@@ -575,8 +565,8 @@ static int write_aliases(const char *dir) {
   for (int k = 0; k < N_TOP; k++)
     for (int s = 0; s < 3; s++) {
       int quote = strchr(TOP[k].spellings[s], ',') != NULL;
-      CM_TRY(printf_(&b, "%s%s%s,exact,\"%s\",%s\n", quote ? "\"" : "", TOP[k].spellings[s],
-                     quote ? "\"" : "", TOP[k].name, TOP[k].type));
+      CM_TRY(cm_buf_printf(&b, "%s%s%s,exact,\"%s\",%s\n", quote ? "\"" : "", TOP[k].spellings[s],
+                           quote ? "\"" : "", TOP[k].name, TOP[k].type));
     }
   /* prefix rules catch subsidiaries spelled in ways not listed */
   CM_TRY(puts_(&b, "STATE GRID,prefix,State Grid Corporation of China,Company\n"));
@@ -668,15 +658,15 @@ int cm_gen(MPI_Comm comm, const cm_config *cfg) {
   if (any) return CM_ERR;
   if (rank == 0) { /* OpenAlex-style manifest: not records, ingest skips it */
     cm_buf m = {0};
-    CM_TRY(printf_(&m, "{\"entries\":[\n"));
+    CM_TRY(cm_buf_printf(&m, "{\"entries\":[\n"));
     for (uint64_t w = 0; w < nw; w++) {
       uint64_t n = (w + 1) * SHARD_RECORDS < p.works ? SHARD_RECORDS : p.works - w * SHARD_RECORDS;
-      CM_TRY(printf_(&m,
-                     "{\"url\":\"s3://openalex/data/works/updated_date=2024-%02d-%02d/part_%03" PRIu64
-                     ".gz\",\"meta\":{\"record_count\":%" PRIu64 "}}%s\n",
-                     (int)(1 + (w / 28) % 12), (int)(1 + w % 28), w / 336, n, w + 1 < nw ? "," : ""));
+      CM_TRY(cm_buf_printf(&m,
+                           "{\"url\":\"s3://openalex/data/works/updated_date=2024-%02d-%02d/part_%03" PRIu64
+                           ".gz\",\"meta\":{\"record_count\":%" PRIu64 "}}%s\n",
+                           (int)(1 + (w / 28) % 12), (int)(1 + w % 28), w / 336, n, w + 1 < nw ? "," : ""));
     }
-    CM_TRY(printf_(&m, "],\"meta\":{\"record_count\":%" PRIu64 "}}\n", p.works));
+    CM_TRY(cm_buf_printf(&m, "],\"meta\":{\"record_count\":%" PRIu64 "}}\n", p.works));
     snprintf(path, sizeof path, "%s/manifest", wdir);
     rc = write_text(path, &m);
     cm_buf_free(&m);

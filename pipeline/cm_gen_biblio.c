@@ -216,16 +216,6 @@ double cm_bib_topic_growth(uint32_t topic) {
 
 int cm_bib_topic_field(uint32_t topic) { return 11 + (int)(topic % 26); }
 
-static int bprintf(cm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int bprintf(cm_buf *b, const char *fmt, ...) {
-  char t[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(t, sizeof t, fmt, ap);
-  va_end(ap);
-  return cm_buf_append(b, t, (size_t)(n < (int)sizeof t ? n : (int)sizeof t - 1));
-}
-
 int cm_bib_topic_json(cm_buf *b, uint32_t topic, int bare_id) {
   char name[128];
   if (topic >= HOT_FIRST && topic < HOT_FIRST + N_HOT)
@@ -238,7 +228,7 @@ int cm_bib_topic_json(cm_buf *b, uint32_t topic, int bare_id) {
              VOCAB[50 + cm_rng_below(&r, N_VOCAB - 50)]);
   }
   int f = cm_bib_topic_field(topic);
-  return bprintf(
+  return cm_buf_printf(
       b,
       "\"primary_topic\":{\"id\":\"%sT%u\",\"display_name\":\"%s\",\"score\":0.99,"
       "\"subfield\":{\"id\":\"https://openalex.org/subfields/%d%02u\",\"display_name\":\"Subfield\"},"
@@ -296,21 +286,22 @@ int cm_bib_npl(cm_buf *b, cm_rng *r, uint64_t seed, const cm_bib_target *t, char
     switch (cm_rng_below(r, 5)) {
     case 0:
       snprintf(form, formlen, "doi");
-      return bprintf(b, "%s %c et al., %s, J. Appl. Phys., doi:10.%" PRIu64 "/w%" PRIu64 ".", s1, ini1, title,
-                     prefix, t->j);
+      return cm_buf_printf(b, "%s %c et al., %s, J. Appl. Phys., doi:10.%" PRIu64 "/w%" PRIu64 ".", s1, ini1,
+                           title, prefix, t->j);
     case 1:
       snprintf(form, formlen, "doi-url");
-      return bprintf(b, "%s. https://doi.org/10.%" PRIu64 "/W%" PRIu64, title, prefix, t->j);
+      return cm_buf_printf(b, "%s. https://doi.org/10.%" PRIu64 "/W%" PRIu64, title, prefix, t->j);
     case 2:
       snprintf(form, formlen, "doi-upper");
-      return bprintf(b, "%s %c, \"%s\", DOI: 10.%" PRIu64 "/W%" PRIu64 ");", s1, ini1, title, prefix, t->j);
+      return cm_buf_printf(b, "%s %c, \"%s\", DOI: 10.%" PRIu64 "/W%" PRIu64 ");", s1, ini1, title, prefix,
+                           t->j);
     case 3:
       snprintf(form, formlen, "doi-paren");
-      return bprintf(b, "(10.%" PRIu64 "/w%" PRIu64 "), %s, %d", prefix, t->j, title, t->year);
+      return cm_buf_printf(b, "(10.%" PRIu64 "/w%" PRIu64 "), %s, %d", prefix, t->j, title, t->year);
     default:
       snprintf(form, formlen, "doi-two");
-      return bprintf(b, "%s et al. %s; see also 10.%" PRIu64 "/W%" PRIu64 "]; 10.9999/missing.%" PRIu64, s2,
-                     title, prefix, t->j, t->j);
+      return cm_buf_printf(b, "%s et al. %s; see also 10.%" PRIu64 "/W%" PRIu64 "]; 10.9999/missing.%" PRIu64,
+                           s2, title, prefix, t->j, t->j);
     }
   }
   /* title forms */
@@ -352,17 +343,17 @@ int cm_bib_npl(cm_buf *b, cm_rng *r, uint64_t seed, const cm_bib_target *t, char
   int q = cm_rng_below(r, 2) == 0;
   switch (cm_rng_below(r, 4)) {
   case 0:
-    return bprintf(b, "%s%s%s, %s%s%s, %s, vol. %d, pp. %d-%d%s%s%s", xp, *xp ? "123456 " : "", authors,
-                   q ? "\"" : "", title, q ? "\"" : "", journal, vol, pg, pg + 9, *year ? ", " : "", year,
-                   tail);
+    return cm_buf_printf(b, "%s%s%s, %s%s%s, %s, vol. %d, pp. %d-%d%s%s%s", xp, *xp ? "123456 " : "", authors,
+                         q ? "\"" : "", title, q ? "\"" : "", journal, vol, pg, pg + 9, *year ? ", " : "",
+                         year, tail);
   case 1:
-    return bprintf(b, "%s%s%s. %s %s%s%s; %d(%d):%d-%d%s", q ? "\"" : "", title, q ? "\"" : "", authors,
-                   journal, *year ? " " : "", year, vol, 1 + vol % 12, pg, pg + 7, tail);
+    return cm_buf_printf(b, "%s%s%s. %s %s%s%s; %d(%d):%d-%d%s", q ? "\"" : "", title, q ? "\"" : "", authors,
+                         journal, *year ? " " : "", year, vol, 1 + vol % 12, pg, pg + 7, tail);
   case 2:
-    return bprintf(b, "%s%s%s%s%s %s. %s, %d, %d", authors, *year ? " (" : "", year, *year ? ")" : "",
-                   *year ? "" : "", title, journal, vol, pg);
+    return cm_buf_printf(b, "%s%s%s%s%s %s. %s, %d, %d", authors, *year ? " (" : "", year, *year ? ")" : "",
+                         *year ? "" : "", title, journal, vol, pg);
   default:
-    return bprintf(b, "%s, %s, %d, %s%s%s, by %s%s%s", journal, *year ? year : "n.d.", vol, q ? "'" : "",
-                   title, q ? "'" : "", authors, *xp ? ", XP055987654" : "", tail);
+    return cm_buf_printf(b, "%s, %s, %d, %s%s%s, by %s%s%s", journal, *year ? year : "n.d.", vol,
+                         q ? "'" : "", title, q ? "'" : "", authors, *xp ? ", XP055987654" : "", tail);
   }
 }

@@ -50,16 +50,6 @@ static double num(const table *t, size_t row, const char *name, int *ok) {
   return strtod(v, NULL);
 }
 
-static int out_(cm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int out_(cm_buf *b, const char *fmt, ...) {
-  char t[4096];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(t, sizeof t, fmt, ap);
-  va_end(ap);
-  return cm_buf_append(b, t, (size_t)(n < (int)sizeof t ? n : (int)sizeof t - 1));
-}
-
 static int esc(cm_buf *b, const char *s) {
   for (; *s; s++) {
     const char *r = *s == '<'   ? "&lt;"
@@ -103,36 +93,36 @@ static int fmt_cell(cm_buf *b, const char *head, const char *v) {
   char *end;
   double x = strtod(v, &end);
   if (*v && !*end && (is_percent_col(head) || strcmp(head, "publications") == 0) && strchr(v, '.'))
-    return out_(b, "%.1f %%", 100 * x);
-  if (*v && !*end && strchr(v, '.')) return out_(b, "%.2f", x);
+    return cm_buf_printf(b, "%.1f %%", 100 * x);
+  if (*v && !*end && strchr(v, '.')) return cm_buf_printf(b, "%.2f", x);
   return esc(b, v);
 }
 
 static int html_table(cm_buf *b, const table *t, size_t max_rows) {
-  CM_TRY(out_(b, "<table><thead><tr>"));
+  CM_TRY(cm_buf_printf(b, "<table><thead><tr>"));
   char h[64], v[1024];
   for (int c = 0; c < t->ncols; c++) {
     cell_str(t, 0, c, h, sizeof h);
-    CM_TRY(out_(b, "<th>"));
+    CM_TRY(cm_buf_printf(b, "<th>"));
     CM_TRY(esc(b, h));
-    CM_TRY(out_(b, "</th>"));
+    CM_TRY(cm_buf_printf(b, "</th>"));
   }
-  CM_TRY(out_(b, "</tr></thead><tbody>\n"));
+  CM_TRY(cm_buf_printf(b, "</tr></thead><tbody>\n"));
   for (size_t r = 1; r <= t->nrows && r <= max_rows; r++) {
-    CM_TRY(out_(b, "<tr>"));
+    CM_TRY(cm_buf_printf(b, "<tr>"));
     for (int c = 0; c < t->ncols; c++) {
       cell_str(t, 0, c, h, sizeof h);
       cell_str(t, r, c, v, sizeof v);
-      CM_TRY(out_(b, is_int(v) || strchr(v, '.') ? "<td class=\"n\">" : "<td>"));
+      CM_TRY(cm_buf_printf(b, is_int(v) || strchr(v, '.') ? "<td class=\"n\">" : "<td>"));
       CM_TRY(fmt_cell(b, h, v));
-      CM_TRY(out_(b, "</td>"));
+      CM_TRY(cm_buf_printf(b, "</td>"));
     }
-    CM_TRY(out_(b, "</tr>\n"));
+    CM_TRY(cm_buf_printf(b, "</tr>\n"));
   }
   if (t->nrows > max_rows)
-    CM_TRY(
-        out_(b, "<tr><td colspan=\"%d\">%zu more rows in the CSV</td></tr>", t->ncols, t->nrows - max_rows));
-  return out_(b, "</tbody></table>\n");
+    CM_TRY(cm_buf_printf(b, "<tr><td colspan=\"%d\">%zu more rows in the CSV</td></tr>", t->ncols,
+                         t->nrows - max_rows));
+  return cm_buf_printf(b, "</tbody></table>\n");
 }
 
 /* ---- charts ---- */
@@ -150,29 +140,31 @@ static int bar_chart(cm_buf *b, const char *name, const char *title, const table
   }
   if (vmax <= 0) vmax = 1;
   int h = 24 * (int)n + 40;
-  CM_TRY(out_(b,
-              "<figure><svg class=\"chart\" data-chart=\"%s\" width=\"640\" height=\"%d\" "
-              "viewBox=\"0 0 640 %d\" role=\"img\"><title>",
-              name, h, h));
+  CM_TRY(cm_buf_printf(b,
+                       "<figure><svg class=\"chart\" data-chart=\"%s\" width=\"640\" height=\"%d\" "
+                       "viewBox=\"0 0 640 %d\" role=\"img\"><title>",
+                       name, h, h));
   CM_TRY(esc(b, title));
-  CM_TRY(out_(b, "</title>\n"));
+  CM_TRY(cm_buf_printf(b, "</title>\n"));
   for (size_t r = 1; r <= n; r++) {
     int ok;
     double v = num(t, r, value_col, &ok);
     char lab[256];
     cell_str(t, r, lc, lab, sizeof lab);
     int y = 24 * (int)(r - 1) + 10, w = ok ? (int)(440 * v / vmax) : 0;
-    CM_TRY(out_(b, "<text x=\"150\" y=\"%d\" text-anchor=\"end\">", y + 15));
+    CM_TRY(cm_buf_printf(b, "<text x=\"150\" y=\"%d\" text-anchor=\"end\">", y + 15));
     CM_TRY(esc(b, lab));
-    CM_TRY(out_(b,
-                "</text><rect class=\"mark\" x=\"156\" y=\"%d\" width=\"%d\" height=\"18\"/>"
-                "<text x=\"%d\" y=\"%d\">%s</text>\n",
-                y, w, 162 + w, y + 15, ok ? "" : "n/a"));
-    if (ok) CM_TRY(out_(b, "<text x=\"%d\" y=\"%d\" class=\"v\">%.1f %%</text>\n", 162 + w, y + 15, 100 * v));
+    CM_TRY(cm_buf_printf(b,
+                         "</text><rect class=\"mark\" x=\"156\" y=\"%d\" width=\"%d\" height=\"18\"/>"
+                         "<text x=\"%d\" y=\"%d\">%s</text>\n",
+                         y, w, 162 + w, y + 15, ok ? "" : "n/a"));
+    if (ok)
+      CM_TRY(
+          cm_buf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"v\">%.1f %%</text>\n", 162 + w, y + 15, 100 * v));
   }
-  CM_TRY(out_(b, "</svg><figcaption>"));
+  CM_TRY(cm_buf_printf(b, "</svg><figcaption>"));
   CM_TRY(esc(b, title));
-  return out_(b, "</figcaption></figure>\n");
+  return cm_buf_printf(b, "</figcaption></figure>\n");
 }
 
 typedef struct {
@@ -196,44 +188,46 @@ static int scatter(cm_buf *b, const char *name, const char *title, const char *x
   x0 -= dx, x1 += dx, y0 -= dy, y1 += dy;
 #define SX(v) (60 + 560 * ((v)-x0) / (x1 - x0))
 #define SY(v) (380 - 340 * ((v)-y0) / (y1 - y0))
-  CM_TRY(out_(b,
-              "<figure><svg class=\"chart\" data-chart=\"%s\" width=\"660\" height=\"420\" "
-              "viewBox=\"0 0 660 420\" role=\"img\"><title>",
-              name));
+  CM_TRY(cm_buf_printf(b,
+                       "<figure><svg class=\"chart\" data-chart=\"%s\" width=\"660\" height=\"420\" "
+                       "viewBox=\"0 0 660 420\" role=\"img\"><title>",
+                       name));
   CM_TRY(esc(b, title));
-  CM_TRY(out_(b,
-              "</title>\n<line class=\"axis\" x1=\"60\" y1=\"380\" x2=\"620\" y2=\"380\"/>"
-              "<line class=\"axis\" x1=\"60\" y1=\"40\" x2=\"60\" y2=\"380\"/>"
-              "<text x=\"340\" y=\"412\" text-anchor=\"middle\">%s</text>"
-              "<text x=\"14\" y=\"210\" transform=\"rotate(-90 14 210)\" text-anchor=\"middle\">%s</text>\n",
-              xlab, ylab));
-  CM_TRY(out_(b,
-              "<text x=\"60\" y=\"396\" text-anchor=\"middle\">%.2g</text><text x=\"620\" y=\"396\" "
-              "text-anchor=\"middle\">%.2g</text><text x=\"56\" y=\"384\" text-anchor=\"end\">%.2g</text>"
-              "<text x=\"56\" y=\"44\" text-anchor=\"end\">%.2g</text>\n",
-              x0, x1, y0, y1));
+  CM_TRY(cm_buf_printf(
+      b,
+      "</title>\n<line class=\"axis\" x1=\"60\" y1=\"380\" x2=\"620\" y2=\"380\"/>"
+      "<line class=\"axis\" x1=\"60\" y1=\"40\" x2=\"60\" y2=\"380\"/>"
+      "<text x=\"340\" y=\"412\" text-anchor=\"middle\">%s</text>"
+      "<text x=\"14\" y=\"210\" transform=\"rotate(-90 14 210)\" text-anchor=\"middle\">%s</text>\n",
+      xlab, ylab));
+  CM_TRY(cm_buf_printf(
+      b,
+      "<text x=\"60\" y=\"396\" text-anchor=\"middle\">%.2g</text><text x=\"620\" y=\"396\" "
+      "text-anchor=\"middle\">%.2g</text><text x=\"56\" y=\"384\" text-anchor=\"end\">%.2g</text>"
+      "<text x=\"56\" y=\"44\" text-anchor=\"end\">%.2g</text>\n",
+      x0, x1, y0, y1));
   if (lines)
-    CM_TRY(out_(b,
-                "<line class=\"threshold\" x1=\"%.1f\" y1=\"40\" x2=\"%.1f\" y2=\"380\"/>"
-                "<line class=\"threshold\" x1=\"60\" y1=\"%.1f\" x2=\"620\" y2=\"%.1f\"/>\n",
-                SX(tx), SX(tx), SY(ty), SY(ty)));
+    CM_TRY(cm_buf_printf(b,
+                         "<line class=\"threshold\" x1=\"%.1f\" y1=\"40\" x2=\"%.1f\" y2=\"380\"/>"
+                         "<line class=\"threshold\" x1=\"60\" y1=\"%.1f\" x2=\"620\" y2=\"%.1f\"/>\n",
+                         SX(tx), SX(tx), SY(ty), SY(ty)));
   for (size_t i = 0; i < n; i++) {
-    CM_TRY(out_(b, "<circle class=\"mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"><title>", SX(p[i].x),
-                SY(p[i].y), p[i].r));
+    CM_TRY(cm_buf_printf(b, "<circle class=\"mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"><title>", SX(p[i].x),
+                         SY(p[i].y), p[i].r));
     CM_TRY(esc(b, p[i].label));
-    CM_TRY(out_(b, "</title></circle>\n"));
+    CM_TRY(cm_buf_printf(b, "</title></circle>\n"));
     if (p[i].labelled) {
-      CM_TRY(
-          out_(b, "<text class=\"label\" x=\"%.1f\" y=\"%.1f\">", SX(p[i].x) + p[i].r + 2, SY(p[i].y) + 4));
+      CM_TRY(cm_buf_printf(b, "<text class=\"label\" x=\"%.1f\" y=\"%.1f\">", SX(p[i].x) + p[i].r + 2,
+                           SY(p[i].y) + 4));
       CM_TRY(esc(b, p[i].label));
-      CM_TRY(out_(b, "</text>\n"));
+      CM_TRY(cm_buf_printf(b, "</text>\n"));
     }
   }
 #undef SX
 #undef SY
-  CM_TRY(out_(b, "</svg><figcaption>"));
+  CM_TRY(cm_buf_printf(b, "</svg><figcaption>"));
   CM_TRY(esc(b, title));
-  return out_(b, "</figcaption></figure>\n");
+  return cm_buf_printf(b, "</figcaption></figure>\n");
 }
 
 /* BCG matrix: assignees with a defined CAGR; the top 10 by patents labelled. */
@@ -357,28 +351,30 @@ static int provenance(cm_buf *b, const cm_config *cfg, const char *out) {
   gmtime_r(&now, &tm);
   char when[32];
   strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
-  CM_TRY(out_(b,
-              "<section id=\"provenance\"><h2>Provenance</h2><dl><dt>citemill</dt><dd>%s</dd>"
-              "<dt>report written</dt><dd>%s</dd>",
-              CM_VERSION, when));
+  CM_TRY(cm_buf_printf(b,
+                       "<section id=\"provenance\"><h2>Provenance</h2><dl><dt>citemill</dt><dd>%s</dd>"
+                       "<dt>report written</dt><dd>%s</dd>",
+                       CM_VERSION, when));
   for (int k = 0; k < 2; k++)
-    CM_TRY(out_(b,
-                "<dt>%s</dt><dd>%" PRIu64 " records stored from %" PRIu64 " input files (%" PRIu64
-                " lines, %" PRIu64 " rejects, %" PRIu64 " duplicates dropped)</dd>",
-                k ? "works" : "patents", c.rows[k], c.files[k], c.lines[k], c.rejects[k], c.dups[k]));
-  CM_TRY(out_(b, "<dt>inputs</dt><dd>"));
+    CM_TRY(cm_buf_printf(b,
+                         "<dt>%s</dt><dd>%" PRIu64 " records stored from %" PRIu64 " input files (%" PRIu64
+                         " lines, %" PRIu64 " rejects, %" PRIu64 " duplicates dropped)</dd>",
+                         k ? "works" : "patents", c.rows[k], c.files[k], c.lines[k], c.rejects[k],
+                         c.dups[k]));
+  CM_TRY(cm_buf_printf(b, "<dt>inputs</dt><dd>"));
   for (int k = 0; k < 2; k++)
     for (int i = 0; i < (k ? cfg->n_works : cfg->n_patents); i++) {
-      CM_TRY(out_(b, "%s: ", k ? "works" : "patents"));
+      CM_TRY(cm_buf_printf(b, "%s: ", k ? "works" : "patents"));
       CM_TRY(esc(b, k ? cfg->works[i] : cfg->patents[i]));
-      CM_TRY(out_(b, "<br>"));
+      CM_TRY(cm_buf_printf(b, "<br>"));
     }
   char opts[8192];
   CM_TRY(cm_config_stage_options(cfg, "analyze", opts, sizeof opts));
-  CM_TRY(out_(b, "</dd></dl><p>Options of the analysis:</p><pre>"));
+  CM_TRY(cm_buf_printf(b, "</dd></dl><p>Options of the analysis:</p><pre>"));
   CM_TRY(esc(b, opts));
-  return out_(b, "</pre><p>Stage times and checksums: <code>manifest</code> and <code>run.json</code> "
-                 "next to this file.</p></section>\n");
+  return cm_buf_printf(b,
+                       "</pre><p>Stage times and checksums: <code>manifest</code> and <code>run.json</code> "
+                       "next to this file.</p></section>\n");
 }
 
 int cm_report_write(const cm_config *cfg, const char *out) {
@@ -392,15 +388,15 @@ int cm_report_write(const cm_config *cfg, const char *out) {
     rc = cm_csv_read(path, &t[s].cells, &t[s].ncols, &t[s].nrows);
   }
   if (rc == CM_OK)
-    rc =
-        out_(&b,
-             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>citemill report</title>"
-             "<style>%s</style></head><body>\n<h1>Innovation and collaboration: citemill report</h1>\n",
-             CSS);
+    rc = cm_buf_printf(
+        &b,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>citemill report</title>"
+        "<style>%s</style></head><body>\n<h1>Innovation and collaboration: citemill report</h1>\n",
+        CSS);
   if (rc == CM_OK) rc = provenance(&b, cfg, out);
   for (int s = 0; s < N_SECTIONS && rc == CM_OK; s++) {
     const char *nm = SECTIONS[s].name;
-    rc = out_(&b, "<section id=\"%s\"><h2>%s</h2>\n", nm, SECTIONS[s].heading);
+    rc = cm_buf_printf(&b, "<section id=\"%s\"><h2>%s</h2>\n", nm, SECTIONS[s].heading);
     if (rc == CM_OK && strcmp(nm, "office_patents") == 0)
       rc = bar_chart(&b, "office-cited", "Share of each office's publications cited by other patents", &t[s],
                      "office", "cited_share", 64);
@@ -414,9 +410,9 @@ int cm_report_write(const cm_config *cfg, const char *out) {
                      "partner", "share", 15);
     if (rc == CM_OK && strcmp(nm, "topic_growth") == 0) rc = topic_chart(&b, &t[s]);
     if (rc == CM_OK) rc = html_table(&b, &t[s], 100);
-    if (rc == CM_OK) rc = out_(&b, "</section>\n");
+    if (rc == CM_OK) rc = cm_buf_printf(&b, "</section>\n");
   }
-  if (rc == CM_OK) rc = out_(&b, "</body></html>\n");
+  if (rc == CM_OK) rc = cm_buf_printf(&b, "</body></html>\n");
   for (int s = 0; s < N_SECTIONS; s++)
     cm_strcol_free(&t[s].cells);
   char path[4300], tmp[4400];

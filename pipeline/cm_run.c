@@ -63,15 +63,22 @@ static int file_checksum(const char *path, uint64_t *size, uint64_t *sum) {
     return CM_FAIL("out of memory");
   }
   XXH3_64bits_reset(st);
-  static char buf[1 << 20];
+  enum { CHUNK = 1 << 20 };
+  char *buf = malloc(CHUNK);
+  if (!buf) {
+    XXH3_freeState(st);
+    fclose(f);
+    return CM_FAIL("out of memory");
+  }
   size_t n;
   *size = 0;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+  while ((n = fread(buf, 1, CHUNK, f)) > 0) {
     XXH3_64bits_update(st, buf, n);
     *size += n;
   }
   int err = ferror(f);
   fclose(f);
+  free(buf);
   *sum = XXH3_64bits_digest(st);
   XXH3_freeState(st);
   return err ? CM_FAIL("cannot read '%s'", path) : CM_OK;

@@ -149,3 +149,8 @@ int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t 
   }
   return CM_OK;
 }
+
+int cm_view_cmp(const void *a, const void *b) {
+  const cm_view *x = a, *y = b;
+  return cm_bytes_cmp(x->p, x->n, y->p, y->n);
+}

@@ -19,6 +19,12 @@ const char *cm_after_slash(const char *p, size_t *n);
 int cm_doi_key(cm_buf *b, const char *p, size_t n);
 /* Byte-wise order of two strings (memcmp, shorter first on a tie). */
 int cm_bytes_cmp(const void *a, size_t an, const void *b, size_t bn);
+/* A view of bytes owned elsewhere, and its qsort comparator (cm_bytes_cmp). */
+typedef struct {
+  const uint8_t *p;
+  uint32_t n;
+} cm_view;
+int cm_view_cmp(const void *a, const void *b);
 /* norm(s) of SPEC 2 into b (b is reset first). */
 int cm_norm_name(cm_buf *b, const char *p, size_t n);
 /* Exactly two ASCII letters after trimming and upper-casing: writes them. */
