@@ -7,9 +7,9 @@
  * has one key, the hash of its first KEY_WORDS words; an NPL string has one
  * key per word position (a sliding window of KEY_WORDS words), since the
  * title can sit anywhere in it. Both go to the key's owner, which pairs them
- * (a key shared by more than HOT_KEY works is skipped and counted: such a
- * common opening would make candidate pairs explode, and titles that common
- * are not identifying anyway). Candidates travel to the patent's owner,
+ * (a key shared by more than HOT_KEY works is skipped, and counted when
+ * some string has it: such a common opening would make candidate pairs
+ * explode, and titles that common are not identifying anyway). Candidates travel to the patent's owner,
  * which has the NPL text and verifies each one word by word:
  *  - full: every title word follows from the key's position on; accepted
  *    when the string names the work's year, or names no year at all;
@@ -24,6 +24,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "../pipeline/cm_bloom.h"
 #include "../pipeline/cm_error.h"
 #include "../pipeline/cm_shuffle.h"
 #include "../pipeline/cm_text.h"
@@ -48,16 +49,26 @@ static uint32_t word_at(const words_t *w, size_t i, int field) {
 }
 
 /* Key of words [i, i + KEY_WORDS) as they stand in norm: the routing hash
- * (cm_hash) and a second, independent 64-bit hash; keys are grouped by both,
- * so two different keys merge only if both hashes collide (2^-128). Even
- * then no wrong link can follow: candidates are verified word by word. */
+ * (cm_hash) and a second, independent 64-bit hash (XXH3, also the Bloom
+ * filters' key); keys are grouped by both, so two different keys merge only
+ * if both hashes collide (2^-128). Even then no wrong link can follow:
+ * candidates are verified word by word. */
 typedef struct {
   uint64_t h, h2;
 } title_key;
 
-static title_key key_at(const words_t *w, size_t i) {
+static const uint8_t *window(const words_t *w, size_t i, size_t *len) {
   uint32_t a = word_at(w, i, 0), e = word_at(w, i + KEY_WORDS - 1, 0) + word_at(w, i + KEY_WORDS - 1, 1);
-  return (title_key){cm_hash(w->norm.data + a, e - a), XXH3_64bits_withSeed(w->norm.data + a, e - a, 0x5EED)};
+  *len = e - a;
+  return w->norm.data + a;
+}
+
+static uint64_t key_h2(const uint8_t *p, size_t n) { return XXH3_64bits_withSeed(p, n, 0x5EED); }
+
+static title_key key_at(const words_t *w, size_t i) {
+  size_t n;
+  const uint8_t *p = window(w, i, &n);
+  return (title_key){cm_hash(p, n), key_h2(p, n)};
 }
 
 static int put_key(cm_buf *b, title_key k, uint8_t tag, uint64_t row) {
@@ -73,42 +84,62 @@ static int no_doi(void *user, const char *doi, size_t len) {
   return CM_OK;
 }
 
-/* Keys are joined in rounds by key (the second hash modulo the number of
- * rounds), so that the key messages of one round stay near ROUND_BYTES per
- * rank; candidates of all rounds are verified together at the end (one
- * string's candidates may come from several rounds). */
+/* The join runs in three local passes and one shuffle:
+ *  1. each rank computes its works' keys and adds them to a Bloom filter
+ *     shared by all ranks (cm_bloom);
+ *  2. each rank cuts its DOI-less NPL strings into windows and keeps only
+ *     the windows the filter says some work may have (about 1 % false
+ *     positives; the rest cannot match anything), in a second filter;
+ *  3. only the works whose key is in that second filter take part.
+ * Every string is tokenized once, and what is shuffled and sorted is close
+ * to the true matches instead of every window of every string.
+ * The kept keys are then joined in rounds by key (the second hash modulo
+ * the number of rounds), so that the key messages of one round stay near
+ * ROUND_BYTES per rank; candidates of all rounds are verified together at
+ * the end (one string's candidates may come from several rounds). */
 #define ROUND_BYTES (128ull << 20)
 #define KEY_MSG_BYTES 33 /* h, h2, tag, patent row, entry, position */
-#define MAX_ROUNDS 8
 
 static int in_round(title_key k, uint64_t round, uint64_t rounds) { return k.h2 % rounds == round; }
 
-/* Work side: (key, tag 0, work row, year, id, normalized title). */
-static int send_works(cm_ctx *c, cm_outbox *ob, words_t *w, uint64_t round, uint64_t rounds) {
+typedef struct {
+  title_key *key; /* per local work; has[i] = 0: title shorter than a key */
+  uint8_t *has;
+  uint64_t n_keys, n_sent, bytes; /* bytes: upper bound of the messages */
+} work_keys;
+
+static void work_keys_free(work_keys *k) {
+  free(k->key);
+  free(k->has);
+}
+
+/* Pass 1: the key of every local work, into the filter. */
+static int compute_work_keys(cm_ctx *c, words_t *w, work_keys *wk) {
+  wk->key = malloc((c->w_n + 1) * sizeof *wk->key);
+  wk->has = calloc(c->w_n + 1, 1);
+  CM_ALLOC(wk->key, (c->w_n + 1) * sizeof *wk->key);
+  CM_ALLOC(wk->has, c->w_n + 1);
   for (size_t i = 0; i < c->w_n; i++) {
-    size_t tl, kl;
+    size_t tl;
     const uint8_t *t = cm_strcol_get(&c->w_title, i, &tl);
     CM_TRY(cm_title_words((const char *)t, tl, &w->norm, &w->words, &w->nw));
     if (w->nw < KEY_WORDS) continue;
-    title_key k = key_at(w, 0);
-    if (!in_round(k, round, rounds)) continue;
-    const uint8_t *id = cm_strcol_get(&c->w_key, i, &kl);
-    int64_t year = CM_BUF_AT(&c->w_has_year, uint8_t, i) ? CM_BUF_AT(&c->w_year, int64_t, i) : 0;
-    cm_buf *b = &ob->to[cm_owner(k.h, c->nranks)];
-    CM_TRY(put_key(b, k, 0, c->w_lo + i));
-    CM_TRY(cm_buf_push_i64(b, year));
-    CM_TRY(cm_buf_push_u32(b, (uint32_t)kl));
-    CM_TRY(cm_buf_append(b, id, kl));
-    CM_TRY(cm_buf_push_u32(b, (uint32_t)w->norm.len));
-    CM_TRY(cm_buf_append(b, w->norm.data, w->norm.len));
+    wk->key[i] = key_at(w, 0);
+    wk->has[i] = 1;
+    wk->n_keys++;
   }
   return CM_OK;
 }
 
-/* Patent side: (key, tag 1, patent row, NPL entry, word position) for each
- * window of each DOI-less NPL string. */
-static int send_npl(cm_ctx *c, cm_outbox *ob, words_t *w, uint64_t round, uint64_t rounds,
-                    uint64_t *windows) {
+/* A window kept in pass 2. */
+typedef struct {
+  title_key k;
+  uint64_t row;
+  uint32_t entry, pos;
+} npl_window;
+
+/* Pass 2: windows of DOI-less NPL strings whose key may be a work's. */
+static int filter_npl(cm_ctx *c, words_t *w, const cm_bloom *works, cm_buf *kept) {
   for (size_t i = 0; i < c->p_n; i++) {
     size_t first, cnt;
     cm_listcol_row(&c->p_npl, i, &first, &cnt);
@@ -119,19 +150,52 @@ static int send_npl(cm_ctx *c, cm_outbox *ob, words_t *w, uint64_t round, uint64
       CM_TRY(cm_dois_in_text(t, l, &w->scratch, no_doi, &has_doi));
       if (has_doi) continue; /* the DOI method's case */
       CM_TRY(cm_title_words(t, l, &w->norm, &w->words, &w->nw));
-      if (!ob) { /* sizing pass: count the windows only */
-        *windows += w->nw >= KEY_WORDS ? w->nw - KEY_WORDS + 1 : 0;
-        continue;
-      }
       for (size_t pos = 0; pos + KEY_WORDS <= w->nw; pos++) {
-        title_key k = key_at(w, pos);
-        if (!in_round(k, round, rounds)) continue;
-        cm_buf *b = &ob->to[cm_owner(k.h, c->nranks)];
-        CM_TRY(put_key(b, k, 1, c->p_lo + i));
-        CM_TRY(cm_buf_push_u32(b, (uint32_t)e));
-        CM_TRY(cm_buf_push_u32(b, (uint32_t)pos));
+        size_t n;
+        const uint8_t *p = window(w, pos, &n);
+        uint64_t h2 = key_h2(p, n);
+        if (!cm_bloom_has(works, h2)) continue;
+        npl_window x = {{cm_hash(p, n), h2}, c->p_lo + i, (uint32_t)e, (uint32_t)pos};
+        CM_TRY(cm_buf_append(kept, &x, sizeof x));
       }
     }
+  }
+  return CM_OK;
+}
+
+/* Work side of one round: (key, tag 0, work row, year, id, normalized title)
+ * for the works some kept window may match. */
+static int send_works(cm_ctx *c, cm_outbox *ob, words_t *w, const work_keys *wk, const cm_bloom *wanted,
+                      uint64_t round, uint64_t rounds) {
+  for (size_t i = 0; i < c->w_n; i++) {
+    if (!wk->has[i] || !in_round(wk->key[i], round, rounds) || !cm_bloom_has(wanted, wk->key[i].h2))
+      continue;
+    size_t tl, kl;
+    const uint8_t *t = cm_strcol_get(&c->w_title, i, &tl);
+    CM_TRY(cm_title_words((const char *)t, tl, &w->norm, &w->words, &w->nw));
+    const uint8_t *id = cm_strcol_get(&c->w_key, i, &kl);
+    int64_t year = CM_BUF_AT(&c->w_has_year, uint8_t, i) ? CM_BUF_AT(&c->w_year, int64_t, i) : 0;
+    cm_buf *b = &ob->to[cm_owner(wk->key[i].h, c->nranks)];
+    CM_TRY(put_key(b, wk->key[i], 0, c->w_lo + i));
+    CM_TRY(cm_buf_push_i64(b, year));
+    CM_TRY(cm_buf_push_u32(b, (uint32_t)kl));
+    CM_TRY(cm_buf_append(b, id, kl));
+    CM_TRY(cm_buf_push_u32(b, (uint32_t)w->norm.len));
+    CM_TRY(cm_buf_append(b, w->norm.data, w->norm.len));
+  }
+  return CM_OK;
+}
+
+/* Patent side of one round: (key, tag 1, patent row, NPL entry, position). */
+static int send_npl(cm_ctx *c, cm_outbox *ob, const cm_buf *kept, uint64_t round, uint64_t rounds) {
+  size_t n = CM_BUF_COUNT(kept, npl_window);
+  for (size_t i = 0; i < n; i++) {
+    const npl_window *x = &CM_BUF_AT(kept, npl_window, i);
+    if (!in_round(x->k, round, rounds)) continue;
+    cm_buf *b = &ob->to[cm_owner(x->k.h, c->nranks)];
+    CM_TRY(put_key(b, x->k, 1, x->row));
+    CM_TRY(cm_buf_push_u32(b, x->entry));
+    CM_TRY(cm_buf_push_u32(b, x->pos));
   }
   return CM_OK;
 }
@@ -326,30 +390,59 @@ static int verify(cm_ctx *c, const cm_buf *data, cm_buf *recs, words_t *w) {
   return rc;
 }
 
+/* Passes 1-3 (see above): fills the kept windows and the filter of their
+ * keys; sets wk->bytes to an upper bound of this rank's key messages. */
+static int select_keys(cm_ctx *c, words_t *w, work_keys *wk, cm_buf *kept, cm_bloom *wanted) {
+  cm_bloom works = {0};
+  int rc = compute_work_keys(c, w, wk);
+  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
+  if (rc != CM_OK) return rc;
+  CM_TRY(cm_bloom_init(c->comm, &works, wk->n_keys));
+  for (size_t i = 0; i < c->w_n; i++)
+    if (wk->has[i]) cm_bloom_add(&works, wk->key[i].h2);
+  rc = cm_bloom_union(c->comm, &works);
+  if (rc == CM_OK) rc = filter_npl(c, w, &works, kept);
+  cm_bloom_free(&works);
+  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
+  if (rc != CM_OK) return rc;
+  size_t n = CM_BUF_COUNT(kept, npl_window);
+  CM_TRY(cm_bloom_init(c->comm, wanted, n));
+  for (size_t i = 0; i < n; i++)
+    cm_bloom_add(wanted, CM_BUF_AT(kept, npl_window, i).k.h2);
+  CM_TRY(cm_bloom_union(c->comm, wanted));
+  wk->bytes = n * KEY_MSG_BYTES;
+  for (size_t i = 0; i < c->w_n; i++) {
+    if (!wk->has[i] || !cm_bloom_has(wanted, wk->key[i].h2)) continue;
+    size_t tl, kl;
+    cm_strcol_get(&c->w_title, i, &tl);
+    cm_strcol_get(&c->w_key, i, &kl);
+    wk->bytes += KEY_MSG_BYTES + 16 + tl + kl;
+    wk->n_sent++;
+  }
+  return CM_OK;
+}
+
 int cm_title_links(cm_ctx *c, cm_buf *recs, uint64_t *hot_keys) {
   words_t w;
   memset(&w, 0, sizeof w);
-  uint64_t windows = 0, rounds = 1;
-  int rc = send_npl(c, NULL, &w, 0, 1, &windows);
+  work_keys wk;
+  memset(&wk, 0, sizeof wk);
+  cm_buf kept = {0}, cand = {0}; /* cand: candidates of every round, at the patents' owners */
+  cm_bloom wanted = {0};
+  cm_outbox ob = {0};
+  int rc = select_keys(c, &w, &wk, &kept, &wanted);
+  if (rc == CM_OK) rc = cm_outbox_init(&ob, c->nranks);
   CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
-  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &windows, 1, MPI_UINT64_T, MPI_MAX, c->comm));
-  if (rc != CM_OK) {
-    words_free(&w);
-    return rc;
-  }
+  uint64_t bytes = wk.bytes;
+  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &bytes, 1, MPI_UINT64_T, MPI_MAX, c->comm));
   /* CITEMILL_TITLE_ROUND_BYTES (tests only) forces many rounds on small corpora */
   const char *env = getenv("CITEMILL_TITLE_ROUND_BYTES");
   uint64_t per_round = env && atoll(env) > 0 ? (uint64_t)atoll(env) : ROUND_BYTES;
-  rounds = (windows * KEY_MSG_BYTES + per_round - 1) / per_round;
-  /* each round re-reads every string: past MAX_ROUNDS, rounds grow instead */
-  if (rounds > MAX_ROUNDS) rounds = MAX_ROUNDS;
+  uint64_t rounds = (bytes + per_round - 1) / per_round;
   if (rounds < 1) rounds = 1;
-  cm_outbox ob;
-  CM_TRY(cm_outbox_init(&ob, c->nranks));
-  cm_buf cand = {0}; /* candidates of every round, at the patents' owners */
   for (uint64_t r = 0; r < rounds && rc == CM_OK; r++) {
-    rc = send_works(c, &ob, &w, r, rounds);
-    if (rc == CM_OK) rc = send_npl(c, &ob, &w, r, rounds, &windows);
+    rc = send_works(c, &ob, &w, &wk, &wanted, r, rounds);
+    if (rc == CM_OK) rc = send_npl(c, &ob, &kept, r, rounds);
     CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
     cm_inbox in = {0};
     if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
@@ -368,7 +461,10 @@ int cm_title_links(cm_ctx *c, cm_buf *recs, uint64_t *hot_keys) {
   }
   if (rc == CM_OK) rc = verify(c, &cand, recs, &w);
   cm_buf_free(&cand);
-  cm_outbox_free(&ob);
+  cm_buf_free(&kept);
+  cm_bloom_free(&wanted);
+  if (ob.to) cm_outbox_free(&ob);
+  work_keys_free(&wk);
   words_free(&w);
   return rc;
 }

@@ -7,7 +7,7 @@
 
 #include "cm_error.h"
 
-int cm_buf_reserve(cm_buf *b, size_t extra) {
+int cm_buf_grow(cm_buf *b, size_t extra) {
   if (b->len + extra <= b->cap) return CM_OK;
   size_t cap = b->cap ? b->cap : 256;
   while (cap < b->len + extra)
@@ -18,19 +18,6 @@ int cm_buf_reserve(cm_buf *b, size_t extra) {
   b->cap = cap;
   return CM_OK;
 }
-
-int cm_buf_append(cm_buf *b, const void *p, size_t n) {
-  if (n == 0) return CM_OK;
-  CM_TRY(cm_buf_reserve(b, n));
-  memcpy(b->data + b->len, p, n);
-  b->len += n;
-  return CM_OK;
-}
-
-int cm_buf_push_u64(cm_buf *b, uint64_t v) { return cm_buf_append(b, &v, sizeof v); }
-int cm_buf_push_i64(cm_buf *b, int64_t v) { return cm_buf_append(b, &v, sizeof v); }
-int cm_buf_push_u32(cm_buf *b, uint32_t v) { return cm_buf_append(b, &v, sizeof v); }
-int cm_buf_push_u8(cm_buf *b, uint8_t v) { return cm_buf_append(b, &v, sizeof v); }
 
 int cm_buf_printf(cm_buf *b, const char *fmt, ...) {
   va_list ap, ap2;
