@@ -9,7 +9,7 @@
 
 #define CHUNK_BYTES (1u << 20)
 
-int cm_h5_create(MPI_Comm comm, const char *path, hid_t *file) {
+int cm_h5_create(MPI_Comm comm, const char *path, unsigned deflate, hid_t *file) {
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   CM_H5(fapl);
   CM_H5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
@@ -20,16 +20,23 @@ int cm_h5_create(MPI_Comm comm, const char *path, hid_t *file) {
   H5Pclose(fapl);
   if (*file < 0)
     return CM_FAIL("cannot create HDF5 file '%s'; check the directory exists and is writable", path);
+  if (deflate) CM_TRY(cm_h5_attr_u64(*file, "deflate_level", deflate));
   return CM_OK;
 }
 
-int cm_h5_close_written(MPI_Comm comm, hid_t file, const char *path) {
-  int bad = H5Fclose(file) < 0, any = 0, rank = 0;
-  CM_MPI(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm));
-  if (!any) return CM_OK;
+int cm_h5_close_written(MPI_Comm comm, hid_t file, const char *path, int rc) {
+  int failed = rc != CM_OK, any = 0, rank = 0;
+  CM_MPI(MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, comm));
+  /* After a failed write HDF5 1.10's ranks no longer agree on what to flush
+   * (one waits in a barrier, another in a broadcast): closing would hang. */
+  if (!any) {
+    failed = H5Fclose(file) < 0;
+    CM_MPI(MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, comm));
+    if (!any) return CM_OK;
+  }
   MPI_Comm_rank(comm, &rank);
   cm_error_at(__FILE__, __LINE__,
-              "closing '%s' failed (disk full or I/O error); it is removed, earlier outputs are untouched",
+              "writing '%s' failed (disk full or I/O error); it is removed, earlier outputs are untouched",
               path);
   if (rank == 0) remove(path);
   MPI_Barrier(comm);
@@ -54,10 +61,23 @@ int cm_h5_group(hid_t loc, const char *name, hid_t *group) {
   return CM_OK;
 }
 
+/* The level cm_h5_create recorded in the file (0 when absent). Kept in the
+ * file rather than passed down: every column writer would need it, and the
+ * store then says how it was written. */
+static unsigned deflate_level(hid_t loc) {
+  uint64_t v = 0;
+  if (H5Aexists_by_name(loc, "/", "deflate_level", H5P_DEFAULT) <= 0) return 0;
+  hid_t a = H5Aopen_by_name(loc, "/", "deflate_level", H5P_DEFAULT, H5P_DEFAULT);
+  if (a < 0) return 0;
+  if (H5Aread(a, H5T_NATIVE_UINT64, &v) < 0) v = 0;
+  H5Aclose(a);
+  return v > 9 ? 9 : (unsigned)v;
+}
+
 /* Collective: writes n elements at global position start of a new dataset of
  * `total` elements. */
-static int write_at(hid_t loc, const char *name, hid_t type, const void *data, uint64_t n, uint64_t start,
-                    uint64_t total) {
+static int write_at(MPI_Comm comm, hid_t loc, const char *name, hid_t type, const void *data, uint64_t n,
+                    uint64_t start, uint64_t total) {
   hsize_t dims[1] = {total};
   hid_t space = H5Screate_simple(1, dims, NULL);
   CM_H5(space);
@@ -68,12 +88,25 @@ static int write_at(hid_t loc, const char *name, hid_t type, const void *data, u
     hsize_t chunk[1] = {CHUNK_BYTES / esize};
     if (chunk[0] > total) chunk[0] = total;
     CM_H5(H5Pset_chunk(dcpl, 1, chunk));
-    CM_H5(H5Pset_shuffle(dcpl));
-    CM_H5(H5Pset_deflate(dcpl, 1));
+    /* every element is written next: filling with zeros first would write
+     * the dataset twice (parallel HDF5 allocates unfiltered ones at once) */
+    CM_H5(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER));
+    unsigned level = deflate_level(loc);
+    if (level) {
+      CM_H5(H5Pset_shuffle(dcpl));
+      CM_H5(H5Pset_deflate(dcpl, level));
+    }
   }
   hid_t d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
   H5Pclose(dcpl);
-  if (d < 0) return CM_FAIL("cannot create dataset '%s'", name);
+  /* creation writes to the file too (disk full): agree before the write */
+  int bad = d < 0, any = 0;
+  CM_MPI(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm));
+  if (any) {
+    H5Sclose(space);
+    if (d >= 0) H5Dclose(d);
+    return bad ? CM_FAIL("cannot create dataset '%s'", name) : CM_ERR;
+  }
   if (total == 0) { /* every rank knows the global total: all skip the write */
     H5Sclose(space);
     H5Dclose(d);
@@ -126,7 +159,7 @@ int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type, c
                        uint64_t n_local) {
   uint64_t start, total;
   CM_TRY(global_position(comm, n_local, &start, &total));
-  return agree_write(comm, write_at(loc, name, type, data, n_local, start, total), name);
+  return agree_write(comm, write_at(comm, loc, name, type, data, n_local, start, total), name);
 }
 
 /* Writes an offsets array (local n+1 entries starting at 0) as a global one:
@@ -148,7 +181,7 @@ static int write_offsets(MPI_Comm comm, hid_t loc, const char *name, const uint6
   }
   for (uint64_t i = 0; i < m; i++)
     g[i] = off[i] + base;
-  int rc = write_at(loc, name, H5T_NATIVE_UINT64, g, m, row_start, rows + 1);
+  int rc = write_at(comm, loc, name, H5T_NATIVE_UINT64, g, m, row_start, rows + 1);
   free(g);
   return agree_write(comm, rc, name);
 }

@@ -13,21 +13,25 @@
 
 #include "cm_columns.h"
 
-/* Collective: creates (truncates) a file for parallel writing. */
-int cm_h5_create(MPI_Comm comm, const char *path, hid_t *file);
+/* Collective: creates (truncates) a file for parallel writing. deflate > 0
+ * (1-9): every dataset written to it is chunked with shuffle + deflate at
+ * that level (recorded as the root attribute deflate_level); 0: chunked,
+ * uncompressed. */
+int cm_h5_create(MPI_Comm comm, const char *path, unsigned deflate, hid_t *file);
 /* Collective: opens a file read-only with the MPI-IO driver. */
 int cm_h5_open(MPI_Comm comm, const char *path, hid_t *file);
-/* Collective: closes a file written with cm_h5_create. When the final flush
- * fails on any rank (disk full), HDF5 1.10 is left unable to release the
- * file and crashes on its next clean-up; so every rank reports, rank 0
- * removes `path`, and the processes end right there with status 1 (no
- * MPI_Finalize). Returns only on success. */
-int cm_h5_close_written(MPI_Comm comm, hid_t file, const char *path);
+/* Collective: closes a file written with cm_h5_create; rc is this rank's
+ * result of writing it. When a write failed on any rank, or the final flush
+ * fails (disk full), HDF5 1.10 is left unable to release the file (closing
+ * hangs or crashes); so every rank reports, rank 0 removes `path`, and the
+ * processes end right there with status 1 (no MPI_Finalize). Returns only
+ * on success. */
+int cm_h5_close_written(MPI_Comm comm, hid_t file, const char *path, int rc);
 /* Collective (for a file open for writing): creates a group. */
 int cm_h5_group(hid_t loc, const char *name, hid_t *group);
 
 /* Collective: writes each rank's n_local elements one after another in rank
- * order into a new chunked, deflate-compressed dataset. */
+ * order into a new chunked dataset (compressed if the file asks for it). */
 int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type, const void *data,
                        uint64_t n_local);
 /* Collective: string and list columns (rows concatenated in rank order). */

@@ -6,12 +6,14 @@
  * counts distinct citers, and sends its candidates to rank 0: its local top N
  * (overall and foreign) and every assignee with at least --min-patents. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../pipeline/cm_error.h"
 #include "../pipeline/cm_shuffle.h"
+#include "../pipeline/cm_sort.h"
 #include "../pipeline/cm_text.h"
 #include "cm_jobs.h"
 
@@ -339,7 +341,7 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
       off += 13 + x->n + q;
     }
   }
-  if (cnt) qsort(it, cnt, sizeof *it, item_cmp);
+  CM_TRY(cm_sort_by_u64(it, cnt, sizeof *it, offsetof(agg_item, h), item_cmp));
   cand *v = NULL;
   int64_t *years = NULL;
   size_t nv = 0;

@@ -373,7 +373,7 @@ int cm_canonical(const cm_aliases *a, const char *name, size_t n, cm_buf *canon,
                  cm_buf *scratch) {
   CM_TRY(cm_norm_name(scratch, name, n));
   canon->len = 0;
-  *type = NULL;
+  if (type) *type = NULL;
   if (scratch->len == 0) return CM_OK;
   const char *s = (const char *)scratch->data;
   const alias_row *hit = find(a->exact, a->n_exact, s, scratch->len);
@@ -383,6 +383,6 @@ int cm_canonical(const cm_aliases *a, const char *name, size_t n, cm_buf *canon,
     CM_TRY(cm_buf_append(canon, hit->canonical, hit->canonical_n));
   else
     CM_TRY(cm_buf_append(canon, s, scratch->len));
-  *type = cm_assignee_type(a, (const char *)canon->data, canon->len);
+  if (type) *type = cm_assignee_type(a, (const char *)canon->data, canon->len);
   return CM_OK;
 }

@@ -67,8 +67,9 @@ int cm_list_index(const cm_list *l, const char *p, size_t n);
 /* Alias table (SPEC 2/5), loaded on every rank (it is small). */
 int cm_aliases_load(const char *path, cm_aliases **out);
 void cm_aliases_free(cm_aliases *a);
-/* Canonical assignee of a raw name into `canon` (empty = no assignee) and its
- * type; `scratch` is a work buffer. Not collective. */
+/* Canonical assignee of a raw name into `canon` (empty = no assignee) and,
+ * when type is not NULL, its type; `scratch` is a work buffer. Not
+ * collective. */
 int cm_canonical(const cm_aliases *a, const char *name, size_t n, cm_buf *canon, const char **type,
                  cm_buf *scratch);
 /* Type of a canonical name (alias type, else inferred from its words). */

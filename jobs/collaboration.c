@@ -4,11 +4,13 @@
  * owner, which takes minimum names and countries over all kept works and
  * counts the focus country's window works; owners send their local top N to
  * rank 0. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../pipeline/cm_error.h"
 #include "../pipeline/cm_shuffle.h"
+#include "../pipeline/cm_sort.h"
 #include "../pipeline/cm_text.h"
 #include "cm_jobs.h"
 
@@ -178,7 +180,7 @@ static int institutions(cm_ctx *c, const char *out, int64_t h5) {
   inst *v;
   size_t n;
   CM_TRY(parse_insts(&in.data, &v, &n));
-  if (n) qsort(v, n, sizeof *v, inst_key_cmp);
+  CM_TRY(cm_sort_by_u64(v, n, sizeof *v, offsetof(inst, h), inst_key_cmp));
   size_t m = 0;
   for (size_t i = 0; i < n;) {
     inst a = v[i];

@@ -20,6 +20,7 @@
  * different works tied for it (say, one title shared by two works whose
  * year the string does not name) give no link. The full-title comparison
  * also makes a 64-bit key collision harmless. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -27,6 +28,7 @@
 #include "../pipeline/cm_bloom.h"
 #include "../pipeline/cm_error.h"
 #include "../pipeline/cm_shuffle.h"
+#include "../pipeline/cm_sort.h"
 #include "../pipeline/cm_text.h"
 #include "cm_jobs.h"
 
@@ -168,8 +170,7 @@ static int filter_npl(cm_ctx *c, words_t *w, const cm_bloom *works, cm_buf *kept
 static int send_works(cm_ctx *c, cm_outbox *ob, words_t *w, const work_keys *wk, const cm_bloom *wanted,
                       uint64_t round, uint64_t rounds) {
   for (size_t i = 0; i < c->w_n; i++) {
-    if (!wk->has[i] || !in_round(wk->key[i], round, rounds) || !cm_bloom_has(wanted, wk->key[i].h2))
-      continue;
+    if (!wk->has[i] || !in_round(wk->key[i], round, rounds) || !cm_bloom_has(wanted, wk->key[i].h2)) continue;
     size_t tl, kl;
     const uint8_t *t = cm_strcol_get(&c->w_title, i, &tl);
     CM_TRY(cm_title_words((const char *)t, tl, &w->norm, &w->words, &w->nw));
@@ -243,7 +244,7 @@ static int pair_keys(cm_ctx *c, const cm_buf *data, cm_outbox *ob, uint64_t *hot
       x->pos = cm_cursor_u32(&q);
     }
   }
-  if (n) qsort(it, n, sizeof *it, key_item_cmp);
+  CM_TRY(cm_sort_by_u64(it, n, sizeof *it, offsetof(key_item, h), key_item_cmp));
   int rc = CM_OK;
   for (size_t a = 0; a < n && rc == CM_OK;) {
     size_t e = a, w_end;
@@ -377,7 +378,7 @@ static int verify(cm_ctx *c, const cm_buf *data, cm_buf *recs, words_t *w) {
     k[n].title_len = cm_cursor_u32(&q);
     k[n].title = cm_cursor_bytes(&q, k[n].title_len);
   }
-  if (n) qsort(k, n, sizeof *k, cand_cmp);
+  CM_TRY(cm_sort_by_u64(k, n, sizeof *k, offsetof(cand, prow), cand_cmp));
   int rc = CM_OK;
   for (size_t a = 0; a < n && rc == CM_OK;) {
     size_t e = a;

@@ -9,12 +9,14 @@
  * Links travel to the rank whose row slice holds the patent, where they are
  * sorted by (patent row, work row) and made distinct. Store rows are global
  * and fixed, so the table is the same whatever the number of ranks. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../io/cm_h5.h"
 #include "../pipeline/cm_error.h"
 #include "../pipeline/cm_shuffle.h"
+#include "../pipeline/cm_sort.h"
 #include "../pipeline/cm_text.h"
 #include "cm_jobs.h"
 
@@ -138,7 +140,7 @@ static int doi_links(cm_ctx *c, cm_outbox *links) {
     x->id_len = cm_cursor_u32(&q);
     x->id = cm_cursor_bytes(&q, x->id_len);
   }
-  if (n) qsort(it, n, sizeof *it, doi_item_cmp);
+  CM_TRY(cm_sort_by_u64(it, n, sizeof *it, offsetof(doi_item, h), doi_item_cmp));
   int rc = CM_OK;
   for (size_t i = 0; i < n && rc == CM_OK;) {
     size_t e = i + 1;
@@ -209,7 +211,7 @@ int cm_job_links(cm_ctx *c, cm_links *out) {
   link_rec *r = NULL;
   size_t n = 0;
   CM_TRY(parse_records(&in.data, &r, &n));
-  if (n) qsort(r, n, sizeof *r, link_rec_cmp);
+  CM_TRY(cm_sort_by_u64(r, n, sizeof *r, offsetof(link_rec, prow), link_rec_cmp));
   size_t cap = n + 1;
   out->patent_row = malloc(cap * 8);
   out->work_row = malloc(cap * 8);
@@ -258,7 +260,7 @@ int cm_links_write(cm_ctx *c, const cm_links *l, const char *path) {
   int any = 0;
   CM_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, c->comm));
   hid_t f = -1, g = -1;
-  rc = any ? CM_ERR : cm_h5_create(c->comm, tmp, &f);
+  rc = any ? CM_ERR : cm_h5_create(c->comm, tmp, 0, &f);
   if (rc == CM_OK) rc = cm_h5_group(f, "links", &g);
   if (rc == CM_OK) rc = cm_h5_write_strcol(c->comm, g, "patent", &patent);
   if (rc == CM_OK) rc = cm_h5_write_strcol(c->comm, g, "work", &l->work_id);
@@ -268,7 +270,7 @@ int cm_links_write(cm_ctx *c, const cm_links *l, const char *path) {
   if (rc == CM_OK) rc = cm_h5_write_concat(c->comm, g, "work_row", H5T_NATIVE_UINT64, l->work_row, l->n);
   if (rc == CM_OK) rc = cm_h5_attr_str(g, "methods_order", "sorted by patent_row, then work_row");
   if (g >= 0) H5Gclose(g);
-  if (f >= 0) CM_TRY(cm_h5_close_written(c->comm, f, tmp)); /* f is valid on every rank or none */
+  if (f >= 0) CM_TRY(cm_h5_close_written(c->comm, f, tmp, rc)); /* f is valid on every rank or none */
   cm_strcol_free(&patent);
   cm_strcol_free(&method);
   CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
@@ -334,7 +336,7 @@ int cm_links_to_works(cm_ctx *c, const cm_links *l, cm_work_links *out) {
     r[i].flags = cm_cursor_u8(&q);
   }
   cm_inbox_free(&in);
-  if (n) qsort(r, n, sizeof *r, wl_cmp);
+  CM_TRY(cm_sort_by_u64(r, n, sizeof *r, offsetof(wl_rec, wrow), wl_cmp));
   out->work_row = malloc((n + 1) * 8);
   out->patent_row = malloc((n + 1) * 8);
   out->flags = malloc(n + 1);

@@ -5,11 +5,13 @@
  * owner both meet; citations of keys outside the corpus find no self record
  * and are dropped. Different keys with the same 64-bit hash stay apart
  * because the owner compares the key bytes. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../pipeline/cm_error.h"
 #include "../pipeline/cm_shuffle.h"
+#include "../pipeline/cm_sort.h"
 #include "../pipeline/cm_text.h"
 #include "cm_jobs.h"
 
@@ -73,8 +75,7 @@ int cm_patent_assignees(cm_ctx *c, size_t i, cm_listcol *set, cm_buf *countries,
     size_t ln, lc;
     const uint8_t *name = cm_strcol_get(&c->p_asg_name.items, first + j, &ln);
     const uint8_t *ctry = cm_strcol_get(&c->p_asg_country.items, first + j, &lc);
-    const char *type;
-    CM_TRY(cm_canonical(c->aliases, (const char *)name, ln, s1, &type, s2));
+    CM_TRY(cm_canonical(c->aliases, (const char *)name, ln, s1, NULL, s2)); /* type: only for the tables */
     if (s1->len == 0) continue;
     offs[2 * k] = store.len;
     CM_TRY(cm_buf_append(&store, s1->data, s1->len));
@@ -228,7 +229,7 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
       off += 13 + x->n + q;
     }
   }
-  if (cnt) qsort(it, cnt, sizeof *it, join_cmp);
+  CM_TRY(cm_sort_by_u64(it, cnt, sizeof *it, offsetof(join_item, h), join_cmp));
   size_t nself = 0;
   for (size_t i = 0; i < cnt; i++)
     nself += it[i].tag == 0;

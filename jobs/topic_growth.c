@@ -11,11 +11,13 @@
  * 3. Totals (N, the focus's and partner's works with a topic) by reduction;
  *    topics with enough works go to rank 0, which orders them exactly
  *    (ratios of integers compared by cross-multiplication in 128 bits). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../pipeline/cm_error.h"
 #include "../pipeline/cm_shuffle.h"
+#include "../pipeline/cm_sort.h"
 #include "../pipeline/cm_text.h"
 #include "cm_jobs.h"
 
@@ -197,7 +199,7 @@ static int merge_topics(cm_ctx *c, const cm_buf *data, cm_outbox *to_root) {
       x->flags = cm_cursor_u8(&q);
     }
   }
-  if (n) qsort(it, n, sizeof *it, item_cmp);
+  CM_TRY(cm_sort_by_u64(it, n, sizeof *it, offsetof(topic_item, h), item_cmp));
   int rc = CM_OK;
   for (size_t a = 0; a < n && rc == CM_OK;) {
     size_t e = a;

@@ -30,6 +30,7 @@ typedef struct {
   uint64_t max_record; /* bytes, default 64 MiB */
   uint64_t max_ratio;  /* default 1000 */
   uint64_t max_member; /* bytes, default 1 GiB */
+  uint64_t deflate;    /* store compression level, 0 none (default) */
   int refresh;         /* ingest: reuse the existing store's rows of unchanged files */
   const char *until;   /* run: last stage */
   /* analyze */

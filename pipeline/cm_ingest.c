@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include "cm_error.h"
 #include "cm_progress.h"
 #include "cm_shuffle.h"
+#include "cm_sort.h"
 #include "cm_text.h"
 
 #define CM_SCHEMA_VERSION 1
@@ -357,7 +359,7 @@ static int resolve_duplicates(MPI_Comm comm, corpus_cols *c, uint8_t *keep, uint
   }
   uint8_t *drop = calloc(cnt + 1, 1);
   CM_ALLOC(drop, cnt + 1);
-  if (cnt) qsort(items, cnt, sizeof *items, dup_cmp);
+  CM_TRY(cm_sort_by_u64(items, cnt, sizeof *items, offsetof(dup_item, h), dup_cmp));
   for (size_t i = 0; i + 1 < cnt; i++) {
     const dup_item *a = &items[i], *b = &items[i + 1];
     if (a->h == b->h && a->n == b->n && memcmp(a->k, b->k, a->n) == 0)
@@ -951,7 +953,7 @@ static int write_corpus(MPI_Comm comm, hid_t file, int patents, const corpus_col
 static int write_store(MPI_Comm comm, const cm_config *cfg, const char *tmp, corpus_cols cols[2],
                        cm_filelist fl[2], corpus_totals t[2]) {
   hid_t f;
-  CM_TRY(cm_h5_create(comm, tmp, &f));
+  CM_TRY(cm_h5_create(comm, tmp, (unsigned)cfg->deflate, &f));
   int rc = CM_OK;
   for (int k = 0; k < 2 && rc == CM_OK; k++)
     rc = write_corpus(comm, f, k == 0, &cols[k], &fl[k], &t[k]);
@@ -964,7 +966,7 @@ static int write_store(MPI_Comm comm, const cm_config *cfg, const char *tmp, cor
   if (rc == CM_OK) rc = cm_h5_attr_str(f, "created_utc", when);
   if (rc == CM_OK) rc = cm_h5_attr_str(f, "configuration", conf);
   if (rc == CM_OK) rc = cm_h5_attr_str(f, "schema_doc", "docs/store.md of citemill");
-  CM_TRY(cm_h5_close_written(comm, f, tmp));
+  CM_TRY(cm_h5_close_written(comm, f, tmp, rc));
   return rc;
 }
 

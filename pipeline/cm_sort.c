@@ -1,0 +1,112 @@
+#include "cm_sort.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cm_error.h"
+
+#define DIGIT_BITS 11
+#define DIGITS 6 /* 6 x 11 >= 64 */
+#define BUCKETS (1u << DIGIT_BITS)
+/* Below this, qsort is as fast and needs no extra memory. */
+#define SMALL 256
+
+typedef struct {
+  uint64_t key, index;
+} keyed;
+
+/* LSD radix sort of a[0..n) by key (stable), using b as scratch; returns
+ * whichever of a and b holds the result. */
+static keyed *radix(keyed *a, keyed *b, size_t n) {
+  static const unsigned shift[DIGITS] = {0, 11, 22, 33, 44, 55};
+  size_t(*count)[BUCKETS] = calloc(DIGITS, sizeof *count);
+  if (!count) return NULL;
+  for (size_t i = 0; i < n; i++)
+    for (int d = 0; d < DIGITS; d++)
+      count[d][(a[i].key >> shift[d]) & (BUCKETS - 1)]++;
+  for (int d = 0; d < DIGITS; d++) {
+    size_t sum = 0, *c = count[d];
+    int constant = 0;
+    for (unsigned k = 0; k < BUCKETS; k++) {
+      constant |= c[k] == n;
+      size_t t = c[k];
+      c[k] = sum;
+      sum += t;
+    }
+    if (constant) continue; /* every key has this digit: nothing to do */
+    for (size_t i = 0; i < n; i++)
+      b[c[(a[i].key >> shift[d]) & (BUCKETS - 1)]++] = a[i];
+    keyed *t = a;
+    a = b;
+    b = t;
+  }
+  free(count);
+  return a;
+}
+
+/* Puts record perm[j] at place j: gathered into a copy (sequential writes,
+ * prefetched reads) and copied back; when the copy cannot be had, in place
+ * by following the permutation's cycles (slower: every move is a cache
+ * miss). perm is destroyed. Returns 0, or 1 when nothing could be done. */
+static int permute(uint8_t *items, size_t size, keyed *perm, size_t n) {
+  uint8_t *out = malloc(n * size);
+  if (out) {
+    for (size_t j = 0; j < n; j++) {
+      if (j + 8 < n) __builtin_prefetch(items + perm[j + 8].index * size);
+      memcpy(out + j * size, items + perm[j].index * size, size);
+    }
+    memcpy(items, out, n * size);
+    free(out);
+    return 0;
+  }
+  uint8_t *tmp = malloc(size);
+  if (!tmp) return 1;
+  for (size_t s = 0; s < n; s++) {
+    if (perm[s].index == s) continue;
+    memcpy(tmp, items + s * size, size);
+    size_t j = s;
+    while (perm[j].index != s) {
+      size_t from = perm[j].index;
+      memcpy(items + j * size, items + from * size, size);
+      perm[j].index = j;
+      j = from;
+    }
+    memcpy(items + j * size, tmp, size);
+    perm[j].index = j;
+  }
+  free(tmp);
+  return 0;
+}
+
+int cm_sort_by_u64(void *items, size_t n, size_t size, size_t key_offset,
+                   int (*cmp)(const void *, const void *)) {
+  if (n < SMALL) {
+    if (n > 1) qsort(items, n, size, cmp);
+    return CM_OK;
+  }
+  uint8_t *it = items;
+  keyed *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+  keyed *sorted = NULL;
+  if (a && b) {
+    for (size_t i = 0; i < n; i++) {
+      memcpy(&a[i].key, it + i * size + key_offset, 8);
+      a[i].index = i;
+    }
+    sorted = radix(a, b, n);
+  }
+  if (sorted) free(sorted == a ? b : a), b = NULL; /* the scratch half goes before the copy */
+  int bad = !sorted || permute(it, size, sorted, n);
+  free(sorted ? sorted : a);
+  free(b);
+  if (bad) return CM_FAIL("out of memory sorting %zu records of %zu bytes", n, size);
+  /* ties on the field: cmp decides, run by run */
+  for (size_t s = 0; s < n;) {
+    size_t e = s + 1;
+    while (e < n && memcmp(it + e * size + key_offset, it + s * size + key_offset, 8) == 0)
+      e++;
+    if (e - s > 1) qsort(it + s * size, e - s, size, cmp);
+    s = e;
+  }
+  return CM_OK;
+}
