@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "cm_error.h"
 
@@ -28,21 +29,72 @@ static size_t sort_unique(sv *v, size_t n) {
   return w;
 }
 
+/* Distinct values of a column in an open-addressing hash table: the
+ * columns have a handful of distinct values in millions of rows, so one
+ * probe a row replaces sorting every row (perf: 5 % of ingest). */
+typedef struct {
+  sv *v;          /* distinct values, in first-seen order */
+  uint32_t *slot; /* table of 1 + index into v; 0 = empty */
+  size_t n, cap, slots;
+} distinct;
+
+static int distinct_grow(distinct *d) {
+  size_t slots = d->slots ? d->slots * 2 : 64;
+  uint32_t *t = calloc(slots, sizeof *t);
+  CM_ALLOC(t, slots * sizeof *t);
+  for (size_t i = 0; i < d->n; i++) {
+    size_t h = (size_t)XXH3_64bits(d->v[i].p, d->v[i].n) & (slots - 1);
+    while (t[h])
+      h = (h + 1) & (slots - 1);
+    t[h] = (uint32_t)i + 1;
+  }
+  free(d->slot);
+  d->slot = t;
+  d->slots = slots;
+  return CM_OK;
+}
+
+/* Index of value (p, n) in d->v, added when new. */
+static int distinct_id(distinct *d, const uint8_t *p, size_t n, uint32_t *id) {
+  if (2 * (d->n + 1) > d->slots) CM_TRY(distinct_grow(d));
+  size_t h = (size_t)XXH3_64bits(p, n) & (d->slots - 1);
+  sv key = {p, n};
+  for (; d->slot[h]; h = (h + 1) & (d->slots - 1))
+    if (sv_cmp(&d->v[d->slot[h] - 1], &key) == 0) {
+      *id = d->slot[h] - 1;
+      return CM_OK;
+    }
+  if (d->n == d->cap) {
+    d->cap = d->cap ? 2 * d->cap : 16;
+    sv *nv = realloc(d->v, d->cap * sizeof *nv);
+    CM_ALLOC(nv, d->cap * sizeof *nv);
+    d->v = nv;
+  }
+  d->v[d->n] = key;
+  d->slot[h] = (uint32_t)d->n + 1;
+  *id = (uint32_t)d->n++;
+  return CM_OK;
+}
+
 int cm_dict_encode(MPI_Comm comm, const cm_strcol *vals, cm_strcol *dict, cm_buf *codes) {
   int P;
   CM_MPI(MPI_Comm_size(comm, &P));
   size_t n = cm_strcol_count(vals);
-  sv *v = malloc((n ? n : 1) * sizeof *v);
-  CM_ALLOC(v, n * sizeof *v);
-  for (size_t i = 0; i < n; i++)
-    v[i].p = cm_strcol_get(vals, i, &v[i].n);
-  size_t u = sort_unique(v, n);
-  cm_buf mine = {0}; /* serialized: u32 length, bytes */
-  for (size_t i = 0; i < u; i++) {
-    CM_TRY(cm_buf_push_u32(&mine, (uint32_t)v[i].n));
-    CM_TRY(cm_buf_append(&mine, v[i].p, v[i].n));
+  distinct d = {0};
+  codes->len = 0; /* local ids first, global codes below */
+  CM_TRY(cm_buf_reserve(codes, n * 4));
+  for (size_t i = 0; i < n; i++) {
+    size_t l;
+    const uint8_t *p = cm_strcol_get(vals, i, &l);
+    uint32_t id = 0;
+    CM_TRY(distinct_id(&d, p, l, &id));
+    CM_TRY(cm_buf_push_u32(codes, id));
   }
-  free(v);
+  cm_buf mine = {0}; /* serialized: u32 length, bytes */
+  for (size_t i = 0; i < d.n; i++) {
+    CM_TRY(cm_buf_push_u32(&mine, (uint32_t)d.v[i].n));
+    CM_TRY(cm_buf_append(&mine, d.v[i].p, d.v[i].n));
+  }
   int len = (int)mine.len, *lens = malloc((size_t)P * sizeof(int)), *displs = malloc((size_t)P * sizeof(int));
   CM_ALLOC(lens, (size_t)P * sizeof(int));
   CM_ALLOC(displs, (size_t)P * sizeof(int));
@@ -75,13 +127,16 @@ int cm_dict_encode(MPI_Comm comm, const cm_strcol *vals, cm_strcol *dict, cm_buf
   CM_TRY(cm_strcol_init(dict));
   for (size_t i = 0; i < cnt; i++)
     CM_TRY(cm_strcol_push(dict, g[i].p, g[i].n));
-  codes->len = 0;
-  for (size_t i = 0; i < n; i++) {
-    sv key;
-    key.p = cm_strcol_get(vals, i, &key.n);
-    sv *hit = bsearch(&key, g, cnt, sizeof *g, sv_cmp);
-    CM_TRY(cm_buf_push_u32(codes, (uint32_t)(hit - g)));
-  }
+  /* local id -> global code, one search per distinct value */
+  uint32_t *code_of = malloc((d.n + 1) * sizeof *code_of);
+  CM_ALLOC(code_of, (d.n + 1) * sizeof *code_of);
+  for (size_t i = 0; i < d.n; i++)
+    code_of[i] = (uint32_t)((sv *)bsearch(&d.v[i], g, cnt, sizeof *g, sv_cmp) - g);
+  for (size_t i = 0; i < n; i++)
+    CM_BUF_AT(codes, uint32_t, i) = code_of[CM_BUF_AT(codes, uint32_t, i)];
+  free(code_of);
+  free(d.v);
+  free(d.slot);
   free(g);
   cm_buf_free(&all);
   return CM_OK;
