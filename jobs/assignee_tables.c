@@ -54,6 +54,48 @@ static int cand_cmp(const void *a, const void *b) {
   return cm_bytes_cmp(x->name, x->n, y->name, y->n);
 }
 
+static int is_foreign(const cm_config *cfg, const cand *a) {
+  size_t ol = strlen(cfg->office);
+  return a->cn > 0 && !(a->cn == ol && memcmp(a->country, cfg->office, ol) == 0);
+}
+
+static int u64_cmp(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Patent count of the k-th candidate in descending order (among the foreign
+ * ones only, when foreign), or 0 when there are fewer than k. */
+static int kth_count(const cm_config *cfg, const cand *v, size_t n, int64_t k, int foreign, int64_t *out) {
+  uint64_t *c = malloc((n + 1) * sizeof *c);
+  CM_ALLOC(c, (n + 1) * sizeof *c);
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++)
+    if (!foreign || is_foreign(cfg, &v[i])) c[m++] = UINT64_MAX - (uint64_t)v[i].patents; /* descending */
+  int rc = cm_sort_by_u64(c, m, sizeof *c, 0, u64_cmp);
+  *out = k > 0 && (size_t)k <= m ? (int64_t)(UINT64_MAX - c[k - 1]) : 0;
+  free(c);
+  return rc;
+}
+
+/* Keeps the candidates rank 0 can use: the first `top` in (patents desc,
+ * name) order, the first `top` foreign ones, every one with min_patents or
+ * more; that is, every one at or above the matching count thresholds (ties
+ * at a threshold included, the name decides after the sort). Sorting every
+ * assignee, most of them tied at one or two patents, took a fifth of the
+ * job. */
+static int keep_needed(const cm_config *cfg, cand *v, size_t *n) {
+  int64_t t_all, t_for;
+  CM_TRY(kth_count(cfg, v, *n, cfg->top, 0, &t_all));
+  CM_TRY(kth_count(cfg, v, *n, cfg->top, 1, &t_for));
+  size_t w = 0;
+  for (size_t i = 0; i < *n; i++)
+    if (v[i].patents >= t_all || v[i].patents >= cfg->min_patents || (v[i].patents >= t_for && is_foreign(cfg, &v[i])))
+      v[w++] = v[i];
+  *n = w;
+  return CM_OK;
+}
+
 static int put_cand(cm_buf *b, uint8_t list, const cand *c, int ny) {
   CM_TRY(cm_buf_push_u8(b, list));
   CM_TRY(cm_buf_push_u32(b, c->n));
@@ -346,13 +388,13 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
   int64_t *years = NULL;
   size_t nv = 0;
   CM_TRY(aggregate(c, it, cnt, ny, &v, &years, &nv));
+  CM_TRY(keep_needed(cfg, v, &nv));
   if (nv) qsort(v, nv, sizeof *v, cand_cmp);
   /* candidates to rank 0 */
-  size_t olen2 = strlen(cfg->office);
   int64_t top = cfg->top, nf = 0;
   for (size_t i = 0; i < nv; i++) {
     if ((int64_t)i < top) CM_TRY(put_cand(&ob.to[0], 0, &v[i], ny));
-    int foreign = v[i].cn > 0 && !(v[i].cn == olen2 && memcmp(v[i].country, cfg->office, olen2) == 0);
+    int foreign = is_foreign(cfg, &v[i]);
     if (foreign && nf < top) {
       CM_TRY(put_cand(&ob.to[0], 1, &v[i], ny));
       nf++;

@@ -129,24 +129,35 @@ static int is_word_byte(unsigned char ch) {
 int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t *count) {
   norm->len = words->len = 0;
   *count = 0;
+  /* norm never outgrows the text (a separator stands for at least one
+   * non-word byte) and a word takes at least two bytes of it: reserve once,
+   * then write without per-byte checks (this runs on every NPL string) */
+  CM_TRY(cm_buf_reserve(norm, n + 1));
+  CM_TRY(cm_buf_reserve(words, (n / 2 + 1) * 12));
+  uint8_t *out = norm->data;
+  uint32_t *w = (uint32_t *)words->data;
+  size_t o = 0, nw = 0;
   for (size_t i = 0; i < n;) {
     unsigned char ch = (unsigned char)p[i];
     if (!is_word_byte(ch)) {
       i++;
       continue;
     }
-    if (norm->len) CM_TRY(cm_buf_push_u8(norm, ' '));
-    uint32_t start = (uint32_t)norm->len;
+    if (o) out[o++] = ' ';
+    size_t start = o;
     for (; i < n; i++) {
       ch = (unsigned char)p[i];
       if (!is_word_byte(ch)) break;
-      CM_TRY(cm_buf_push_u8(norm, (uint8_t)to_lower((char)ch)));
+      out[o++] = (uint8_t)to_lower((char)ch);
     }
-    CM_TRY(cm_buf_push_u32(words, start));
-    CM_TRY(cm_buf_push_u32(words, (uint32_t)norm->len - start));
-    CM_TRY(cm_buf_push_u32(words, (uint32_t)i));
-    (*count)++;
+    w[3 * nw] = (uint32_t)start;
+    w[3 * nw + 1] = (uint32_t)(o - start);
+    w[3 * nw + 2] = (uint32_t)i;
+    nw++;
   }
+  norm->len = o;
+  words->len = nw * 12;
+  *count = nw;
   return CM_OK;
 }
 
