@@ -102,12 +102,14 @@ static cm_view get_view(cm_cursor *q) {
 }
 
 typedef struct {
+  uint64_t h; /* of key: works are grouped by hash first (cm_sort) */
   size_t i;
   cm_view key;
 } local_ref;
 
 static int ref_cmp(const void *a, const void *b) {
   const local_ref *x = a, *y = b;
+  if (x->h != y->h) return x->h < y->h ? -1 : 1;
   int c = cm_bytes_cmp(x->key.p, x->key.n, y->key.p, y->key.n);
   return c ? c : (x->i > y->i) - (x->i < y->i);
 }
@@ -120,15 +122,16 @@ static int send_partials(cm_ctx *c, cm_outbox *ob, uint64_t totals[3]) {
   size_t n = 0;
   for (size_t i = 0; i < c->w_n; i++) {
     cm_view k = topic_of(c, i);
-    if (k.n) r[n++] = (local_ref){i, k};
+    if (k.n) r[n++] = (local_ref){cm_hash(k.p, k.n), i, k};
   }
-  if (n) qsort(r, n, sizeof *r, ref_cmp);
+  CM_TRY(cm_sort_by_u64(r, n, sizeof *r, offsetof(local_ref, h), ref_cmp));
   int rc = CM_OK;
   for (size_t a = 0; a < n && rc == CM_OK;) {
     uint64_t cnt[T_COUNTS] = {0};
     cm_view name = {NULL, 0}, field = {NULL, 0};
     size_t e = a;
-    for (; e < n && cm_bytes_cmp(r[e].key.p, r[e].key.n, r[a].key.p, r[a].key.n) == 0; e++) {
+    for (; e < n && r[e].h == r[a].h && cm_bytes_cmp(r[e].key.p, r[e].key.n, r[a].key.p, r[a].key.n) == 0;
+         e++) {
       size_t i = r[e].i, l;
       int64_t y = CM_BUF_AT(&c->w_year, int64_t, i);
       const uint8_t *nm = cm_strcol_get(&c->w_topic_name, i, &l);
@@ -144,7 +147,7 @@ static int send_partials(cm_ctx *c, cm_outbox *ob, uint64_t totals[3]) {
     totals[0] += cnt[T_N];
     totals[1] += cnt[T_FOCUS];
     totals[2] += cnt[T_PARTNER];
-    uint64_t h = cm_hash(r[a].key.p, r[a].key.n);
+    uint64_t h = r[a].h;
     cm_buf *b = &ob->to[cm_owner(h, c->nranks)];
     rc = cm_buf_push_u64(b, h);
     if (rc == CM_OK) rc = cm_buf_push_u8(b, 0);
