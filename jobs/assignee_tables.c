@@ -90,7 +90,8 @@ static int keep_needed(const cm_config *cfg, cand *v, size_t *n) {
   CM_TRY(kth_count(cfg, v, *n, cfg->top, 1, &t_for));
   size_t w = 0;
   for (size_t i = 0; i < *n; i++)
-    if (v[i].patents >= t_all || v[i].patents >= cfg->min_patents || (v[i].patents >= t_for && is_foreign(cfg, &v[i])))
+    if (v[i].patents >= t_all || v[i].patents >= cfg->min_patents ||
+        (v[i].patents >= t_for && is_foreign(cfg, &v[i])))
       v[w++] = v[i];
   *n = w;
   return CM_OK;
@@ -285,23 +286,19 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
   size_t olen = strlen(cfg->office);
   cm_outbox ob;
   CM_TRY(cm_outbox_init(&ob, c->nranks));
-  cm_listcol set;
-  CM_TRY(cm_listcol_init(&set));
-  cm_buf ctry = {0}, s1 = {0}, s2 = {0};
-  int64_t office_total = 0;
+  int64_t office_total = 0; /* also the row of c->o_asg, c->o_ctry */
   for (size_t i = 0; i < c->p_n; i++) {
     size_t l;
     const uint8_t *o = cm_strcol_get(&c->office_dict, CM_BUF_AT(&c->p_office, uint32_t, i), &l);
     int64_t year = CM_BUF_AT(&c->p_year, int64_t, i);
     if (l != olen || memcmp(o, cfg->office, l) != 0 || !cm_in_window(cfg, year)) continue;
+    size_t first, cnt, ql;
+    cm_listcol_row(&c->o_asg, (size_t)office_total, &first, &cnt);
+    const uint8_t *q = cm_strcol_get(&c->o_ctry, (size_t)office_total, &ql);
     office_total++;
-    CM_TRY(cm_patent_assignees(c, i, &set, &ctry, &s1, &s2));
-    size_t first, cnt;
-    cm_listcol_row(&set, cm_listcol_count(&set) - 1, &first, &cnt);
-    const uint8_t *q = ctry.data;
     for (size_t j = 0; j < cnt; j++) {
       size_t kl;
-      const uint8_t *k = cm_strcol_get(&set.items, first + j, &kl);
+      const uint8_t *k = cm_strcol_get(&c->o_asg.items, first + j, &kl);
       uint32_t nc;
       memcpy(&nc, q, 4);
       const uint8_t *qs = q;
@@ -320,10 +317,9 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
       CM_TRY(cm_buf_push_i64(b, year));
       CM_TRY(cm_buf_append(b, qs, (size_t)(q - qs)));
     }
-    /* keep memory flat: the set is only needed per publication */
-    cm_listcol_free(&set);
-    CM_TRY(cm_listcol_init(&set));
   }
+  cm_listcol_free(&c->o_asg); /* made by cm_job_citations for this loop only */
+  cm_strcol_free(&c->o_ctry);
   for (size_t b = 0; b < cit->n; b++) {
     size_t first, cnt;
     cm_listcol_row(&cit->assignees, b, &first, &cnt);
@@ -341,10 +337,6 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
       }
     }
   }
-  cm_listcol_free(&set);
-  cm_buf_free(&ctry);
-  cm_buf_free(&s1);
-  cm_buf_free(&s2);
   int64_t office_all = 0;
   CM_MPI(MPI_Allreduce(&office_total, &office_all, 1, MPI_INT64_T, MPI_SUM, c->comm));
   cm_inbox in;

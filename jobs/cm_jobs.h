@@ -34,6 +34,12 @@ typedef struct {
   cm_buf w_year, w_has_year, w_cites, w_field;
   cm_listcol w_countries, w_inst_id, w_inst_name, w_inst_country;
   uint64_t bytes_shuffled; /* by this rank, all jobs */
+  /* Canonical assignees of the local office-O window patents, made once by
+   * cm_job_citations and used again (then freed) by the assignee tables:
+   * row j of each is the j-th such patent: the distinct names, and a blob of
+   * their countries (cm_patent_assignees' `countries`). */
+  cm_listcol o_asg;
+  cm_strcol o_ctry;
 } cm_ctx;
 
 /* A result table: header plus rows of text cells, built on rank 0. */
@@ -127,8 +133,10 @@ int cm_links_to_works(cm_ctx *c, const cm_links *l, cm_work_links *out);
 void cm_work_links_free(cm_work_links *w);
 
 /* Title link method (link_title.c): verified title matches for the patents
- * of this rank, appended to `recs` as link records (see links.c). */
-int cm_title_links(cm_ctx *c, cm_buf *recs, uint64_t *hot_keys);
+ * of this rank, appended to `recs` as link records (see links.c). has_doi:
+ * one byte per local NPL item, 1 when it holds a DOI (the DOI method's
+ * case, skipped here), or NULL to look. Collective on c->comm. */
+int cm_title_links(cm_ctx *c, cm_buf *recs, const uint8_t *has_doi, uint64_t *hot_keys);
 /* Appends one link record (the format links.c sorts). Not collective. */
 int cm_link_record(cm_buf *b, uint64_t patent_row, uint64_t work_row, uint8_t method, double confidence,
                    const void *work_id, uint32_t id_len);

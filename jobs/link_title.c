@@ -141,16 +141,16 @@ typedef struct {
 } npl_window;
 
 /* Pass 2: windows of DOI-less NPL strings whose key may be a work's. */
-static int filter_npl(cm_ctx *c, words_t *w, const cm_bloom *works, cm_buf *kept) {
+static int filter_npl(cm_ctx *c, words_t *w, const uint8_t *has_doi, const cm_bloom *works, cm_buf *kept) {
   for (size_t i = 0; i < c->p_n; i++) {
     size_t first, cnt;
     cm_listcol_row(&c->p_npl, i, &first, &cnt);
     for (size_t e = 0; e < cnt; e++) {
       size_t l;
       const char *t = (const char *)cm_strcol_get(&c->p_npl.items, first + e, &l);
-      int has_doi = 0;
-      CM_TRY(cm_dois_in_text(t, l, &w->scratch, no_doi, &has_doi));
-      if (has_doi) continue; /* the DOI method's case */
+      int doi = has_doi ? has_doi[first + e] : 0;
+      if (!has_doi) CM_TRY(cm_dois_in_text(t, l, &w->scratch, no_doi, &doi));
+      if (doi) continue; /* the DOI method's case */
       CM_TRY(cm_title_words(t, l, &w->norm, &w->words, &w->nw));
       for (size_t pos = 0; pos + KEY_WORDS <= w->nw; pos++) {
         size_t n;
@@ -393,7 +393,8 @@ static int verify(cm_ctx *c, const cm_buf *data, cm_buf *recs, words_t *w) {
 
 /* Passes 1-3 (see above): fills the kept windows and the filter of their
  * keys; sets wk->bytes to an upper bound of this rank's key messages. */
-static int select_keys(cm_ctx *c, words_t *w, work_keys *wk, cm_buf *kept, cm_bloom *wanted) {
+static int select_keys(cm_ctx *c, words_t *w, const uint8_t *has_doi, work_keys *wk, cm_buf *kept,
+                       cm_bloom *wanted) {
   cm_bloom works = {0};
   int rc = compute_work_keys(c, w, wk);
   CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
@@ -402,7 +403,7 @@ static int select_keys(cm_ctx *c, words_t *w, work_keys *wk, cm_buf *kept, cm_bl
   for (size_t i = 0; i < c->w_n; i++)
     if (wk->has[i]) cm_bloom_add(&works, wk->key[i].h2);
   rc = cm_bloom_union(c->comm, &works);
-  if (rc == CM_OK) rc = filter_npl(c, w, &works, kept);
+  if (rc == CM_OK) rc = filter_npl(c, w, has_doi, &works, kept);
   cm_bloom_free(&works);
   CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
   if (rc != CM_OK) return rc;
@@ -423,7 +424,7 @@ static int select_keys(cm_ctx *c, words_t *w, work_keys *wk, cm_buf *kept, cm_bl
   return CM_OK;
 }
 
-int cm_title_links(cm_ctx *c, cm_buf *recs, uint64_t *hot_keys) {
+int cm_title_links(cm_ctx *c, cm_buf *recs, const uint8_t *has_doi, uint64_t *hot_keys) {
   words_t w;
   memset(&w, 0, sizeof w);
   work_keys wk;
@@ -431,7 +432,7 @@ int cm_title_links(cm_ctx *c, cm_buf *recs, uint64_t *hot_keys) {
   cm_buf kept = {0}, cand = {0}; /* cand: candidates of every round, at the patents' owners */
   cm_bloom wanted = {0};
   cm_outbox ob = {0};
-  int rc = select_keys(c, &w, &wk, &kept, &wanted);
+  int rc = select_keys(c, &w, has_doi, &wk, &kept, &wanted);
   if (rc == CM_OK) rc = cm_outbox_init(&ob, c->nranks);
   CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
   uint64_t bytes = wk.bytes;

@@ -70,8 +70,10 @@ static int collect_doi(void *user, const char *doi, size_t len) {
   return cm_buf_append(b, doi, len);
 }
 
-/* Sends (DOI, patent row) once per distinct DOI of each local patent. */
-static int send_patent_dois(cm_ctx *c, cm_outbox *ob) {
+/* Sends (DOI, patent row) once per distinct DOI of each local patent; marks
+ * the NPL strings that hold a DOI in has_doi (one byte per NPL item), so
+ * that the title method need not scan them again. */
+static int send_patent_dois(cm_ctx *c, cm_outbox *ob, uint8_t *has_doi) {
   cm_buf dois = {0}, scratch = {0};
   cm_view *v = NULL;
   size_t vcap = 0;
@@ -83,7 +85,9 @@ static int send_patent_dois(cm_ctx *c, cm_outbox *ob) {
     for (size_t j = 0; j < cnt && rc == CM_OK; j++) {
       size_t l;
       const uint8_t *t = cm_strcol_get(&c->p_npl.items, first + j, &l);
+      size_t before = dois.len;
       rc = cm_dois_in_text((const char *)t, l, &scratch, collect_doi, &dois);
+      has_doi[first + j] = dois.len > before;
     }
     size_t n = 0;
     for (size_t off = 0; off < dois.len && rc == CM_OK; n++) {
@@ -113,7 +117,7 @@ static int send_patent_dois(cm_ctx *c, cm_outbox *ob) {
 }
 
 /* DOI join: returns link records addressed to the patents' owners in ob. */
-static int doi_links(cm_ctx *c, cm_outbox *links) {
+static int doi_links(cm_ctx *c, cm_outbox *links, uint8_t *has_doi) {
   cm_outbox ob;
   CM_TRY(cm_outbox_init(&ob, c->nranks));
   for (size_t i = 0; i < c->w_n; i++) {
@@ -122,7 +126,7 @@ static int doi_links(cm_ctx *c, cm_outbox *links) {
     const uint8_t *key = cm_strcol_get(&c->w_key, i, &kl);
     if (dl) CM_TRY(put_doi(&ob, c->nranks, doi, (uint32_t)dl, 0, c->w_lo + i, key, (uint32_t)kl));
   }
-  CM_TRY(send_patent_dois(c, &ob));
+  CM_TRY(send_patent_dois(c, &ob, has_doi));
   cm_inbox in;
   CM_TRY(cm_shuffle(c->comm, &ob, &in));
   cm_outbox_free(&ob);
@@ -201,13 +205,21 @@ int cm_job_links(cm_ctx *c, cm_links *out) {
   const cm_list *m = &c->cfg->link_methods;
   cm_outbox ob;
   CM_TRY(cm_outbox_init(&ob, c->nranks));
-  if (cm_list_index(m, "doi", 3) >= 0) CM_TRY(doi_links(c, &ob));
+  int doi = cm_list_index(m, "doi", 3) >= 0;
+  uint8_t *has_doi = NULL; /* per NPL item, when the DOI method has looked */
+  if (doi) {
+    size_t items = cm_strcol_count(&c->p_npl.items);
+    has_doi = calloc(items + 1, 1);
+    CM_ALLOC(has_doi, items + 1);
+    CM_TRY(doi_links(c, &ob, has_doi));
+  }
   cm_inbox in;
   CM_TRY(cm_shuffle(c->comm, &ob, &in));
   cm_outbox_free(&ob);
   c->bytes_shuffled += in.bytes_sent;
   /* title links are found at the patents' owners already */
-  if (cm_list_index(m, "title", 5) >= 0) CM_TRY(cm_title_links(c, &in.data, &out->title_hot_keys));
+  if (cm_list_index(m, "title", 5) >= 0) CM_TRY(cm_title_links(c, &in.data, has_doi, &out->title_hot_keys));
+  free(has_doi);
   link_rec *r = NULL;
   size_t n = 0;
   CM_TRY(parse_records(&in.data, &r, &n));

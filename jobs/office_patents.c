@@ -131,8 +131,9 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
   CM_TRY(office_code(c, c->cfg->office, &code_o));
   cm_outbox ob;
   CM_TRY(cm_outbox_init(&ob, c->nranks));
-  cm_listcol set;
-  CM_TRY(cm_listcol_init(&set));
+  cm_listcol *set = &c->o_asg;
+  CM_TRY(cm_listcol_init(set));
+  CM_TRY(cm_strcol_init(&c->o_ctry));
   cm_buf ctry = {0}, s1 = {0}, s2 = {0};
   view *cited = NULL;
   size_t cited_cap = 0;
@@ -149,16 +150,17 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
     uint32_t na = 0;
     size_t first = 0;
     if (off == code_o && inw) {
-      CM_TRY(cm_patent_assignees(c, i, &set, &ctry, &s1, &s2));
-      size_t r = cm_listcol_count(&set) - 1;
+      CM_TRY(cm_patent_assignees(c, i, set, &ctry, &s1, &s2));
+      CM_TRY(cm_strcol_push(&c->o_ctry, ctry.data, ctry.len));
+      size_t r = cm_listcol_count(set) - 1;
       size_t cnt;
-      cm_listcol_row(&set, r, &first, &cnt);
+      cm_listcol_row(set, r, &first, &cnt);
       na = (uint32_t)cnt;
     }
     CM_TRY(cm_buf_push_u32(b, na));
     for (uint32_t j = 0; j < na; j++) {
       size_t l;
-      const uint8_t *p = cm_strcol_get(&set.items, first + j, &l);
+      const uint8_t *p = cm_strcol_get(&set->items, first + j, &l);
       CM_TRY(cm_buf_push_u32(b, (uint32_t)l));
       CM_TRY(cm_buf_append(b, p, l));
     }
@@ -189,7 +191,6 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
     }
   }
   free(cited);
-  cm_listcol_free(&set);
   cm_buf_free(&ctry);
   cm_buf_free(&s1);
   cm_buf_free(&s2);

@@ -80,12 +80,12 @@ static int load(cm_ctx *c, hid_t f) {
 }
 
 static void unload(cm_ctx *c) {
-  cm_strcol *s[] = {&c->p_key,      &c->office_dict, &c->w_key,        &c->w_doi,
-                    &c->field_dict, &c->w_topic_id,  &c->w_topic_name, &c->w_title};
+  cm_strcol *s[] = {&c->p_key,      &c->office_dict,  &c->w_key,   &c->w_doi, &c->field_dict,
+                    &c->w_topic_id, &c->w_topic_name, &c->w_title, &c->o_ctry};
   for (size_t i = 0; i < sizeof s / sizeof *s; i++)
     cm_strcol_free(s[i]);
-  cm_listcol *l[] = {&c->p_asg_name,  &c->p_asg_country, &c->p_cited,     &c->p_npl,
-                     &c->w_countries, &c->w_inst_id,     &c->w_inst_name, &c->w_inst_country};
+  cm_listcol *l[] = {&c->p_asg_name, &c->p_asg_country, &c->p_cited,        &c->p_npl, &c->w_countries,
+                     &c->w_inst_id,  &c->w_inst_name,   &c->w_inst_country, &c->o_asg};
   for (size_t i = 0; i < sizeof l / sizeof *l; i++)
     cm_listcol_free(l[i]);
   cm_buf *b[] = {&c->p_office, &c->p_year, &c->w_year, &c->w_has_year, &c->w_cites, &c->w_field};
