@@ -108,13 +108,17 @@ void cm_row_slice(uint64_t n_total, int rank, int nranks, uint64_t *lo, uint64_t
   *n = b - a;
 }
 
-int cm_row_owner(uint64_t n_total, int nranks, uint64_t row) {
-  /* the largest r with floor(n_total * r / nranks) <= row */
-  unsigned __int128 t = (unsigned __int128)(row + 1) * (unsigned)nranks;
-  int r = (int)((t + n_total - 1) / n_total) - 1;
-  return r < nranks ? r : nranks - 1;
+int cm_row_owner(const uint64_t *bounds, int nranks, uint64_t row) {
+  int a = 0, b = nranks - 1; /* the r with bounds[r] <= row < bounds[r + 1] */
+  while (a < b) {
+    int mid = (a + b + 1) / 2;
+    if (bounds[mid] <= row)
+      a = mid;
+    else
+      b = mid - 1;
+  }
+  return a;
 }
-
 int cm_in_window(const cm_config *cfg, int64_t year) {
   return year >= cfg->window_first && year <= cfg->window_last;
 }

@@ -21,14 +21,15 @@ typedef struct {
   int rank, nranks;
   const cm_config *cfg;
   const cm_aliases *aliases;
-  /* patents: rows [p_lo, p_lo + p_n) of the store */
-  uint64_t p_lo, p_n, p_total;
+  /* patents: rows [p_lo, p_lo + p_n) of the store; rank r holds rows
+   * [p_bounds[r], p_bounds[r + 1]) (nranks + 1 entries; cut by cost) */
+  uint64_t p_lo, p_n, p_total, *p_bounds;
   cm_strcol p_key, office_dict;
   cm_buf p_office; /* uint32 codes into office_dict */
   cm_buf p_year;   /* int64, 0 unknown */
   cm_listcol p_asg_name, p_asg_country, p_cited, p_npl;
-  /* works: rows [w_lo, w_lo + w_n) */
-  uint64_t w_lo, w_n, w_total;
+  /* works: rows [w_lo, w_lo + w_n), bounds as for patents (even slices) */
+  uint64_t w_lo, w_n, w_total, *w_bounds;
   cm_strcol w_key, w_doi, field_dict, w_topic_id, w_topic_name;
   cm_strcol w_title; /* loaded only when the title link method is enabled */
   cm_buf w_year, w_has_year, w_cites, w_field;
@@ -59,10 +60,13 @@ void cm_table_free(cm_table *t);
 /* Rank 0: writes OUT/tables/<name>.csv and the HDF5 group. */
 int cm_table_save(const cm_table *t, const char *out_dir, int64_t h5file);
 
-/* Even row slices: rank r holds rows [lo, lo + n) of n_total; the owner of
- * a row is the rank whose slice holds it. Not collective. */
+/* Even row slices: rank r holds rows [lo, lo + n) of n_total. Not
+ * collective. */
 void cm_row_slice(uint64_t n_total, int rank, int nranks, uint64_t *lo, uint64_t *n);
-int cm_row_owner(uint64_t n_total, int nranks, uint64_t row);
+/* The rank whose slice holds a row, given the slices' bounds (nranks + 1
+ * row numbers: rank r holds [bounds[r], bounds[r + 1]), c->p_bounds or
+ * c->w_bounds). Not collective. */
+int cm_row_owner(const uint64_t *bounds, int nranks, uint64_t row);
 
 /* Window test and CAGR (SPEC 5). */
 int cm_in_window(const cm_config *cfg, int64_t year);

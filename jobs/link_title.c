@@ -259,7 +259,7 @@ static int pair_keys(cm_ctx *c, const cm_buf *data, cm_outbox *ob, uint64_t *hot
     }
     for (size_t p = w_end; p < e && rc == CM_OK; p++)
       for (size_t w = a; w < w_end && rc == CM_OK; w++) {
-        cm_buf *b = &ob->to[cm_row_owner(c->p_total, c->nranks, it[p].row)];
+        cm_buf *b = &ob->to[cm_row_owner(c->p_bounds, c->nranks, it[p].row)];
         rc = cm_buf_push_u64(b, it[p].row);
         if (rc == CM_OK) rc = cm_buf_push_u32(b, it[p].entry);
         if (rc == CM_OK) rc = cm_buf_push_u32(b, it[p].pos);

@@ -155,7 +155,7 @@ static int doi_links(cm_ctx *c, cm_outbox *links, uint8_t *has_doi) {
       w_end++;
     for (size_t p = w_end; p < e && rc == CM_OK; p++)
       for (size_t w = i; w < w_end && rc == CM_OK; w++)
-        rc = cm_link_record(&links->to[cm_row_owner(c->p_total, c->nranks, it[p].row)], it[p].row, it[w].row,
+        rc = cm_link_record(&links->to[cm_row_owner(c->p_bounds, c->nranks, it[p].row)], it[p].row, it[w].row,
                             CM_LINK_DOI, 1.0, it[w].id, it[w].id_len);
     i = e;
   }
@@ -329,7 +329,7 @@ int cm_links_to_works(cm_ctx *c, const cm_links *l, cm_work_links *out) {
   cm_outbox ob;
   CM_TRY(cm_outbox_init(&ob, c->nranks));
   for (size_t i = 0; i < l->n; i++) {
-    cm_buf *b = &ob.to[cm_row_owner(c->w_total, c->nranks, l->work_row[i])];
+    cm_buf *b = &ob.to[cm_row_owner(c->w_bounds, c->nranks, l->work_row[i])];
     CM_TRY(cm_buf_push_u64(b, l->work_row[i]));
     CM_TRY(cm_buf_push_u64(b, l->patent_row[i]));
     CM_TRY(cm_buf_push_u8(b, patent_flags(c, l->patent_row[i] - c->p_lo)));

@@ -78,7 +78,7 @@ int cm_job_paper_citations(cm_ctx *c, const cm_work_links *wl, const char *out, 
     for (int k = 0; m && k < L->n; k++)
       if (m >> k & 1) cited[k]++, links[k] += (int64_t)(e - i);
     for (size_t j = i; m && j < e; j++) {
-      cm_buf *b = &ob.to[cm_row_owner(c->p_total, c->nranks, wl->patent_row[j])];
+      cm_buf *b = &ob.to[cm_row_owner(c->p_bounds, c->nranks, wl->patent_row[j])];
       CM_TRY(cm_buf_push_u64(b, wl->patent_row[j]));
       CM_TRY(cm_buf_push_u64(b, m));
     }
