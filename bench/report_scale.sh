@@ -49,5 +49,7 @@ for np in $RANKS; do
   printf "%-22s %8s %9s %12s %10s %10s %12s %14s\n" "run np=$np" $wr $cr - $(echo "scale=0; $REC / $wr" | bc) $rr - "/ingest $(echo "scale=2; $wr / $wi" | bc)"
   eval "R_$np=$wr"
 done
-[ -n "${R_2:-}" ] && echo "parallel efficiency of run, 2 ranks vs 1: $(echo "scale=2; $R_1 / $R_2 / 2" | bc)"
+[ -n "${R_1:-}" ] && [ -n "${R_2:-}" ] && echo "parallel efficiency of run, 2 ranks vs 1: $(echo "scale=2; $R_1 / $R_2 / 2" | bc)"
+# KEEP=DIR keeps the last run's tables and run.json (the bench's own outputs go with its temp dir)
+if [ -n "${KEEP:-}" ]; then mkdir -p $KEEP && cp -r $T/r/analysis/tables $T/r/run.json $KEEP/; fi
 rm -rf $T

@@ -43,21 +43,24 @@ mpi "${RUN[@]}" --out $W/r --config $W/bad.cfg 2>/dev/null && fail "unknown conf
 mpi "${RUN[@]}" --out $W/r > /dev/null || fail "back to defaults"
 sums $W/r > $W/sum2
 cp $W/g/patents/publications-000000000000.json.gz $W/g/patents/publications-000000000009.json.gz
-kill_when() { # start the run, SIGKILL one citemill rank once $1 exists
+kill_when() { # start the run, SIGKILL one citemill rank once the command "$1" succeeds
   mpi "${RUN[@]}" --out $W/r > $W/logk 2>&1 &
   local job=$!
-  for i in $(seq 1 600); do [ -e "$1" ] && break; sleep 0.02; done
-  [ -e "$1" ] || { wait $job; fail "never saw $1"; }
+  for i in $(seq 1 600); do eval "$1" && break; sleep 0.02; done
+  eval "$1" || { wait $job; fail "never saw: $1"; }
   pkill -9 -f -n "citemill run" ; wait $job
   [ $? -ne 0 ] || fail "the killed run reported success"
 }
-kill_when $W/r/store.h5.tmp
+# as soon as the ingest stage starts (its store.h5.tmp exists for milliseconds
+# only now that the store is written uncompressed, and a kill after its rename
+# would legitimately change the store)
+kill_when "grep -q 'stage ingest: .*running' $W/logk"
 sums $W/r | cmp -s - $W/sum2 || fail "outputs changed after a rank died mid-ingest"
 mpi "${RUN[@]}" --out $W/r --quiet > /dev/null || fail "run after the killed ingest"
 rm -f $W/r/store.h5.tmp
 touch $W/g/aliases.csv; echo "ZZZ NEW,exact,Zed,Company" >> $W/g/aliases.csv
 sums $W/r > $W/sum3
-kill_when $W/r/analysis.tmp/tables   # exists for the whole analyze (links.h5.tmp only for milliseconds)
+kill_when "[ -e $W/r/analysis.tmp/tables ]"   # exists for the whole analyze (links.h5.tmp only for milliseconds)
 sums $W/r | cmp -s - $W/sum3 || fail "outputs changed after a rank died mid-analyze"
 mpi "${RUN[@]}" --out $W/r > $W/log5 || fail "run after the killed analyze"
 grep -q 'stage ingest: unchanged, skipped' $W/log5 || fail "ingest reran after a killed analyze"
