@@ -7,7 +7,7 @@
 #include "cm_error.h"
 
 #define DIGIT_BITS 11
-#define DIGITS 6 /* 6 x 11 >= 64 */
+#define DIGITS 3 /* 33 bits: the top ones that differ (see cm_sort_by_u64) */
 #define BUCKETS (1u << DIGIT_BITS)
 /* Below this, qsort is as fast and needs no extra memory. */
 #define SMALL 256
@@ -19,7 +19,7 @@ typedef struct {
 /* LSD radix sort of a[0..n) by key (stable), using b as scratch; returns
  * whichever of a and b holds the result. */
 static keyed *radix(keyed *a, keyed *b, size_t n) {
-  static const unsigned shift[DIGITS] = {0, 11, 22, 33, 44, 55};
+  static const unsigned shift[DIGITS] = {0, 11, 22};
   size_t(*count)[BUCKETS] = calloc(DIGITS, sizeof *count);
   if (!count) return NULL;
   for (size_t i = 0; i < n; i++)
@@ -79,6 +79,12 @@ static int permute(uint8_t *items, size_t size, keyed *perm, size_t n) {
   return 0;
 }
 
+static uint64_t key_at(const uint8_t *it, size_t size, size_t key_offset, size_t i) {
+  uint64_t k;
+  memcpy(&k, it + i * size + key_offset, 8);
+  return k;
+}
+
 int cm_sort_by_u64(void *items, size_t n, size_t size, size_t key_offset,
                    int (*cmp)(const void *, const void *)) {
   if (n < SMALL) {
@@ -86,11 +92,23 @@ int cm_sort_by_u64(void *items, size_t n, size_t size, size_t key_offset,
     return CM_OK;
   }
   uint8_t *it = items;
+  /* Radix-sort only the 33 bits from the highest one that differs down:
+   * all of a row number, the top 33 bits of a hash (3 passes instead of 6;
+   * hashes tied on them are few, and cmp orders those). */
+  uint64_t k0 = key_at(it, size, key_offset, 0), diff = 0;
+  for (size_t i = 1; i < n; i++)
+    diff |= key_at(it, size, key_offset, i) ^ k0;
+  if (diff == 0) { /* one key: cmp decides everything */
+    qsort(it, n, size, cmp);
+    return CM_OK;
+  }
+  int top = 63 - __builtin_clzll(diff);
+  unsigned low = top >= DIGITS * DIGIT_BITS ? (unsigned)(top + 1 - DIGITS * DIGIT_BITS) : 0;
   keyed *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
   keyed *sorted = NULL;
   if (a && b) {
     for (size_t i = 0; i < n; i++) {
-      memcpy(&a[i].key, it + i * size + key_offset, 8);
+      a[i].key = key_at(it, size, key_offset, i) >> low;
       a[i].index = i;
     }
     sorted = radix(a, b, n);
@@ -100,10 +118,11 @@ int cm_sort_by_u64(void *items, size_t n, size_t size, size_t key_offset,
   free(sorted ? sorted : a);
   free(b);
   if (bad) return CM_FAIL("out of memory sorting %zu records of %zu bytes", n, size);
-  /* ties on the field: cmp decides, run by run */
+  /* ties on the sorted bits: cmp decides, run by run */
   for (size_t s = 0; s < n;) {
+    uint64_t k = key_at(it, size, key_offset, s) >> low;
     size_t e = s + 1;
-    while (e < n && memcmp(it + e * size + key_offset, it + s * size + key_offset, 8) == 0)
+    while (e < n && key_at(it, size, key_offset, e) >> low == k)
       e++;
     if (e - s > 1) qsort(it + s * size, e - s, size, cmp);
     s = e;
