@@ -115,6 +115,23 @@ def main():
         rej = open(store + '.rejects/patents.csv').read().splitlines()
         assert len(rej) == 1 + len(BAD_P), rej
         assert any('a.jsonl' in l and ',,4,' in l for l in rej), rej  # file and physical line
+    # --deflate 6: every data set compressed with deflate at level 6 (the level recorded on the root),
+    # the same values as the default uncompressed store; an out-of-range level is refused
+    zs = os.path.join(d, 'z.h5')
+    r = run(['ingest', '--patents', P, '--works', Wd, '--store', zs, '--reject-rate', '1', '--deflate', '6'], 2)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(zs, 'r') as fz, h5py.File(os.path.join(d, 's1.h5'), 'r') as fu:
+        assert int(fz.attrs['deflate_level']) == 6 and 'deflate_level' not in fu.attrs
+        names = []
+        fz.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+        assert len(names) > 40, names
+        for n in names:
+            if fz[n].shape[0] == 0: continue
+            assert fz[n].compression == 'gzip' and fz[n].compression_opts == 6, n
+            assert fu[n].compression is None, n
+            assert (fz[n][:] == fu[n][:]).all(), n
+    r = run(['ingest', '--patents', P, '--works', Wd, '--store', zs, '--deflate', '10'])
+    assert r.returncode != 0 and '--deflate' in r.stderr, r.stderr
     # reject threshold: the default 0.1 % fails and names the worst file
     r = run(['ingest', '--patents', P, '--works', Wd, '--store', os.path.join(d, 't.h5')])
     assert r.returncode != 0 and 'a.jsonl' in r.stderr and not os.path.exists(os.path.join(d, 't.h5')), r.stderr
