@@ -177,7 +177,11 @@ static size_t keep_last(alias_row *v, size_t n) {
   qsort(v, n, sizeof *v, row_cmp);
   size_t w = 0;
   for (size_t i = 0; i < n; i++) {
-    if (i + 1 < n && v[i].n == v[i + 1].n && memcmp(v[i].key, v[i + 1].key, v[i].n) == 0) continue;
+    if (i + 1 < n && v[i].n == v[i + 1].n && memcmp(v[i].key, v[i + 1].key, v[i].n) == 0) {
+      free(v[i].key); /* a later row of the same key wins (canonical is NULL in type rows) */
+      free(v[i].canonical);
+      continue;
+    }
     v[w++] = v[i];
   }
   return w;
@@ -237,39 +241,26 @@ static int add_row(alias_row **v, size_t *n, size_t *cap, alias_row r) {
   return CM_OK;
 }
 
-int cm_aliases_load(const char *path, cm_aliases **out) {
-  cm_aliases *a = calloc(1, sizeof *a);
-  CM_ALLOC(a, sizeof *a);
-  *out = a;
-  if (!path) return CM_OK;
-  FILE *f = fopen(path, "rb");
-  if (!f) return CM_FAIL("cannot open alias table '%s': %s", path, strerror(errno));
-  cm_buf text = {0};
-  char chunk[65536];
-  size_t k;
-  while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-    CM_TRY(cm_buf_append(&text, chunk, k));
-  fclose(f);
-  cm_strcol fields;
-  CM_TRY(cm_strcol_init(&fields));
-  cm_buf norm = {0};
+/* The rows of an alias table's text into a (see cm_aliases_load). */
+static int parse_aliases(const char *path, const cm_buf *text, cm_aliases *a, cm_strcol *fields,
+                         cm_buf *norm) {
   size_t pos = 0, line = 0, cap_e = 0, cap_p = 0, cap_t = 0, order = 0;
-  const char *p = (const char *)text.data;
-  while (pos < text.len) {
+  const char *p = (const char *)text->data;
+  while (pos < text->len) {
     int nf;
     line++;
     size_t start = pos;
-    CM_TRY(csv_record(p, text.len, &pos, &fields, &nf));
+    CM_TRY(csv_record(p, text->len, &pos, fields, &nf));
     size_t l0;
-    const uint8_t *f0 = cm_strcol_get(&fields, 0, &l0);
+    const uint8_t *f0 = cm_strcol_get(fields, 0, &l0);
     if (nf == 1 && (l0 == 0 || (l0 == 1 && f0[0] == '\r'))) continue; /* blank row */
     if (line == 1 && pos - start >= 25 && strncmp(p + start, "match,kind,canonical,type", 25) == 0) continue;
     if (nf < 4)
       return CM_FAIL("alias table '%s', row %zu: needs 4 fields match,kind,canonical,type", path, line);
     size_t lk, lc, lt;
-    const char *kind = (const char *)cm_strcol_get(&fields, 1, &lk);
-    const char *canon = (const char *)cm_strcol_get(&fields, 2, &lc);
-    const char *type = (const char *)cm_strcol_get(&fields, 3, &lt);
+    const char *kind = (const char *)cm_strcol_get(fields, 1, &lk);
+    const char *canon = (const char *)cm_strcol_get(fields, 2, &lc);
+    const char *type = (const char *)cm_strcol_get(fields, 3, &lt);
     kind = cm_trim(kind, &lk);
     int is_exact = lk == 5 && strncasecmp(kind, "exact", 5) == 0;
     int is_prefix = lk == 6 && strncasecmp(kind, "prefix", 6) == 0;
@@ -280,17 +271,51 @@ int cm_aliases_load(const char *path, cm_aliases **out) {
     for (size_t i = 0; i < 5; i++)
       if (strlen(TYPES[i]) == lt && memcmp(TYPES[i], type, lt) == 0) ty = TYPES[i];
     if (!ty) ty = "Other"; /* documented: an unknown type reads as Other */
-    CM_TRY(cm_norm_name(&norm, (const char *)f0, l0));
-    if (norm.len == 0) continue;
+    CM_TRY(cm_norm_name(norm, (const char *)f0, l0));
+    if (norm->len == 0) continue;
     alias_row r = {
-        dup_bytes((const char *)norm.data, norm.len), norm.len, dup_bytes(canon, lc), lc, ty, order++};
+        dup_bytes((const char *)norm->data, norm->len), norm->len, dup_bytes(canon, lc), lc, ty, order++};
     alias_row tr = {dup_bytes(canon, lc), lc, NULL, 0, ty, order};
-    if (!r.key || !r.canonical || !tr.key) return CM_FAIL("out of memory loading aliases");
+    if (!r.key || !r.canonical || !tr.key) {
+      free(r.key), free(r.canonical), free(tr.key);
+      return CM_FAIL("out of memory loading aliases");
+    }
     if (is_exact)
       CM_TRY(add_row(&a->exact, &a->n_exact, &cap_e, r));
     else
       CM_TRY(add_row(&a->prefix, &a->n_prefix, &cap_p, r));
     CM_TRY(add_row(&a->types, &a->n_types, &cap_t, tr));
+  }
+  return CM_OK;
+}
+
+int cm_aliases_load(const char *path, cm_aliases **out) {
+  cm_aliases *a = calloc(1, sizeof *a);
+  CM_ALLOC(a, sizeof *a);
+  *out = a;
+  if (!path) return CM_OK;
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    cm_aliases_free(a);
+    *out = NULL;
+    return CM_FAIL("cannot open alias table '%s': %s", path, strerror(errno));
+  }
+  cm_buf text = {0}, norm = {0};
+  cm_strcol fields;
+  char chunk[65536];
+  size_t k;
+  int rc = cm_strcol_init(&fields);
+  while (rc == CM_OK && (k = fread(chunk, 1, sizeof chunk, f)) > 0)
+    rc = cm_buf_append(&text, chunk, k);
+  fclose(f);
+  if (rc == CM_OK) rc = parse_aliases(path, &text, a, &fields, &norm);
+  cm_buf_free(&norm); /* on every path: failed loads are common (a user's typo) */
+  cm_buf_free(&text);
+  cm_strcol_free(&fields);
+  if (rc != CM_OK) {
+    cm_aliases_free(a);
+    *out = NULL;
+    return rc;
   }
   a->n_exact = keep_last(a->exact, a->n_exact);
   a->n_prefix = keep_last(a->prefix, a->n_prefix);
@@ -309,9 +334,6 @@ int cm_aliases_load(const char *path, cm_aliases **out) {
       a->prefix_lens[j] = a->prefix_lens[j - 1];
       a->prefix_lens[j - 1] = t;
     }
-  cm_buf_free(&norm);
-  cm_buf_free(&text);
-  cm_strcol_free(&fields);
   return CM_OK;
 }
 

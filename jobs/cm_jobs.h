@@ -75,6 +75,7 @@ double cm_cagr(int64_t first, int64_t last, int years, int *defined);
 int cm_list_index(const cm_list *l, const char *p, size_t n);
 
 /* Alias table (SPEC 2/5), loaded on every rank (it is small). */
+/* On failure *out is NULL and nothing stays allocated. Not collective. */
 int cm_aliases_load(const char *path, cm_aliases **out);
 void cm_aliases_free(cm_aliases *a);
 /* Canonical assignee of a raw name into `canon` (empty = no assignee) and,
