@@ -4,7 +4,9 @@
 # must have zero rejects, and the tables of a DOI-only analysis must equal
 # tests/spec_reference.py's (an independent implementation of SPEC) byte for
 # byte. (The reference implements SPEC's DOI rule; title links are checked by
-# tests/test_links.py and measured in docs/linkage.md.)
+# tests/test_tables.py (hand-made cases) and measured in docs/linkage.md.) A title-only analysis
+# must give the same links on every rank count and agree with the combined
+# link table.
 set -euo pipefail
 BIN=$1; SRC=$2; W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -24,9 +26,11 @@ for np in 1 2 3 4; do
   R=; [ $np = 3 ] && R=4096
   CITEMILL_TITLE_ROUND_BYTES=$R run $np "$BIN" analyze --quiet --store $D/s.h5 --out $D/out --aliases $D/aliases.csv
   run $np "$BIN" analyze --quiet --store $D/s.h5 --out $D/doi --aliases $D/aliases.csv --link-methods doi
+  run $np "$BIN" analyze --quiet --store $D/s.h5 --out $D/title --aliases $D/aliases.csv --link-methods title
   (cd $D && find patents works truth aliases.csv -type f | sort | xargs md5sum) > $W/gen$np.md5
   (cd $D/out/tables && md5sum *.csv; cd ../../doi/tables && md5sum *.csv) > $W/tables$np.md5
   dump_links $D/out/links.h5 | md5sum >> $W/tables$np.md5
+  dump_links $D/title/links.h5 | md5sum >> $W/tables$np.md5
   test "$(tail -n +2 $D/s.h5.rejects/patents.csv | wc -l)" = 0
   test "$(tail -n +2 $D/s.h5.rejects/works.csv | wc -l)" = 0
 done
@@ -35,6 +39,21 @@ for np in 2 3 4; do
   cmp $W/tables1.md5 $W/tables$np.md5 || { echo "FAIL: tables or links differ at $np ranks"; diff $W/tables1.md5 $W/tables$np.md5; exit 1; }
 done
 test "$(ls $W/np1/out/tables/*.csv | wc -l)" = 10
+# title alone (the title method then looks for DOIs itself): its links are all in the combined table,
+# and every title link of the combined table is among them (a pair found both ways is kept as doi there)
+/usr/bin/python3 - $W/np1/out/links.h5 $W/np1/title/links.h5 <<'EOF2' || { echo "FAIL: title-only links"; exit 1; }
+import h5py, sys
+def links(path):
+    g = h5py.File(path)['links']
+    col = lambda c: [g[c]['bytes'][:].tobytes()[a:b] for a, b in zip(g[c]['offsets'][:-1], g[c]['offsets'][1:])]
+    return set(zip(col('patent'), col('work'), col('method')))
+both, alone = links(sys.argv[1]), links(sys.argv[2])
+assert alone and all(m == b'title' for _, _, m in alone), 'no title links, or other methods'
+pairs = {(p, w) for p, w, _ in both}
+assert all((p, w) in pairs for p, w, _ in alone), 'a title-only link missing from the combined table'
+assert {(p, w) for p, w, m in both if m == b'title'} <= {(p, w) for p, w, _ in alone}, 'a combined title link missing'
+print('title-only links:', len(alone), 'of', len(both), 'combined')
+EOF2
 /usr/bin/python3 "$SRC/tests/spec_reference.py" $W/np1/patents $W/np1/works $W/np1/aliases.csv $W/ref
 for f in $W/ref/*.csv; do
   cmp "$f" "$W/np1/doi/tables/$(basename $f)" || { echo "FAIL: $(basename $f) differs from the reference"; diff "$f" "$W/np1/doi/tables/$(basename $f)" | head; exit 1; }
