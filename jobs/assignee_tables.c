@@ -283,15 +283,12 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
   const cm_config *cfg = c->cfg;
   int ny = cfg->window_last - cfg->window_first + 1;
   if (ny > MAX_YEARS) return CM_FAIL("--window spans more than %d years", MAX_YEARS);
-  size_t olen = strlen(cfg->office);
   cm_outbox ob;
   CM_TRY(cm_outbox_init(&ob, c->nranks));
   int64_t office_total = 0; /* also the row of c->o_asg, c->o_ctry */
   for (size_t i = 0; i < c->p_n; i++) {
-    size_t l;
-    const uint8_t *o = cm_strcol_get(&c->office_dict, CM_BUF_AT(&c->p_office, uint32_t, i), &l);
+    if (!cm_office_window(c, i)) continue; /* the same test that filled c->o_asg */
     int64_t year = CM_BUF_AT(&c->p_year, int64_t, i);
-    if (l != olen || memcmp(o, cfg->office, l) != 0 || !cm_in_window(cfg, year)) continue;
     size_t first, cnt, ql;
     cm_listcol_row(&c->o_asg, (size_t)office_total, &first, &cnt);
     const uint8_t *q = cm_strcol_get(&c->o_ctry, (size_t)office_total, &ql);

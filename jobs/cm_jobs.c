@@ -123,6 +123,11 @@ int cm_in_window(const cm_config *cfg, int64_t year) {
   return year >= cfg->window_first && year <= cfg->window_last;
 }
 
+int cm_office_window(const cm_ctx *c, size_t i) {
+  return CM_BUF_AT(&c->p_office, uint32_t, i) == c->office_o &&
+         cm_in_window(c->cfg, CM_BUF_AT(&c->p_year, int64_t, i));
+}
+
 double cm_cagr(int64_t first, int64_t last, int years, int *defined) {
   *defined = first > 0 && years > 0;
   if (!*defined) return 0;

@@ -25,8 +25,9 @@ typedef struct {
    * [p_bounds[r], p_bounds[r + 1]) (nranks + 1 entries; cut by cost) */
   uint64_t p_lo, p_n, p_total, *p_bounds;
   cm_strcol p_key, office_dict;
-  cm_buf p_office; /* uint32 codes into office_dict */
-  cm_buf p_year;   /* int64, 0 unknown */
+  cm_buf p_office;   /* uint32 codes into office_dict */
+  uint32_t office_o; /* code of --office in office_dict, UINT32_MAX if absent */
+  cm_buf p_year;     /* int64, 0 unknown */
   cm_listcol p_asg_name, p_asg_country, p_cited, p_npl;
   /* works: rows [w_lo, w_lo + w_n), bounds as for patents (even slices) */
   uint64_t w_lo, w_n, w_total, *w_bounds;
@@ -70,6 +71,9 @@ int cm_row_owner(const uint64_t *bounds, int nranks, uint64_t row);
 
 /* Window test and CAGR (SPEC 5). */
 int cm_in_window(const cm_config *cfg, int64_t year);
+/* Local patent i is an office-O patent of the window: the patents of the
+ * assignee tables (and of c->o_asg's rows). Not collective. */
+int cm_office_window(const cm_ctx *c, size_t i);
 double cm_cagr(int64_t first, int64_t last, int years, int *defined);
 /* Index of code (n bytes) in a command-line list, -1 when absent (verbatim). */
 int cm_list_index(const cm_list *l, const char *p, size_t n);

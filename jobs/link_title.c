@@ -104,10 +104,13 @@ static int no_doi(void *user, const char *doi, size_t len) {
 
 static int in_round(title_key k, uint64_t round, uint64_t rounds) { return k.h2 % rounds == round; }
 
+/* Per local work: its key, and has[i] = 0 (title shorter than a key),
+ * KEYED, or WANTED (some kept window may have its key: it takes part). */
+enum { KEYED = 1, WANTED = 2 };
 typedef struct {
-  title_key *key; /* per local work; has[i] = 0: title shorter than a key */
+  title_key *key;
   uint8_t *has;
-  uint64_t n_keys, n_sent, bytes; /* bytes: upper bound of the messages */
+  uint64_t n_keys, bytes; /* bytes: upper bound of this rank's key messages */
 } work_keys;
 
 static void work_keys_free(work_keys *k) {
@@ -127,7 +130,7 @@ static int compute_work_keys(cm_ctx *c, words_t *w, work_keys *wk) {
     CM_TRY(cm_title_words((const char *)t, tl, &w->norm, &w->words, &w->nw));
     if (w->nw < KEY_WORDS) continue;
     wk->key[i] = key_at(w, 0);
-    wk->has[i] = 1;
+    wk->has[i] = KEYED;
     wk->n_keys++;
   }
   return CM_OK;
@@ -167,10 +170,10 @@ static int filter_npl(cm_ctx *c, words_t *w, const uint8_t *has_doi, const cm_bl
 
 /* Work side of one round: (key, tag 0, work row, year, id, normalized title)
  * for the works some kept window may match. */
-static int send_works(cm_ctx *c, cm_outbox *ob, words_t *w, const work_keys *wk, const cm_bloom *wanted,
-                      uint64_t round, uint64_t rounds) {
+static int send_works(cm_ctx *c, cm_outbox *ob, words_t *w, const work_keys *wk, uint64_t round,
+                      uint64_t rounds) {
   for (size_t i = 0; i < c->w_n; i++) {
-    if (!wk->has[i] || !in_round(wk->key[i], round, rounds) || !cm_bloom_has(wanted, wk->key[i].h2)) continue;
+    if (wk->has[i] != WANTED || !in_round(wk->key[i], round, rounds)) continue;
     size_t tl, kl;
     const uint8_t *t = cm_strcol_get(&c->w_title, i, &tl);
     CM_TRY(cm_title_words((const char *)t, tl, &w->norm, &w->words, &w->nw));
@@ -391,11 +394,10 @@ static int verify(cm_ctx *c, const cm_buf *data, cm_buf *recs, words_t *w) {
   return rc;
 }
 
-/* Passes 1-3 (see above): fills the kept windows and the filter of their
- * keys; sets wk->bytes to an upper bound of this rank's key messages. */
-static int select_keys(cm_ctx *c, words_t *w, const uint8_t *has_doi, work_keys *wk, cm_buf *kept,
-                       cm_bloom *wanted) {
-  cm_bloom works = {0};
+/* Passes 1-3 (see above): fills the kept windows, marks the WANTED works and
+ * sets wk->bytes. */
+static int select_keys(cm_ctx *c, words_t *w, const uint8_t *has_doi, work_keys *wk, cm_buf *kept) {
+  cm_bloom works = {0}, wanted = {0};
   int rc = compute_work_keys(c, w, wk);
   CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
   if (rc != CM_OK) return rc;
@@ -408,20 +410,21 @@ static int select_keys(cm_ctx *c, words_t *w, const uint8_t *has_doi, work_keys 
   CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
   if (rc != CM_OK) return rc;
   size_t n = CM_BUF_COUNT(kept, npl_window);
-  CM_TRY(cm_bloom_init(c->comm, wanted, n));
+  CM_TRY(cm_bloom_init(c->comm, &wanted, n));
   for (size_t i = 0; i < n; i++)
-    cm_bloom_add(wanted, CM_BUF_AT(kept, npl_window, i).k.h2);
-  CM_TRY(cm_bloom_union(c->comm, wanted));
+    cm_bloom_add(&wanted, CM_BUF_AT(kept, npl_window, i).k.h2);
+  rc = cm_bloom_union(c->comm, &wanted);
   wk->bytes = n * KEY_MSG_BYTES;
-  for (size_t i = 0; i < c->w_n; i++) {
-    if (!wk->has[i] || !cm_bloom_has(wanted, wk->key[i].h2)) continue;
+  for (size_t i = 0; rc == CM_OK && i < c->w_n; i++) {
+    if (!wk->has[i] || !cm_bloom_has(&wanted, wk->key[i].h2)) continue;
     size_t tl, kl;
     cm_strcol_get(&c->w_title, i, &tl);
     cm_strcol_get(&c->w_key, i, &kl);
     wk->bytes += KEY_MSG_BYTES + 16 + tl + kl;
-    wk->n_sent++;
+    wk->has[i] = WANTED;
   }
-  return CM_OK;
+  cm_bloom_free(&wanted);
+  return rc;
 }
 
 int cm_title_links(cm_ctx *c, cm_buf *recs, const uint8_t *has_doi, uint64_t *hot_keys) {
@@ -430,9 +433,8 @@ int cm_title_links(cm_ctx *c, cm_buf *recs, const uint8_t *has_doi, uint64_t *ho
   work_keys wk;
   memset(&wk, 0, sizeof wk);
   cm_buf kept = {0}, cand = {0}; /* cand: candidates of every round, at the patents' owners */
-  cm_bloom wanted = {0};
   cm_outbox ob = {0};
-  int rc = select_keys(c, &w, has_doi, &wk, &kept, &wanted);
+  int rc = select_keys(c, &w, has_doi, &wk, &kept);
   if (rc == CM_OK) rc = cm_outbox_init(&ob, c->nranks);
   CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
   uint64_t bytes = wk.bytes;
@@ -443,7 +445,7 @@ int cm_title_links(cm_ctx *c, cm_buf *recs, const uint8_t *has_doi, uint64_t *ho
   uint64_t rounds = (bytes + per_round - 1) / per_round;
   if (rounds < 1) rounds = 1;
   for (uint64_t r = 0; r < rounds && rc == CM_OK; r++) {
-    rc = send_works(c, &ob, &w, &wk, &wanted, r, rounds);
+    rc = send_works(c, &ob, &w, &wk, r, rounds);
     if (rc == CM_OK) rc = send_npl(c, &ob, &kept, r, rounds);
     CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
     cm_inbox in = {0};
@@ -464,7 +466,6 @@ int cm_title_links(cm_ctx *c, cm_buf *recs, const uint8_t *has_doi, uint64_t *ho
   if (rc == CM_OK) rc = verify(c, &cand, recs, &w);
   cm_buf_free(&cand);
   cm_buf_free(&kept);
-  cm_bloom_free(&wanted);
   if (ob.to) cm_outbox_free(&ob);
   work_keys_free(&wk);
   words_free(&w);

@@ -113,22 +113,9 @@ int cm_patent_assignees(cm_ctx *c, size_t i, cm_listcol *set, cm_buf *countries,
   return cm_listcol_end_row(set);
 }
 
-static int office_code(const cm_ctx *c, const char *office, uint32_t *code) {
-  *code = UINT32_MAX;
-  size_t n = cm_strcol_count(&c->office_dict), len = strlen(office);
-  for (size_t i = 0; i < n; i++) {
-    size_t l;
-    const uint8_t *p = cm_strcol_get(&c->office_dict, i, &l);
-    if (l == len && memcmp(p, office, l) == 0) *code = (uint32_t)i;
-  }
-  return CM_OK;
-}
-
 int cm_job_citations(cm_ctx *c, cm_citations *out) {
   memset(out, 0, sizeof *out);
   CM_TRY(cm_listcol_init(&out->assignees));
-  uint32_t code_o;
-  CM_TRY(office_code(c, c->cfg->office, &code_o));
   cm_outbox ob;
   CM_TRY(cm_outbox_init(&ob, c->nranks));
   cm_listcol *set = &c->o_asg;
@@ -149,7 +136,7 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
     CM_TRY(cm_buf_push_u8(b, inw));
     uint32_t na = 0;
     size_t first = 0;
-    if (off == code_o && inw) {
+    if (cm_office_window(c, i)) { /* its canonical assignees are kept for the assignee tables */
       CM_TRY(cm_patent_assignees(c, i, set, &ctry, &s1, &s2));
       CM_TRY(cm_strcol_push(&c->o_ctry, ctry.data, ctry.len));
       size_t r = cm_listcol_count(set) - 1;

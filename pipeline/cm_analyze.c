@@ -15,6 +15,7 @@
 
 #include "../io/cm_h5.h"
 #include "../jobs/cm_jobs.h"
+#include "cm_dict.h"
 #include "cm_error.h"
 #include "cm_progress.h"
 #include "cm_signal.h"
@@ -46,12 +47,7 @@ static int row_costs(const cm_ctx *c, hid_t g, uint64_t lo, uint64_t m, uint32_t
   CM_TRY(cm_strcol_init(&dict));
   int rc = read_dict(g, "office", lo, m, &codes, &dict);
   if (rc == CM_OK) rc = read_fixed(g, "npl_text/index", H5T_NATIVE_UINT64, 8, lo, m + 1, &idx);
-  uint32_t office = UINT32_MAX;
-  for (size_t i = 0; rc == CM_OK && i < cm_strcol_count(&dict); i++) {
-    size_t l;
-    const uint8_t *p = cm_strcol_get(&dict, i, &l);
-    if (l == strlen(c->cfg->office) && memcmp(p, c->cfg->office, l) == 0) office = (uint32_t)i;
-  }
+  uint32_t office = rc == CM_OK ? cm_dict_find(&dict, c->cfg->office) : UINT32_MAX;
   for (uint64_t i = 0; rc == CM_OK && i < m; i++) {
     uint64_t npl = CM_BUF_AT(&idx, uint64_t, i + 1) - CM_BUF_AT(&idx, uint64_t, i);
     uint64_t v = 2 + 11 * npl + (CM_BUF_AT(&codes, uint32_t, i) == office ? 4 : 0);
@@ -122,6 +118,7 @@ static int load(cm_ctx *c, hid_t f) {
   uint64_t lo = c->p_lo, hi = c->p_lo + c->p_n;
   CM_TRY(cm_h5_read_strcol(g, "publication_number", lo, hi, &c->p_key));
   CM_TRY(read_dict(g, "office", lo, c->p_n, &c->p_office, &c->office_dict));
+  c->office_o = cm_dict_find(&c->office_dict, c->cfg->office);
   CM_TRY(read_fixed(g, "publication_date", H5T_NATIVE_INT64, 8, lo, c->p_n, &c->p_year));
   for (size_t i = 0; i < c->p_n; i++)
     CM_BUF_AT(&c->p_year, int64_t, i) /= 10000; /* 0 stays unknown */

@@ -141,3 +141,13 @@ int cm_dict_encode(MPI_Comm comm, const cm_strcol *vals, cm_strcol *dict, cm_buf
   cm_buf_free(&all);
   return CM_OK;
 }
+
+uint32_t cm_dict_find(const cm_strcol *dict, const char *value) {
+  size_t n = cm_strcol_count(dict), len = strlen(value);
+  for (size_t i = 0; i < n; i++) { /* a handful of entries: no search structure */
+    size_t l;
+    const uint8_t *p = cm_strcol_get(dict, i, &l);
+    if (l == len && memcmp(p, value, l) == 0) return (uint32_t)i;
+  }
+  return UINT32_MAX;
+}

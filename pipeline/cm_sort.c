@@ -113,10 +113,14 @@ int cm_sort_by_u64(void *items, size_t n, size_t size, size_t key_offset,
     }
     sorted = radix(a, b, n);
   }
-  if (sorted) free(sorted == a ? b : a), b = NULL; /* the scratch half goes before the copy */
-  int bad = !sorted || permute(it, size, sorted, n);
-  free(sorted ? sorted : a);
-  free(b);
+  if (!sorted) {
+    free(a);
+    free(b);
+    return CM_FAIL("out of memory sorting %zu records of %zu bytes", n, size);
+  }
+  free(sorted == a ? b : a); /* the scratch half goes before permute's copy */
+  int bad = permute(it, size, sorted, n);
+  free(sorted);
   if (bad) return CM_FAIL("out of memory sorting %zu records of %zu bytes", n, size);
   /* ties on the sorted bits: cmp decides, run by run */
   for (size_t s = 0; s < n;) {
