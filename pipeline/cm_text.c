@@ -121,10 +121,18 @@ int cm_bytes_cmp(const void *a, size_t an, const void *b, size_t bn) {
   return (an > bn) - (an < bn);
 }
 
-/* A byte of a title word: ASCII letter or digit, or any non-ASCII byte. */
-static int is_word_byte(unsigned char ch) {
-  return ch >= 0x80 || is_digit(ch) || (ch >= 'a' && ch <= 'z') || is_upper(ch);
-}
+/* A byte of a title word (ASCII letter or digit, or any non-ASCII byte)
+ * maps to itself lowercased; every other byte to 0. A table, because this
+ * runs on every byte of every NPL string (perf: the branchy test was ~10 %
+ * of analyze). */
+#define WORD_LOWER(c)                                                                                        \
+  ((c) >= 0x80 || ((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'z') ? (c)                             \
+   : (c) >= 'A' && (c) <= 'Z'                                              ? (c) + 32                        \
+                                                                           : 0)
+#define WL4(c) WORD_LOWER(c), WORD_LOWER(c + 1), WORD_LOWER(c + 2), WORD_LOWER(c + 3)
+#define WL16(c) WL4(c), WL4(c + 4), WL4(c + 8), WL4(c + 12)
+#define WL64(c) WL16(c), WL16(c + 16), WL16(c + 32), WL16(c + 48)
+static const uint8_t word_lower[256] = {WL64(0), WL64(64), WL64(128), WL64(192)};
 
 int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t *count) {
   norm->len = words->len = 0;
@@ -136,20 +144,20 @@ int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t 
   CM_TRY(cm_buf_reserve(words, (n / 2 + 1) * 12));
   uint8_t *out = norm->data;
   uint32_t *w = (uint32_t *)words->data;
+  const uint8_t *in = (const uint8_t *)p;
   size_t o = 0, nw = 0;
   for (size_t i = 0; i < n;) {
-    unsigned char ch = (unsigned char)p[i];
-    if (!is_word_byte(ch)) {
+    uint8_t m = word_lower[in[i]];
+    if (!m) {
       i++;
       continue;
     }
     if (o) out[o++] = ' ';
     size_t start = o;
-    for (; i < n; i++) {
-      ch = (unsigned char)p[i];
-      if (!is_word_byte(ch)) break;
-      out[o++] = (uint8_t)to_lower((char)ch);
-    }
+    do {
+      out[o++] = m;
+      i++;
+    } while (i < n && (m = word_lower[in[i]]) != 0);
     w[3 * nw] = (uint32_t)start;
     w[3 * nw + 1] = (uint32_t)(o - start);
     w[3 * nw + 2] = (uint32_t)i;
