@@ -84,15 +84,18 @@ static int write_at(MPI_Comm comm, hid_t loc, const char *name, hid_t type, cons
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   CM_H5(dcpl);
   if (total > 0) {
-    size_t esize = H5Tget_size(type);
-    hsize_t chunk[1] = {CHUNK_BYTES / esize};
-    if (chunk[0] > total) chunk[0] = total;
-    CM_H5(H5Pset_chunk(dcpl, 1, chunk));
     /* every element is written next: filling with zeros first would write
      * the dataset twice (parallel HDF5 allocates unfiltered ones at once) */
     CM_H5(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER));
+    /* Uncompressed columns are contiguous: one extent per dataset, written
+     * and read as plain MPI-IO ranges without a chunk index to build and
+     * walk. Compression needs chunks. */
     unsigned level = deflate_level(loc);
     if (level) {
+      size_t esize = H5Tget_size(type);
+      hsize_t chunk[1] = {CHUNK_BYTES / esize};
+      if (chunk[0] > total) chunk[0] = total;
+      CM_H5(H5Pset_chunk(dcpl, 1, chunk));
       CM_H5(H5Pset_shuffle(dcpl));
       CM_H5(H5Pset_deflate(dcpl, level));
     }
