@@ -5,10 +5,14 @@
 #   with 1 and 2 ranks (more with RANKS="1 2 4"). For each: wall and user+sys
 #   seconds, uncompressed MB/s per rank, records/s, peak RSS per rank, bytes
 #   shuffled by the busiest rank; and the ratios run / ingest, ingest rate per
-#   rank / floors, and 2-rank / 1-rank parallel efficiency.
+#   rank / floors, and 2-rank / 1-rank parallel efficiency. The floors are also
+#   taken with one process (`igzip -dc x1`), so the scaling of plain
+#   decompression on this machine stands next to citemill's.
+# REPEAT=N runs every step N times, interleaved, and reports the median (with
+#   the spread min-max): on a shared VM identical runs differ by 10-30 %.
 # usage: bench/report_scale.sh SCALE [CORPUS_DIR]   (generates the corpus if needed)
 set -euo pipefail
-SCALE=${1:-0.01}; BIN=${BIN:-build/citemill}; RANKS=${RANKS:-"1 2"}
+SCALE=${1:-0.01}; BIN=${BIN:-build/citemill}; RANKS=${RANKS:-"1 2"}; REPEAT=${REPEAT:-1}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 D=${2:-$(mktemp -d)}
 [ -d $D/patents ] || mpirun -np 2 $BIN gen --out $D --scale $SCALE --quiet
@@ -20,36 +24,60 @@ T=$(mktemp -d)
 echo $files | tr ' ' '\n' | xargs -P $NCPU -n 8 sh -c 'igzip -dc "$@" | wc -lc' _ > $T/counts
 MB=$(awk '{b += $2} END {printf "%.1f", b / 1e6}' $T/counts)
 REC=$(awk '{l += $1} END {print l}' $T/counts)
-timed() { # label cmd...: prints "label wall usersys"
-  local l=$1; shift
-  /usr/bin/time -f "%e %U %S" -o $T/t "$@" > $T/out 2>&1 || { cat $T/out; exit 1; }
+timed() { # cmd...: prints "wall usersys" of one run, or FAIL and the command's output
+  /usr/bin/time -f "%e %U %S" -o $T/t "$@" > $T/out 2>&1 || { echo FAIL; cat $T/out >&2; return; }
   read w u s < $T/t
-  echo "$l $w $(echo "$u + $s" | bc)"
+  echo "$w $(echo "$u + $s" | bc)"
 }
-echo "corpus $D: $(echo $files | wc -w) gz files, $MB MB of JSON, $REC records; $NCPU cores"
-printf "%-22s %8s %9s %12s %10s %10s %12s %14s\n" step wall_s cpu_s MB/s/rank records/s rss_MiB shuffled_MB ratio
+ok() { [ "$1" != FAIL ] || { echo "a step failed: see above"; exit 1; }; }
+med() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+spread() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {if (NR > 1) printf "(%s-%s)", v[1], v[NR]}'; }
+row() { printf "%-22s %8s %9s %12s %10s %10s %12s %s\n" "$@"; }
+echo "corpus $D: $(echo $files | wc -w) gz files, $MB MB of JSON, $REC records; $NCPU cores; medians of $REPEAT"
+row step wall_s cpu_s MB/s/rank records/s rss_MiB shuffled_MB "ratio / spread of wall"
 echo $files | tr ' ' '\n' > $T/files
-for tool in gzip igzip; do # one process per core over the files
-  read l w c < <(timed $tool bash -c "xargs -P $NCPU -n 4 sh -c '$tool -dc \"\$@\" > /dev/null' _ < $T/files")
-  eval "F_$tool=$w"
-  printf "%-22s %8s %9s %12s %10s %10s %12s %14s\n" "$tool -dc x$NCPU" $w $c $(echo "scale=0; $MB / $w / $NCPU" | bc) - - - -
+declare -A W C
+for rep in $(seq $REPEAT); do
+  for tool in gzip igzip; do
+    for p in $NCPU 1; do
+      [ $tool = gzip ] && [ $p = 1 ] && continue # the gzip floor per core is taken with all cores only
+      read w c < <(timed bash -c "xargs -P $p -n 4 sh -c '$tool -dc \"\$@\" > /dev/null' _ < $T/files"); ok $w
+      W[$tool$p]+=" $w"; C[$tool$p]+=" $c"
+    done
+  done
+  for np in $RANKS; do
+    read w c < <(timed mpirun --oversubscribe -np $np $BIN ingest --patents $D/patents --works $D/works --store $T/s.h5); ok $w
+    W[i$np]+=" $w"; C[i$np]+=" $c"; RI[$np]=$(grep -o "max [0-9.]* MiB" $T/out | head -1 | cut -d' ' -f2)
+    read w c < <(timed mpirun --oversubscribe -np $np $BIN analyze --store $T/s.h5 --out $T/a --aliases $D/aliases.csv); ok $w
+    W[a$np]+=" $w"; C[a$np]+=" $c"; RA[$np]=$(grep -o "max [0-9.]* MiB" $T/out | tail -1 | cut -d' ' -f2)
+    SA[$np]=$(grep -o "one rank [0-9.]* MB" $T/out | cut -d' ' -f3)
+    rm -rf $T/r $T/a
+    read w c < <(timed mpirun --oversubscribe -np $np $BIN run --patents $D/patents --works $D/works --aliases $D/aliases.csv --out $T/r); ok $w
+    W[r$np]+=" $w"; C[r$np]+=" $c"
+    RR[$np]=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/r/run.json'))['peak_rss_mib']['max'])")
+    [ $rep = $REPEAT ] || rm -rf $T/r
+  done
 done
+m() { echo ${W[$1]} | med; }
+mc() { echo ${C[$1]} | med; }
+sp() { echo ${W[$1]} | spread; }
+F_gzip=$(m gzip$NCPU); F_igzip=$(m igzip$NCPU); F_igzip1=$(m igzip1)
+row "gzip -dc x$NCPU" $F_gzip $(mc gzip$NCPU) $(echo "scale=0; $MB / $F_gzip / $NCPU" | bc) - - - "$(sp gzip$NCPU)"
+row "igzip -dc x$NCPU" $F_igzip $(mc igzip$NCPU) $(echo "scale=0; $MB / $F_igzip / $NCPU" | bc) - - - "$(sp igzip$NCPU)"
+row "igzip -dc x1" $F_igzip1 $(mc igzip1) $(echo "scale=0; $MB / $F_igzip1" | bc) - - - \
+  "$(sp igzip1) efficiency x$NCPU vs x1 $(echo "scale=2; $F_igzip1 / $F_igzip / $NCPU" | bc)"
 for np in $RANKS; do
-  read l wi ci < <(timed ingest mpirun --oversubscribe -np $np $BIN ingest --patents $D/patents --works $D/works --store $T/s.h5)
-  ri=$(grep -o "max [0-9.]* MiB" $T/out | head -1 | cut -d' ' -f2)
-  read l wa ca < <(timed analyze mpirun --oversubscribe -np $np $BIN analyze --store $T/s.h5 --out $T/a --aliases $D/aliases.csv)
-  ra=$(grep -o "max [0-9.]* MiB" $T/out | tail -1 | cut -d' ' -f2); sa=$(grep -o "one rank [0-9.]* MB" $T/out | cut -d' ' -f3)
-  rm -rf $T/r
-  read l wr cr < <(timed run mpirun --oversubscribe -np $np $BIN run --patents $D/patents --works $D/works --aliases $D/aliases.csv --out $T/r)
-  rr=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/r/run.json'))['peak_rss_mib']['max'])")
+  wi=$(m i$np); wa=$(m a$np); wr=$(m r$np)
   rate=$(echo "scale=0; $MB / $wi / $np" | bc)
-  printf "%-22s %8s %9s %12s %10s %10s %12s %14s\n" "ingest np=$np" $wi $ci $rate $(echo "scale=0; $REC / $wi" | bc) $ri - \
-    "gzip x$(echo "scale=2; $rate / ($MB / $F_gzip / $NCPU)" | bc) igzip x$(echo "scale=2; $rate / ($MB / $F_igzip / $NCPU)" | bc)"
-  printf "%-22s %8s %9s %12s %10s %10s %12s %14s\n" "analyze np=$np" $wa $ca - - $ra $sa "/ingest $(echo "scale=2; $wa / $wi" | bc)"
-  printf "%-22s %8s %9s %12s %10s %10s %12s %14s\n" "run np=$np" $wr $cr - $(echo "scale=0; $REC / $wr" | bc) $rr - "/ingest $(echo "scale=2; $wr / $wi" | bc)"
-  eval "R_$np=$wr"
+  row "ingest np=$np" $wi $(mc i$np) $rate $(echo "scale=0; $REC / $wi" | bc) ${RI[$np]} - \
+    "gzip x$(echo "scale=2; $rate / ($MB / $F_gzip / $NCPU)" | bc) igzip x$(echo "scale=2; $rate / ($MB / $F_igzip / $NCPU)" | bc) $(sp i$np)"
+  row "analyze np=$np" $wa $(mc a$np) - - ${RA[$np]} ${SA[$np]} "/ingest $(echo "scale=2; $wa / $wi" | bc) $(sp a$np)"
+  row "run np=$np" $wr $(mc r$np) - $(echo "scale=0; $REC / $wr" | bc) ${RR[$np]} - "/ingest $(echo "scale=2; $wr / $wi" | bc) $(sp r$np)"
 done
-[ -n "${R_1:-}" ] && [ -n "${R_2:-}" ] && echo "parallel efficiency of run, 2 ranks vs 1: $(echo "scale=2; $R_1 / $R_2 / 2" | bc)"
+if [ -n "${W[r1]:-}" ] && [ -n "${W[r2]:-}" ]; then
+  e() { echo "scale=2; $(m ${1}1) / $(m ${1}2) / 2" | bc; }
+  echo "parallel efficiency, 2 ranks vs 1 (medians): ingest $(e i), analyze $(e a), run $(e r)"
+fi
 # KEEP=DIR keeps the last run's tables and run.json (the bench's own outputs go with its temp dir)
 if [ -n "${KEEP:-}" ]; then mkdir -p $KEEP && cp -r $T/r/analysis/tables $T/r/run.json $KEEP/; fi
 rm -rf $T
