@@ -25,6 +25,9 @@ echo $files | tr ' ' '\n' | xargs -P $NCPU -n 8 sh -c 'igzip -dc "$@" | wc -lc' 
 MB=$(awk '{b += $2} END {printf "%.1f", b / 1e6}' $T/counts)
 REC=$(awk '{l += $1} END {print l}' $T/counts)
 timed() { # cmd...: prints "wall usersys" of one run, or FAIL and the command's output
+  # the previous step's dirty pages are flushed first: their writeback would
+  # otherwise take CPU from this step (on 2 cores, from a 2-rank step's ranks)
+  sync
   /usr/bin/time -f "%e %U %S" -o $T/t "$@" > $T/out 2>&1 || { echo FAIL; cat $T/out >&2; return; }
   read w u s < $T/t
   echo "$w $(echo "$u + $s" | bc)"
