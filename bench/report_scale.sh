@@ -49,6 +49,8 @@ for rep in $(seq $REPEAT); do
     done
   done
   for np in $RANKS; do
+    # a new store, as `run` writes one: replacing an old store adds its deletion (~0.5-1 s at scale 0.1)
+    rm -rf $T/s.h5 $T/s.h5.rejects
     read w c < <(timed mpirun --oversubscribe -np $np $BIN ingest --patents $D/patents --works $D/works --store $T/s.h5); ok $w
     W[i$np]+=" $w"; C[i$np]+=" $c"; RI[$np]=$(grep -o "max [0-9.]* MiB" $T/out | head -1 | cut -d' ' -f2)
     read w c < <(timed mpirun --oversubscribe -np $np $BIN analyze --store $T/s.h5 --out $T/a --aliases $D/aliases.csv); ok $w
