@@ -40,13 +40,12 @@ echo "corpus $D: $(echo $files | wc -w) gz files, $MB MB of JSON, $REC records; 
 row step wall_s cpu_s MB/s/rank records/s rss_MiB shuffled_MB "ratio / spread of wall"
 echo $files | tr ' ' '\n' > $T/files
 declare -A W C
+FLOORS="gzip:$NCPU igzip:$NCPU"; [ $NCPU -gt 1 ] && FLOORS+=" igzip:1"
 for rep in $(seq $REPEAT); do
-  for tool in gzip igzip; do
-    for p in $NCPU 1; do
-      [ $tool = gzip ] && [ $p = 1 ] && continue # the gzip floor per core is taken with all cores only
-      read w c < <(timed bash -c "xargs -P $p -n 4 sh -c '$tool -dc \"\$@\" > /dev/null' _ < $T/files"); ok $w
-      W[$tool$p]+=" $w"; C[$tool$p]+=" $c"
-    done
+  for floor in $FLOORS; do # tool:processes
+    tool=${floor%:*}; p=${floor#*:}
+    read w c < <(timed bash -c "xargs -P $p -n 4 sh -c '$tool -dc \"\$@\" > /dev/null' _ < $T/files"); ok $w
+    W[$tool$p]+=" $w"; C[$tool$p]+=" $c"
   done
   for np in $RANKS; do
     # a new store, as `run` writes one: replacing an old store adds its deletion (~0.5-1 s at scale 0.1)
@@ -66,11 +65,14 @@ done
 m() { echo ${W[$1]} | med; }
 mc() { echo ${C[$1]} | med; }
 sp() { echo ${W[$1]} | spread; }
-F_gzip=$(m gzip$NCPU); F_igzip=$(m igzip$NCPU); F_igzip1=$(m igzip1)
+F_gzip=$(m gzip$NCPU); F_igzip=$(m igzip$NCPU)
 row "gzip -dc x$NCPU" $F_gzip $(mc gzip$NCPU) $(echo "scale=0; $MB / $F_gzip / $NCPU" | bc) - - - "$(sp gzip$NCPU)"
 row "igzip -dc x$NCPU" $F_igzip $(mc igzip$NCPU) $(echo "scale=0; $MB / $F_igzip / $NCPU" | bc) - - - "$(sp igzip$NCPU)"
-row "igzip -dc x1" $F_igzip1 $(mc igzip1) $(echo "scale=0; $MB / $F_igzip1" | bc) - - - \
-  "$(sp igzip1) efficiency x$NCPU vs x1 $(echo "scale=2; $F_igzip1 / $F_igzip / $NCPU" | bc)"
+if [ -n "${W[igzip1]:-}" ]; then
+  F_igzip1=$(m igzip1)
+  row "igzip -dc x1" $F_igzip1 $(mc igzip1) $(echo "scale=0; $MB / $F_igzip1" | bc) - - - \
+    "$(sp igzip1) efficiency x$NCPU vs x1 $(echo "scale=2; $F_igzip1 / $F_igzip / $NCPU" | bc)"
+fi
 for np in $RANKS; do
   wi=$(m i$np); wa=$(m a$np); wr=$(m r$np)
   rate=$(echo "scale=0; $MB / $wi / $np" | bc)

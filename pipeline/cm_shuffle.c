@@ -89,15 +89,16 @@ int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in) {
    * that, not twice both. Copies are what a shuffle costs besides the
    * network (perf: ~14 % of analyze with a staging buffer on each side), so
    * the receive side lands in the inbox itself whenever the inbox is under
-   * 2 GiB, and a round with a single destination sends from that outbox. */
+   * 2 GiB (displacements are ints), and a round with a single destination
+   * sends from that outbox. */
   uint64_t cap = (uint64_t)(INT_MAX / 2) / (uint64_t)P;
   if (cap > (64u << 20) / (uint64_t)P) cap = (64u << 20) / (uint64_t)P;
   if (cap < (1u << 20)) cap = 1u << 20;
-  int direct = in->from[P] <= (uint64_t)INT_MAX;
+  int direct_recv = in->from[P] <= (uint64_t)INT_MAX, direct_send = 1;
   /* CITEMILL_SHUFFLE_STAGED=BYTES (tests only): staging on both sides and
    * rounds of BYTES per pair, the path of inboxes over 2 GiB, on small data */
   const char *staged = getenv("CITEMILL_SHUFFLE_STAGED");
-  if (staged && atoll(staged) > 0) direct = 0, cap = (uint64_t)atoll(staged);
+  if (staged && atoll(staged) > 0) direct_recv = direct_send = 0, cap = (uint64_t)atoll(staged);
   for (;;) {
     uint64_t left = 0;
     for (int r = 0; r < P; r++)
@@ -112,13 +113,13 @@ int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in) {
       sc[r] = (int)(s < cap ? s : cap);
       rc[r] = (int)(q < cap ? q : cap);
       sd[r] = (int)stot;
-      rd[r] = direct ? (int)(in->from[r] + rdone[r]) : (int)rtot;
+      rd[r] = direct_recv ? (int)(in->from[r] + rdone[r]) : (int)rtot;
       stot += (size_t)sc[r];
       rtot += (size_t)rc[r];
       if (sc[r]) dests++, dest = r;
     }
-    const uint8_t *send = sbuf.data;
-    if (dests == 1 && direct) { /* one destination: its outbox is the send buffer */
+    const uint8_t *send;
+    if (dests == 1 && direct_send) { /* one destination: its outbox is the send buffer */
       send = out->to[dest].data + sdone[dest];
       sd[dest] = 0;
     } else {
@@ -132,7 +133,7 @@ int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in) {
       send = sbuf.data;
     }
     uint8_t *recv = in->data.data;
-    if (!direct) {
+    if (!direct_recv) {
       rbuf.len = 0;
       if (cm_buf_reserve(&rbuf, rtot + 1) != CM_OK) {
         status = CM_ERR;
@@ -142,7 +143,8 @@ int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in) {
     }
     CM_MPI(MPI_Alltoallv(send, sc, sd, MPI_BYTE, recv, rc, rd, MPI_BYTE, comm));
     for (int r = 0; r < P; r++) {
-      if (rc[r] && !direct) memcpy(in->data.data + in->from[r] + rdone[r], rbuf.data + rd[r], (size_t)rc[r]);
+      if (rc[r] && !direct_recv)
+        memcpy(in->data.data + in->from[r] + rdone[r], rbuf.data + rd[r], (size_t)rc[r]);
       sdone[r] += (uint64_t)sc[r];
       rdone[r] += (uint64_t)rc[r];
     }
