@@ -79,6 +79,34 @@ static int permute(uint8_t *items, size_t size, keyed *perm, size_t n) {
   return 0;
 }
 
+/* Sorts one run of records tied on the radix bits. Most runs are a few
+ * records (perf at scale 0.1: ~90 % of runs hold 2-8), where qsort's call
+ * and setup cost more than the work: those get an insertion sort. Long runs
+ * often arrive in order already (LSD radix is stable and inboxes come in
+ * rank order, which is row order): one pass of cmp checks that before qsort.
+ * tmp holds one record. */
+static void sort_run(uint8_t *a, size_t k, size_t size, int (*cmp)(const void *, const void *),
+                     uint8_t *tmp) {
+  if (k <= 8) {
+    for (size_t i = 1; i < k; i++) {
+      if (cmp(a + (i - 1) * size, a + i * size) <= 0) continue;
+      memcpy(tmp, a + i * size, size);
+      size_t j = i;
+      do {
+        j--;
+      } while (j > 0 && cmp(a + (j - 1) * size, tmp) > 0);
+      memmove(a + (j + 1) * size, a + j * size, (i - j) * size);
+      memcpy(a + j * size, tmp, size);
+    }
+    return;
+  }
+  for (size_t i = 1; i < k; i++)
+    if (cmp(a + (i - 1) * size, a + i * size) > 0) {
+      qsort(a, k, size, cmp);
+      return;
+    }
+}
+
 static uint64_t key_at(const uint8_t *it, size_t size, size_t key_offset, size_t i) {
   uint64_t k;
   memcpy(&k, it + i * size + key_offset, 8);
@@ -123,13 +151,16 @@ int cm_sort_by_u64(void *items, size_t n, size_t size, size_t key_offset,
   free(sorted);
   if (bad) return CM_FAIL("out of memory sorting %zu records of %zu bytes", n, size);
   /* ties on the sorted bits: cmp decides, run by run */
+  uint8_t *tmp = malloc(size);
+  if (!tmp) return CM_FAIL("out of memory sorting %zu records of %zu bytes", n, size);
   for (size_t s = 0; s < n;) {
     uint64_t k = key_at(it, size, key_offset, s) >> low;
     size_t e = s + 1;
     while (e < n && key_at(it, size, key_offset, e) >> low == k)
       e++;
-    if (e - s > 1) qsort(it + s * size, e - s, size, cmp);
+    if (e - s > 1) sort_run(it + s * size, e - s, size, cmp, tmp);
     s = e;
   }
+  free(tmp);
   return CM_OK;
 }
