@@ -7,14 +7,17 @@
  * 3. Each rank counts, per (country, cohort), works above and at each
  *    threshold; rank 0 sums scores in cohort order, so the floating-point
  *    result does not depend on the rank count. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../pipeline/cm_error.h"
 #include "../pipeline/cm_shuffle.h"
+#include "../pipeline/cm_sort.h"
 #include "cm_jobs.h"
 
 typedef struct {
+  uint64_t key; /* (year, field, cites) packed in order, for cm_sort (see pack_keys); 0 if they do not fit */
   int64_t year;
   uint32_t field;
   int64_t cites;
@@ -29,6 +32,7 @@ typedef struct {
 
 static int hist_cmp(const void *a, const void *b) {
   const hist *x = a, *y = b;
+  if (x->key != y->key) return x->key < y->key ? -1 : 1;
   if (x->year != y->year) return x->year < y->year ? -1 : 1;
   if (x->field != y->field) return x->field < y->field ? -1 : 1;
   return (x->cites > y->cites) - (x->cites < y->cites);
@@ -66,6 +70,31 @@ static int in_window_work(const cm_ctx *c, size_t i) {
   return CM_BUF_AT(&c->w_has_year, uint8_t, i) && cm_in_window(c->cfg, CM_BUF_AT(&c->w_year, int64_t, i));
 }
 
+static unsigned bits_of(uint64_t v) { return v ? 64u - (unsigned)__builtin_clzll(v) : 0; }
+
+/* Packs (year, field, cites) of h[0..n) into h[i].key so that keys order as
+ * hist_cmp does, which lets cm_sort radix-sort the histogram instead of
+ * qsort comparing 600 k records field by field (perf: 3 % of analyze).
+ * Where they do not fit 64 bits (negative citation counts, absurd spans),
+ * every key is 0 and the comparator decides alone. */
+static void pack_keys(hist *h, size_t n) {
+  int64_t y0 = INT64_MAX, y1 = INT64_MIN, cmin = 0, cmax = 0;
+  uint32_t fmax = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (h[i].year < y0) y0 = h[i].year;
+    if (h[i].year > y1) y1 = h[i].year;
+    if (h[i].field > fmax) fmax = h[i].field;
+    if (h[i].cites < cmin) cmin = h[i].cites;
+    if (h[i].cites > cmax) cmax = h[i].cites;
+  }
+  unsigned yb = n ? bits_of((uint64_t)(y1 - y0)) : 0, fb = bits_of(fmax), cb = bits_of((uint64_t)cmax);
+  int fits = n && cmin >= 0 && y1 - y0 >= 0 && yb + fb + cb <= 64;
+  for (size_t i = 0; i < n; i++)
+    h[i].key = !fits ? 0
+                     : ((uint64_t)(h[i].year - y0) << (fb + cb)) | ((uint64_t)h[i].field << cb) |
+                           (uint64_t)h[i].cites;
+}
+
 /* Collective: every rank gets all cohorts, sorted by (year, field code). */
 static int build_cohorts(cm_ctx *c, cohort **out, size_t *nout) {
   hist *h = malloc((c->w_n + 1) * sizeof *h);
@@ -73,9 +102,13 @@ static int build_cohorts(cm_ctx *c, cohort **out, size_t *nout) {
   size_t n = 0;
   for (size_t i = 0; i < c->w_n; i++)
     if (in_window_work(c, i))
-      h[n++] = (hist){CM_BUF_AT(&c->w_year, int64_t, i), CM_BUF_AT(&c->w_field, uint32_t, i),
+      h[n++] = (hist){0, CM_BUF_AT(&c->w_year, int64_t, i), CM_BUF_AT(&c->w_field, uint32_t, i),
                       CM_BUF_AT(&c->w_cites, int64_t, i), 1};
-  if (n) qsort(h, n, sizeof *h, hist_cmp);
+  pack_keys(h, n);
+  if (cm_sort_by_u64(h, n, sizeof *h, offsetof(hist, key), hist_cmp) != CM_OK) {
+    free(h);
+    return CM_ERR;
+  }
   cm_outbox ob;
   CM_TRY(cm_outbox_init(&ob, c->nranks));
   for (size_t i = 0; i < n;) { /* combine before sending */
@@ -97,6 +130,8 @@ static int build_cohorts(cm_ctx *c, cohort **out, size_t *nout) {
   hist *r = malloc((m + 1) * sizeof *r);
   CM_ALLOC(r, (m + 1) * sizeof *r);
   memcpy(r, in.data.data, m * sizeof *r);
+  for (size_t i = 0; i < m; i++)
+    r[i].key = 0; /* each rank packed its own way: the fields decide here */
   if (m) qsort(r, m, sizeof *r, hist_cmp);
   cm_buf mine = {0};
   for (size_t i = 0; i < m;) {

@@ -11,6 +11,7 @@
 
 #include "../pipeline/cm_error.h"
 #include "../pipeline/cm_shuffle.h"
+#include "../pipeline/cm_sort.h"
 #include "cm_jobs.h"
 
 /* Bit k set when local work i is in the window and has country k. */
@@ -45,7 +46,10 @@ static int count_citing(cm_ctx *c, cm_outbox *ob, int64_t *citing) {
   CM_ALLOC(pairs, (np + 1) * 16);
   if (np) memcpy(pairs, in.data.data, np * 16);
   cm_inbox_free(&in);
-  qsort(pairs, np, 16, cmp_pair);
+  if (cm_sort_by_u64(pairs, np, 16, 0, cmp_pair) != CM_OK) {
+    free(pairs);
+    return CM_ERR;
+  }
   for (size_t i = 0; i < np;) {
     uint64_t m = 0;
     size_t e = i;
