@@ -144,6 +144,7 @@ typedef struct {
 } npl_window;
 
 /* Pass 2: windows of DOI-less NPL strings whose key may be a work's. */
+#define WINDOW_BATCH 32
 static int filter_npl(cm_ctx *c, words_t *w, const uint8_t *has_doi, const cm_bloom *works, cm_buf *kept) {
   for (size_t i = 0; i < c->p_n; i++) {
     size_t first, cnt;
@@ -155,13 +156,24 @@ static int filter_npl(cm_ctx *c, words_t *w, const uint8_t *has_doi, const cm_bl
       if (!has_doi) CM_TRY(cm_dois_in_text(t, l, &w->scratch, no_doi, &doi));
       if (doi) continue; /* the DOI method's case */
       CM_TRY(cm_title_words(t, l, &w->norm, &w->words, &w->nw));
-      for (size_t pos = 0; pos + KEY_WORDS <= w->nw; pos++) {
-        size_t n;
-        const uint8_t *p = window(w, pos, &n);
-        uint64_t h2 = key_h2(p, n);
-        if (!cm_bloom_has(works, h2)) continue;
-        npl_window x = {{cm_hash(p, n), h2}, c->p_lo + i, (uint32_t)e, (uint32_t)pos};
-        CM_TRY(cm_buf_append(kept, &x, sizeof x));
+      /* windows in batches: hash and prefetch a batch's filter blocks,
+       * then ask, so that the cache misses overlap */
+      uint64_t h2[WINDOW_BATCH];
+      for (size_t at = 0; at + KEY_WORDS <= w->nw; at += WINDOW_BATCH) {
+        size_t nb = w->nw + 1 - KEY_WORDS - at < WINDOW_BATCH ? w->nw + 1 - KEY_WORDS - at : WINDOW_BATCH;
+        for (size_t k = 0; k < nb; k++) {
+          size_t n;
+          const uint8_t *p = window(w, at + k, &n);
+          h2[k] = key_h2(p, n);
+          cm_bloom_prefetch(works, h2[k]);
+        }
+        for (size_t k = 0; k < nb; k++) {
+          if (!cm_bloom_has(works, h2[k])) continue;
+          size_t n;
+          const uint8_t *p = window(w, at + k, &n);
+          npl_window x = {{cm_hash(p, n), h2[k]}, c->p_lo + i, (uint32_t)e, (uint32_t)(at + k)};
+          CM_TRY(cm_buf_append(kept, &x, sizeof x));
+        }
       }
     }
   }

@@ -1,11 +1,12 @@
 #include "cm_bloom.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "cm_error.h"
 
 #define PROBES 4
-#define MIN_BITS (1ull << 16)
+#define MIN_BITS (1ull << 16) /* >= one 512-bit block; at most 2^36 bits: 27 bits of block index */
 /* MPI counts are int: the union goes in pieces of at most this many words */
 #define UNION_WORDS (1ull << 24)
 
@@ -16,7 +17,8 @@ int cm_bloom_init(MPI_Comm comm, cm_bloom *b, uint64_t my_keys) {
   while (nbits < 8 * all && nbits < (1ull << 36))
     nbits *= 2;
   b->mask = nbits - 1;
-  b->bits = calloc(nbits / 64, 8);
+  b->bits = aligned_alloc(64, nbits / 8); /* blocks are cache lines */
+  if (b->bits) memset(b->bits, 0, nbits / 8);
   int ok = b->bits != NULL; /* agreed: the union that follows is collective */
   CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm));
   if (!ok) {
@@ -28,19 +30,33 @@ int cm_bloom_init(MPI_Comm comm, cm_bloom *b, uint64_t my_keys) {
   return CM_OK;
 }
 
-/* Kirsch-Mitzenmacher: probe j at a + j*b, from the key's two halves. */
+/* Blocked: the PROBES bits of a key lie in one 512-bit block (a cache
+ * line), chosen by the key's low bits; the bits inside come from its high
+ * bits (9 each, bits 28-63, apart from the block index's at most 27). A
+ * query costs one cache miss instead of up to PROBES: at scale 1.0 the works
+ * filter is 16 MiB, far past the caches, and every window of every NPL
+ * string asks it. The false-positive rate stays near the unblocked one's
+ * (~1-2 % at 8-16 bits a key), and false positives only add volume. */
+static uint64_t *block_of(const cm_bloom *b, uint64_t key) { return b->bits + (((key & b->mask) >> 9) << 3); }
+
 void cm_bloom_add(cm_bloom *b, uint64_t key) {
-  uint64_t x = key, step = (key >> 32) | 1;
-  for (int j = 0; j < PROBES; j++, x += step)
-    b->bits[(x & b->mask) >> 6] |= 1ull << (x & 63);
+  uint64_t *w = block_of(b, key);
+  for (int j = 0; j < PROBES; j++) {
+    unsigned bit = (unsigned)(key >> (28 + 9 * j)) & 511;
+    w[bit >> 6] |= 1ull << (bit & 63);
+  }
 }
 
 int cm_bloom_has(const cm_bloom *b, uint64_t key) {
-  uint64_t x = key, step = (key >> 32) | 1;
-  for (int j = 0; j < PROBES; j++, x += step)
-    if (!(b->bits[(x & b->mask) >> 6] & (1ull << (x & 63)))) return 0;
+  const uint64_t *w = block_of(b, key);
+  for (int j = 0; j < PROBES; j++) {
+    unsigned bit = (unsigned)(key >> (28 + 9 * j)) & 511;
+    if (!(w[bit >> 6] & (1ull << (bit & 63)))) return 0;
+  }
   return 1;
 }
+
+void cm_bloom_prefetch(const cm_bloom *b, uint64_t key) { __builtin_prefetch(block_of(b, key)); }
 
 int cm_bloom_union(MPI_Comm comm, cm_bloom *b) {
   uint64_t words = (b->mask + 1) / 64;

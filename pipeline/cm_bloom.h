@@ -22,6 +22,9 @@ int cm_bloom_init(MPI_Comm comm, cm_bloom *b, uint64_t my_keys);
 /* Not collective. */
 void cm_bloom_add(cm_bloom *b, uint64_t key);
 int cm_bloom_has(const cm_bloom *b, uint64_t key);
+/* Starts loading the memory cm_bloom_has(b, key) will read: a caller with
+ * many keys at hand prefetches them all, then asks (the misses overlap). */
+void cm_bloom_prefetch(const cm_bloom *b, uint64_t key);
 /* Collective on comm: every rank's filter becomes the union of all. */
 int cm_bloom_union(MPI_Comm comm, cm_bloom *b);
 void cm_bloom_free(cm_bloom *b);
