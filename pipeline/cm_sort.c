@@ -16,15 +16,16 @@ typedef struct {
   uint64_t key, index;
 } keyed;
 
-/* LSD radix sort of a[0..n) by key (stable), using b as scratch; returns
- * whichever of a and b holds the result. */
-static keyed *radix(keyed *a, keyed *b, size_t n) {
+/* LSD radix sort of a[0..n) by the DIGITS digits of key from bit `low` up
+ * (stable), using b as scratch; returns whichever of a and b holds the
+ * result, or NULL when out of memory. */
+static keyed *radix(keyed *a, keyed *b, size_t n, unsigned low) {
   static const unsigned shift[DIGITS] = {0, 11, 22};
   size_t(*count)[BUCKETS] = calloc(DIGITS, sizeof *count);
   if (!count) return NULL;
   for (size_t i = 0; i < n; i++)
     for (int d = 0; d < DIGITS; d++)
-      count[d][(a[i].key >> shift[d]) & (BUCKETS - 1)]++;
+      count[d][(a[i].key >> (low + shift[d])) & (BUCKETS - 1)]++;
   for (int d = 0; d < DIGITS; d++) {
     size_t sum = 0, *c = count[d];
     int constant = 0;
@@ -36,7 +37,7 @@ static keyed *radix(keyed *a, keyed *b, size_t n) {
     }
     if (constant) continue; /* every key has this digit: nothing to do */
     for (size_t i = 0; i < n; i++)
-      b[c[(a[i].key >> shift[d]) & (BUCKETS - 1)]++] = a[i];
+      b[c[(a[i].key >> (low + shift[d])) & (BUCKETS - 1)]++] = a[i];
     keyed *t = a;
     a = b;
     b = t;
@@ -48,7 +49,8 @@ static keyed *radix(keyed *a, keyed *b, size_t n) {
 /* Puts record perm[j] at place j: gathered into a copy (sequential writes,
  * prefetched reads) and copied back; when the copy cannot be had, in place
  * by following the permutation's cycles (slower: every move is a cache
- * miss). perm is destroyed. Returns 0, or 1 when nothing could be done. */
+ * miss). perm's indexes are destroyed, its keys kept. Returns 0, or 1 when
+ * nothing could be done. */
 static int permute(uint8_t *items, size_t size, keyed *perm, size_t n) {
   uint8_t *out = malloc(n * size);
   if (out) {
@@ -120,47 +122,57 @@ int cm_sort_by_u64(void *items, size_t n, size_t size, size_t key_offset,
     return CM_OK;
   }
   uint8_t *it = items;
-  /* Radix-sort only the 33 bits from the highest one that differs down:
-   * all of a row number, the top 33 bits of a hash (3 passes instead of 6;
-   * hashes tied on them are few, and cmp orders those). */
+  keyed *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+  if (!a || !b) {
+    free(a);
+    free(b);
+    return CM_FAIL("out of memory sorting %zu records of %zu bytes", n, size);
+  }
+  /* One pass over the records: keys out, and which bits differ. */
   uint64_t k0 = key_at(it, size, key_offset, 0), diff = 0;
-  for (size_t i = 1; i < n; i++)
-    diff |= key_at(it, size, key_offset, i) ^ k0;
+  for (size_t i = 0; i < n; i++) {
+    a[i].key = key_at(it, size, key_offset, i);
+    a[i].index = i;
+    diff |= a[i].key ^ k0;
+  }
   if (diff == 0) { /* one key: cmp decides everything */
+    free(a);
+    free(b);
     qsort(it, n, size, cmp);
     return CM_OK;
   }
+  /* Radix-sort only the 33 bits from the highest one that differs down:
+   * all of a row number, the top 33 bits of a hash (3 passes instead of 6;
+   * hashes tied on them are few, and cmp orders those). */
   int top = 63 - __builtin_clzll(diff);
   unsigned low = top >= DIGITS * DIGIT_BITS ? (unsigned)(top + 1 - DIGITS * DIGIT_BITS) : 0;
-  keyed *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
-  keyed *sorted = NULL;
-  if (a && b) {
-    for (size_t i = 0; i < n; i++) {
-      a[i].key = key_at(it, size, key_offset, i) >> low;
-      a[i].index = i;
-    }
-    sorted = radix(a, b, n);
-  }
+  keyed *sorted = radix(a, b, n, low);
   if (!sorted) {
     free(a);
     free(b);
     return CM_FAIL("out of memory sorting %zu records of %zu bytes", n, size);
   }
   free(sorted == a ? b : a); /* the scratch half goes before permute's copy */
-  int bad = permute(it, size, sorted, n);
-  free(sorted);
-  if (bad) return CM_FAIL("out of memory sorting %zu records of %zu bytes", n, size);
-  /* ties on the sorted bits: cmp decides, run by run */
+  if (permute(it, size, sorted, n)) {
+    free(sorted);
+    return CM_FAIL("out of memory sorting %zu records of %zu bytes", n, size);
+  }
+  /* ties on the sorted bits: cmp decides, run by run (the runs are read off
+   * the sorted keys, which permute leaves in place) */
   uint8_t *tmp = malloc(size);
-  if (!tmp) return CM_FAIL("out of memory sorting %zu records of %zu bytes", n, size);
+  if (!tmp) {
+    free(sorted);
+    return CM_FAIL("out of memory sorting %zu records of %zu bytes", n, size);
+  }
   for (size_t s = 0; s < n;) {
-    uint64_t k = key_at(it, size, key_offset, s) >> low;
+    uint64_t k = sorted[s].key >> low;
     size_t e = s + 1;
-    while (e < n && key_at(it, size, key_offset, e) >> low == k)
+    while (e < n && sorted[e].key >> low == k)
       e++;
     if (e - s > 1) sort_run(it + s * size, e - s, size, cmp, tmp);
     s = e;
   }
+  free(sorted);
   free(tmp);
   return CM_OK;
 }
