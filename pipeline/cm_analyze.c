@@ -269,10 +269,11 @@ static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
  * shuffle inboxes and outboxes, parsed records): at scale 0.1 ~3 GB of
  * fresh pages a rank for a peak of 0.9 GB, and the kernel's cost of
  * handing them out (faults, zeroing, cgroup charging) was ~16 % of
- * analyze. glibc serves blocks from 32 MiB up with mmap and unmaps them on
- * free; from here on, blocks under 256 MiB come from the heap, whose freed
- * memory the next job reuses: analyze ~7 % faster on 2 ranks at scale
- * 0.1, peak RSS ~20 % higher (docs/performance.md). Blocks above it (most
+ * analyze. glibc serves large blocks with mmap (its threshold starts at
+ * 128 KiB and rises to at most 32 MiB) and unmaps them on free; from here
+ * on, blocks under 256 MiB come from the heap, whose freed memory the next
+ * job reuses: analyze ~8 % faster on 2 ranks at scale 0.1, peak RSS ~20 %
+ * higher (docs/performance.md). Blocks above it (most
  * of scale 1.0's) stay mmapped. Ingest keeps glibc's defaults: its columns
  * only grow, so it gained ~2 % for 14 % more memory. A user's own
  * GLIBC_TUNABLES wins. Not collective. */
