@@ -31,12 +31,13 @@ int cm_bloom_init(MPI_Comm comm, cm_bloom *b, uint64_t my_keys) {
 }
 
 /* Blocked: the PROBES bits of a key lie in one 512-bit block (a cache
- * line), chosen by the key's low bits; the bits inside come from its high
- * bits (9 each, bits 28-63, apart from the block index's at most 27). A
- * query costs one cache miss instead of up to PROBES: at scale 1.0 the works
- * filter is 16 MiB, far past the caches, and every window of every NPL
- * string asks it. The false-positive rate stays near the unblocked one's
- * (~1-2 % at 8-16 bits a key), and false positives only add volume. */
+ * line), chosen by key bits 9 and up; the bits inside come from bits 28-63
+ * (9 each). The two overlap only in filters over 2^28 bits (32 MiB), where
+ * that raises the false-positive rate a little. A query costs one cache
+ * miss instead of up to PROBES: at scale 1.0 the works filter is 16 MiB,
+ * past the L2 and much of the L3, and every window of every NPL string asks
+ * it. The false-positive rate stays near the unblocked one's (~1 % at 8-16
+ * bits a key), and false positives only add volume, never wrong links. */
 static uint64_t *block_of(const cm_bloom *b, uint64_t key) { return b->bits + (((key & b->mask) >> 9) << 3); }
 
 void cm_bloom_add(cm_bloom *b, uint64_t key) {
