@@ -159,8 +159,9 @@ static int filter_npl(cm_ctx *c, words_t *w, const uint8_t *has_doi, const cm_bl
       /* windows in batches: hash and prefetch a batch's filter blocks,
        * then ask, so that the cache misses overlap */
       uint64_t h2[WINDOW_BATCH];
-      for (size_t at = 0; at + KEY_WORDS <= w->nw; at += WINDOW_BATCH) {
-        size_t nb = w->nw + 1 - KEY_WORDS - at < WINDOW_BATCH ? w->nw + 1 - KEY_WORDS - at : WINDOW_BATCH;
+      size_t windows = w->nw + 1 > KEY_WORDS ? w->nw + 1 - KEY_WORDS : 0;
+      for (size_t at = 0; at < windows; at += WINDOW_BATCH) {
+        size_t nb = windows - at < WINDOW_BATCH ? windows - at : WINDOW_BATCH;
         for (size_t k = 0; k < nb; k++) {
           size_t n;
           const uint8_t *p = window(w, at + k, &n);

@@ -273,10 +273,10 @@ static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
  * 128 KiB and rises to at most 32 MiB) and unmaps them on free; from here
  * on, blocks under 256 MiB come from the heap, whose freed memory the next
  * job reuses: analyze ~8 % faster on 2 ranks at scale 0.1, peak RSS ~20 %
- * higher (docs/performance.md). Blocks above it (most
- * of scale 1.0's) stay mmapped. Ingest keeps glibc's defaults: its columns
- * only grow, so it gained ~2 % for 14 % more memory. A user's own
- * GLIBC_TUNABLES wins. Not collective. */
+ * higher (docs/performance.md). Blocks above it (most of scale 1.0's) stay
+ * mmapped. Ingest keeps glibc's defaults: its columns only grow, so it
+ * gained ~2 % for 14 % more memory. A user's own GLIBC_TUNABLES wins. Not
+ * collective. */
 static void reuse_heap_memory(void) {
 #ifdef __GLIBC__
   if (getenv("GLIBC_TUNABLES")) return;

@@ -40,20 +40,19 @@ int cm_bloom_init(MPI_Comm comm, cm_bloom *b, uint64_t my_keys) {
  * bits a key), and false positives only add volume, never wrong links. */
 static uint64_t *block_of(const cm_bloom *b, uint64_t key) { return b->bits + (((key & b->mask) >> 9) << 3); }
 
+/* Probe j of a key: its bit inside the block. */
+static unsigned bit_in_block(uint64_t key, int j) { return (unsigned)(key >> (28 + 9 * j)) & 511; }
+
 void cm_bloom_add(cm_bloom *b, uint64_t key) {
   uint64_t *w = block_of(b, key);
-  for (int j = 0; j < PROBES; j++) {
-    unsigned bit = (unsigned)(key >> (28 + 9 * j)) & 511;
-    w[bit >> 6] |= 1ull << (bit & 63);
-  }
+  for (int j = 0; j < PROBES; j++)
+    w[bit_in_block(key, j) >> 6] |= 1ull << (bit_in_block(key, j) & 63);
 }
 
 int cm_bloom_has(const cm_bloom *b, uint64_t key) {
   const uint64_t *w = block_of(b, key);
-  for (int j = 0; j < PROBES; j++) {
-    unsigned bit = (unsigned)(key >> (28 + 9 * j)) & 511;
-    if (!(w[bit >> 6] & (1ull << (bit & 63)))) return 0;
-  }
+  for (int j = 0; j < PROBES; j++)
+    if (!(w[bit_in_block(key, j) >> 6] & (1ull << (bit_in_block(key, j) & 63)))) return 0;
   return 1;
 }
 

@@ -123,11 +123,8 @@ int cm_sort_by_u64(void *items, size_t n, size_t size, size_t key_offset,
   }
   uint8_t *it = items;
   keyed *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
-  if (!a || !b) {
-    free(a);
-    free(b);
-    return CM_FAIL("out of memory sorting %zu records of %zu bytes", n, size);
-  }
+  uint8_t *tmp = malloc(size); /* one record, for sort_run */
+  if (!a || !b || !tmp) goto out_of_memory;
   /* One pass over the records: keys out, and which bits differ. */
   uint64_t k0 = key_at(it, size, key_offset, 0), diff = 0;
   for (size_t i = 0; i < n; i++) {
@@ -138,6 +135,7 @@ int cm_sort_by_u64(void *items, size_t n, size_t size, size_t key_offset,
   if (diff == 0) { /* one key: cmp decides everything */
     free(a);
     free(b);
+    free(tmp);
     qsort(it, n, size, cmp);
     return CM_OK;
   }
@@ -147,23 +145,12 @@ int cm_sort_by_u64(void *items, size_t n, size_t size, size_t key_offset,
   int top = 63 - __builtin_clzll(diff);
   unsigned low = top >= DIGITS * DIGIT_BITS ? (unsigned)(top + 1 - DIGITS * DIGIT_BITS) : 0;
   keyed *sorted = radix(a, b, n, low);
-  if (!sorted) {
-    free(a);
-    free(b);
-    return CM_FAIL("out of memory sorting %zu records of %zu bytes", n, size);
-  }
+  if (!sorted) goto out_of_memory;
   free(sorted == a ? b : a); /* the scratch half goes before permute's copy */
-  if (permute(it, size, sorted, n)) {
-    free(sorted);
-    return CM_FAIL("out of memory sorting %zu records of %zu bytes", n, size);
-  }
+  a = sorted, b = NULL;
+  if (permute(it, size, sorted, n)) goto out_of_memory;
   /* ties on the sorted bits: cmp decides, run by run (the runs are read off
    * the sorted keys, which permute leaves in place) */
-  uint8_t *tmp = malloc(size);
-  if (!tmp) {
-    free(sorted);
-    return CM_FAIL("out of memory sorting %zu records of %zu bytes", n, size);
-  }
   for (size_t s = 0; s < n;) {
     uint64_t k = sorted[s].key >> low;
     size_t e = s + 1;
@@ -175,4 +162,9 @@ int cm_sort_by_u64(void *items, size_t n, size_t size, size_t key_offset,
   free(sorted);
   free(tmp);
   return CM_OK;
+out_of_memory:
+  free(a);
+  free(b);
+  free(tmp);
+  return CM_FAIL("out of memory sorting %zu records of %zu bytes", n, size);
 }

@@ -2,6 +2,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "cm_error.h"
 
@@ -10,6 +13,16 @@ static int is_lower(int c) { return c >= 'a' && c <= 'z'; }
 static int is_digit(int c) { return c >= '0' && c <= '9'; }
 static char to_upper(char c) { return is_lower((unsigned char)c) ? (char)(c - 32) : c; }
 static char to_lower(char c) { return is_upper((unsigned char)c) ? (char)(c + 32) : c; }
+
+/* A byte of a word (of a title, of a name): an ASCII letter or digit, or
+ * any non-ASCII byte. A table; its initializer needs a constant
+ * expression, hence the macro. */
+#define WORD_BYTE(c)                                                                                         \
+  ((c) >= 0x80 || ((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define WB4(c) WORD_BYTE(c), WORD_BYTE(c + 1), WORD_BYTE(c + 2), WORD_BYTE(c + 3)
+#define WB16(c) WB4(c), WB4(c + 4), WB4(c + 8), WB4(c + 12)
+#define WB64(c) WB16(c), WB16(c + 16), WB16(c + 32), WB16(c + 48)
+static const uint8_t word_byte[256] = {WB64(0), WB64(64), WB64(128), WB64(192)};
 
 const char *cm_trim(const char *p, size_t *n) {
   size_t a = 0, b = *n;
@@ -56,7 +69,7 @@ int cm_norm_name(cm_buf *b, const char *p, size_t n) {
   int space = 1; /* drop leading spaces, collapse runs */
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)p[i];
-    if (c >= 0x80 || is_digit(c) || is_upper(c) || is_lower(c)) {
+    if (word_byte[c]) {
       b->data[b->len++] = (uint8_t)to_upper((char)c);
       space = 0;
     } else if (!space) {
@@ -122,26 +135,15 @@ int cm_bytes_cmp(const void *a, size_t an, const void *b, size_t bn) {
   return (an > bn) - (an < bn);
 }
 
-/* A byte of a title word: an ASCII letter or digit, or any non-ASCII byte. */
-#define WORD_BYTE(c)                                                                                         \
-  ((c) >= 0x80 || ((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
-
-#ifdef __SSE2__
-#include <emmintrin.h>
-
-static const uint8_t word_byte[256] = {
-#define WB4(c) WORD_BYTE(c), WORD_BYTE(c + 1), WORD_BYTE(c + 2), WORD_BYTE(c + 3)
-#define WB16(c) WB4(c), WB4(c + 4), WB4(c + 8), WB4(c + 12)
-#define WB64(c) WB16(c), WB16(c + 16), WB16(c + 32), WB16(c + 48)
-    WB64(0), WB64(64), WB64(128), WB64(192)};
-
 /* Bit k set when byte k of p[0..min(avail, 64)) is a word byte; bytes at
- * or past `avail` count as separators (never read). Sixteen bytes per step
- * instead of a branch per byte (this runs on every byte of every NPL
- * string; perf: the byte loop was ~10 % of analyze). */
+ * or past `avail` count as separators (never read). With SSE2, sixteen
+ * bytes per step instead of a test per byte (this runs on every byte of
+ * every NPL string; perf: the byte loop was ~10 % of analyze); the table
+ * takes the rest. */
 static inline uint64_t word_mask64(const uint8_t *p, size_t avail) {
   uint64_t m = 0;
   size_t k = 0;
+#ifdef __SSE2__
   for (; k < 64 && k + 16 <= avail; k += 16) {
     __m128i v = _mm_loadu_si128((const __m128i *)(p + k));
     __m128i high = _mm_cmplt_epi8(v, _mm_setzero_si128()); /* >= 0x80 */
@@ -153,6 +155,7 @@ static inline uint64_t word_mask64(const uint8_t *p, size_t avail) {
     uint64_t bits = (uint16_t)_mm_movemask_epi8(_mm_or_si128(high, _mm_or_si128(alpha, digit)));
     m |= bits << k;
   }
+#endif
   for (; k < 64 && k < avail; k++)
     m |= (uint64_t)word_byte[p[k]] << k;
   return m;
@@ -172,15 +175,18 @@ static inline size_t next_with(const uint8_t *in, size_t n, size_t i, int want, 
   }
 }
 
-/* ASCII upper case to lower case in p[0..n), sixteen bytes per step. */
+/* ASCII upper case to lower case in p[0..n), sixteen bytes per step with
+ * SSE2. */
 static void lower_ascii(uint8_t *p, size_t n) {
   size_t i = 0;
+#ifdef __SSE2__
   for (; i + 16 <= n; i += 16) {
     __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
     __m128i up =
         _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)), _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
     _mm_storeu_si128((__m128i *)(p + i), _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20))));
   }
+#endif
   for (; i < n; i++)
     p[i] = (uint8_t)to_lower((char)p[i]);
 }
@@ -190,8 +196,9 @@ int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t 
   *count = 0;
   /* norm never outgrows the text (a separator stands for at least one
    * non-word byte) and a word takes at least two bytes of it: reserve once,
-   * then write without per-byte checks */
-  CM_TRY(cm_buf_reserve(norm, n + 17)); /* + 16: short words are copied 16 bytes at a time */
+   * then write without per-byte checks; + 16: short words are copied 16
+   * bytes at a time */
+  CM_TRY(cm_buf_reserve(norm, n + 17));
   CM_TRY(cm_buf_reserve(words, (n / 2 + 1) * 12));
   uint8_t *out = norm->data;
   uint32_t *w = (uint32_t *)words->data;
@@ -201,9 +208,11 @@ int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t 
   while ((i = next_with(in, n, i, 1, &blk, &m)) < n) {
     size_t end = next_with(in, n, i, 0, &blk, &m);
     if (o) out[o++] = ' ';
+#ifdef __SSE2__
     if (end - i <= 16 && i + 16 <= n) /* the bytes after the word get overwritten next */
       _mm_storeu_si128((__m128i *)(out + o), _mm_loadu_si128((const __m128i *)(in + i)));
     else
+#endif
       memcpy(out + o, in + i, end - i);
     w[3 * nw] = (uint32_t)o;
     w[3 * nw + 1] = (uint32_t)(end - i);
@@ -218,39 +227,6 @@ int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t 
   *count = nw;
   return CM_OK;
 }
-
-#else /* portable: one byte at a time */
-
-int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t *count) {
-  norm->len = words->len = 0;
-  *count = 0;
-  CM_TRY(cm_buf_reserve(norm, n + 1));
-  CM_TRY(cm_buf_reserve(words, (n / 2 + 1) * 12));
-  uint8_t *out = norm->data;
-  uint32_t *w = (uint32_t *)words->data;
-  const uint8_t *in = (const uint8_t *)p;
-  size_t o = 0, nw = 0;
-  for (size_t i = 0; i < n;) {
-    if (!WORD_BYTE(in[i])) {
-      i++;
-      continue;
-    }
-    if (o) out[o++] = ' ';
-    size_t start = o;
-    do {
-      out[o++] = (uint8_t)to_lower((char)in[i++]);
-    } while (i < n && WORD_BYTE(in[i]));
-    w[3 * nw] = (uint32_t)start;
-    w[3 * nw + 1] = (uint32_t)(o - start);
-    w[3 * nw + 2] = (uint32_t)i;
-    nw++;
-  }
-  norm->len = o;
-  words->len = nw * 12;
-  *count = nw;
-  return CM_OK;
-}
-#endif
 
 int cm_view_cmp(const void *a, const void *b) {
   const cm_view *x = a, *y = b;
