@@ -179,7 +179,7 @@ static int aggregate(cm_ctx *c, agg_item *it, size_t cnt, int ny, cand **out, in
       }
     }
     /* most frequent harmonized country (tie: byte-wise smallest) */
-    if (ncs) qsort(cs, ncs, sizeof *cs, cm_view_cmp);
+    cm_views_sort(cs, ncs);
     size_t best = 0;
     for (size_t j = 0; j < ncs;) {
       size_t f = j + 1;

@@ -104,9 +104,15 @@ typedef struct {
 
 int cm_job_citations(cm_ctx *c, cm_citations *out);
 void cm_citations_free(cm_citations *c);
+/* Scratch buffers of cm_patent_assignees, kept from row to row (it runs on
+ * every office-O patent in the window: tens of millions at report scale). */
+typedef struct {
+  cm_buf canon, norm, pairs, offs, views;
+} cm_asg_scratch;
+void cm_asg_scratch_free(cm_asg_scratch *s);
 /* Canonical assignee set of local patent row i into `set` (a list column row
  * is appended). Not collective. */
-int cm_patent_assignees(cm_ctx *c, size_t i, cm_listcol *set, cm_buf *countries, cm_buf *s1, cm_buf *s2);
+int cm_patent_assignees(cm_ctx *c, size_t i, cm_listcol *set, cm_buf *countries, cm_asg_scratch *s);
 
 /* The link table (issue 6): patent NPL citations resolved to works. Held by
  * the rank whose row slice holds the patent, sorted by (patent row, work

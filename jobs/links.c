@@ -105,7 +105,7 @@ static int send_patent_dois(cm_ctx *c, cm_outbox *ob, uint8_t *has_doi) {
       off += 4 + v[n].n;
     }
     if (rc != CM_OK) break;
-    if (n) qsort(v, n, sizeof *v, cm_view_cmp);
+    cm_views_sort(v, n);
     for (size_t j = 0; j < n && rc == CM_OK; j++)
       if (!j || cm_view_cmp(&v[j], &v[j - 1]) != 0)
         rc = put_doi(ob, c->nranks, v[j].p, v[j].n, 1, c->p_lo + i, "", 0);

@@ -47,46 +47,40 @@ static int put_key(cm_buf *b, uint64_t h, const void *k, uint32_t n, uint8_t tag
   return cm_buf_push_u8(b, tag);
 }
 
-typedef struct {
-  const uint8_t *p;
-  size_t n;
-} view;
-
-static int view_cmp(const void *a, const void *b) {
-  const view *x = a, *y = b;
-  size_t m = x->n < y->n ? x->n : y->n;
-  int c = memcmp(x->p, y->p, m);
-  if (c) return c;
-  return (x->n > y->n) - (x->n < y->n);
+void cm_asg_scratch_free(cm_asg_scratch *s) {
+  cm_buf *b[] = {&s->canon, &s->norm, &s->pairs, &s->offs, &s->views};
+  for (size_t i = 0; i < sizeof b / sizeof *b; i++)
+    cm_buf_free(b[i]);
 }
 
-int cm_patent_assignees(cm_ctx *c, size_t i, cm_listcol *set, cm_buf *countries, cm_buf *s1, cm_buf *s2) {
+int cm_patent_assignees(cm_ctx *c, size_t i, cm_listcol *set, cm_buf *countries, cm_asg_scratch *s) {
   /* set row: distinct canonical names (sorted); countries: for each of them a
-   * uint32 count then (uint32 len, bytes) distinct non-empty countries. */
+   * uint32 count then (uint32 len, bytes) distinct non-empty countries. The
+   * (name, country) pairs are sorted as "name\0country" strings: the
+   * separator sorts before any byte, so a name's pairs stay together. */
   size_t first, cnt;
   cm_listcol_row(&c->p_asg_name, i, &first, &cnt);
-  view *v = malloc((cnt + 1) * sizeof *v);
-  CM_ALLOC(v, (cnt + 1) * sizeof *v);
-  cm_buf store = {0};
-  size_t *offs = malloc((cnt + 1) * 2 * sizeof *offs);
-  CM_ALLOC(offs, (cnt + 1) * 2 * sizeof *offs);
-  size_t k = 0;
+  s->pairs.len = s->offs.len = s->views.len = 0;
   for (size_t j = 0; j < cnt; j++) {
     size_t ln, lc;
     const uint8_t *name = cm_strcol_get(&c->p_asg_name.items, first + j, &ln);
     const uint8_t *ctry = cm_strcol_get(&c->p_asg_country.items, first + j, &lc);
-    CM_TRY(cm_canonical(c->aliases, (const char *)name, ln, s1, NULL, s2)); /* type: only for the tables */
-    if (s1->len == 0) continue;
-    offs[2 * k] = store.len;
-    CM_TRY(cm_buf_append(&store, s1->data, s1->len));
-    CM_TRY(cm_buf_push_u8(&store, 0)); /* separator sorts before any byte */
-    CM_TRY(cm_buf_append(&store, ctry, lc));
-    offs[2 * k + 1] = store.len;
-    k++;
+    CM_TRY(cm_canonical(c->aliases, (const char *)name, ln, &s->canon, NULL, &s->norm)); /* type: tables */
+    if (s->canon.len == 0) continue;
+    CM_TRY(cm_buf_push_u64(&s->offs, s->pairs.len));
+    CM_TRY(cm_buf_append(&s->pairs, s->canon.data, s->canon.len));
+    CM_TRY(cm_buf_push_u8(&s->pairs, 0));
+    CM_TRY(cm_buf_append(&s->pairs, ctry, lc));
   }
-  for (size_t j = 0; j < k; j++)
-    v[j] = (view){store.data + offs[2 * j], offs[2 * j + 1] - offs[2 * j]};
-  qsort(v, k, sizeof *v, view_cmp);
+  size_t k = s->offs.len / 8; /* the views are made once pairs stops moving */
+  CM_TRY(cm_buf_reserve(&s->views, k * sizeof(cm_view)));
+  cm_view *v = (cm_view *)s->views.data;
+  for (size_t j = 0; j < k; j++) {
+    uint64_t a = CM_BUF_AT(&s->offs, uint64_t, j),
+             e = j + 1 < k ? CM_BUF_AT(&s->offs, uint64_t, j + 1) : s->pairs.len;
+    v[j] = (cm_view){s->pairs.data + a, (uint32_t)(e - a)};
+  }
+  cm_views_sort(v, k);
   countries->len = 0;
   for (size_t j = 0; j < k;) {
     const uint8_t *sep = memchr(v[j].p, 0, v[j].n);
@@ -99,7 +93,7 @@ int cm_patent_assignees(cm_ctx *c, size_t i, cm_listcol *set, cm_buf *countries,
     for (; e < k && v[e].n > cl && memcmp(v[e].p, v[j].p, cl + 1) == 0; e++) {
       size_t ctl = v[e].n - cl - 1;
       if (ctl == 0) continue;
-      if (e > j && view_cmp(&v[e], &v[e - 1]) == 0) continue;
+      if (e > j && cm_view_cmp(&v[e], &v[e - 1]) == 0) continue;
       CM_TRY(cm_buf_push_u32(countries, (uint32_t)ctl));
       CM_TRY(cm_buf_append(countries, sep + 1, ctl));
       nc++;
@@ -107,9 +101,6 @@ int cm_patent_assignees(cm_ctx *c, size_t i, cm_listcol *set, cm_buf *countries,
     memcpy(countries->data + at, &nc, 4);
     j = e;
   }
-  free(v);
-  free(offs);
-  cm_buf_free(&store);
   return cm_listcol_end_row(set);
 }
 
@@ -121,8 +112,9 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
   cm_listcol *set = &c->o_asg;
   CM_TRY(cm_listcol_init(set));
   CM_TRY(cm_strcol_init(&c->o_ctry));
-  cm_buf ctry = {0}, s1 = {0}, s2 = {0};
-  view *cited = NULL;
+  cm_buf ctry = {0};
+  cm_asg_scratch scratch = {0};
+  cm_view *cited = NULL;
   size_t cited_cap = 0;
   for (size_t i = 0; i < c->p_n; i++) {
     size_t kl;
@@ -137,7 +129,7 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
     uint32_t na = 0;
     size_t first = 0;
     if (cm_office_window(c, i)) { /* its canonical assignees are kept for the assignee tables */
-      CM_TRY(cm_patent_assignees(c, i, set, &ctry, &s1, &s2));
+      CM_TRY(cm_patent_assignees(c, i, set, &ctry, &scratch));
       CM_TRY(cm_strcol_push(&c->o_ctry, ctry.data, ctry.len));
       size_t r = cm_listcol_count(set) - 1;
       size_t cnt;
@@ -156,7 +148,7 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
     cm_listcol_row(&c->p_cited, i, &cf, &cc);
     if (cc > cited_cap) {
       cited_cap = cc * 2;
-      view *nv = realloc(cited, cited_cap * sizeof *nv);
+      cm_view *nv = realloc(cited, cited_cap * sizeof *nv);
       CM_ALLOC(nv, cited_cap * sizeof *nv);
       cited = nv;
     }
@@ -165,12 +157,12 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
       size_t l;
       const uint8_t *p = cm_strcol_get(&c->p_cited.items, cf + j, &l);
       if (l == kl && memcmp(p, k, l) == 0) continue;
-      cited[m++] = (view){p, l};
+      cited[m++] = (cm_view){p, (uint32_t)l};
     }
-    if (m) qsort(cited, m, sizeof *cited, view_cmp);
+    cm_views_sort(cited, m);
     uint64_t g = c->p_lo + i;
     for (size_t j = 0; j < m; j++) {
-      if (j && view_cmp(&cited[j], &cited[j - 1]) == 0) continue;
+      if (j && cm_view_cmp(&cited[j], &cited[j - 1]) == 0) continue;
       uint64_t hb = cm_hash(cited[j].p, cited[j].n);
       cm_buf *bb = &ob.to[cm_owner(hb, c->nranks)];
       CM_TRY(put_key(bb, hb, cited[j].p, (uint32_t)cited[j].n, 1));
@@ -179,8 +171,7 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
   }
   free(cited);
   cm_buf_free(&ctry);
-  cm_buf_free(&s1);
-  cm_buf_free(&s2);
+  cm_asg_scratch_free(&scratch);
   cm_inbox in;
   CM_TRY(cm_shuffle(c->comm, &ob, &in));
   c->bytes_shuffled += in.bytes_sent;

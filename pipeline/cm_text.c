@@ -1,6 +1,7 @@
 #include "cm_text.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -231,4 +232,18 @@ int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t 
 int cm_view_cmp(const void *a, const void *b) {
   const cm_view *x = a, *y = b;
   return cm_bytes_cmp(x->p, x->n, y->p, y->n);
+}
+
+void cm_views_sort(cm_view *v, size_t n) {
+  if (n > 16) {
+    qsort(v, n, sizeof *v, cm_view_cmp);
+    return;
+  }
+  for (size_t i = 1; i < n; i++) {
+    cm_view x = v[i];
+    size_t j = i;
+    for (; j > 0 && cm_bytes_cmp(v[j - 1].p, v[j - 1].n, x.p, x.n) > 0; j--)
+      v[j] = v[j - 1];
+    v[j] = x;
+  }
 }
