@@ -23,7 +23,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "../pipeline/cm_bloom.h"
 #include "../pipeline/cm_error.h"
@@ -65,12 +64,10 @@ static const uint8_t *window(const words_t *w, size_t i, size_t *len) {
   return w->norm.data + a;
 }
 
-static uint64_t key_h2(const uint8_t *p, size_t n) { return XXH3_64bits_withSeed(p, n, 0x5EED); }
-
 static title_key key_at(const words_t *w, size_t i) {
   size_t n;
   const uint8_t *p = window(w, i, &n);
-  return (title_key){cm_hash(p, n), key_h2(p, n)};
+  return (title_key){cm_hash(p, n), cm_hash2(p, n)};
 }
 
 static int put_key(cm_buf *b, title_key k, uint8_t tag, uint64_t row) {
@@ -165,7 +162,7 @@ static int filter_npl(cm_ctx *c, words_t *w, const uint8_t *has_doi, const cm_bl
         for (size_t k = 0; k < nb; k++) {
           size_t n;
           const uint8_t *p = window(w, at + k, &n);
-          h2[k] = key_h2(p, n);
+          h2[k] = cm_hash2(p, n);
           cm_bloom_prefetch(works, h2[k]);
         }
         for (size_t k = 0; k < nb; k++) {

@@ -3,8 +3,11 @@
  * Every patent B sends a self record to the owner of its key; every citing
  * publication A sends (B, A) for each distinct B it cites (B != A). At the
  * owner both meet; citations of keys outside the corpus find no self record
- * and are dropped. Different keys with the same 64-bit hash stay apart
- * because the owner compares the key bytes. */
+ * and are dropped. A key travels as two independent 64-bit hashes (cm_hash,
+ * cm_hash2), not as its bytes: two different keys would merge only if both
+ * collided (2^-128 a pair). At report scale that halves the bytes shuffled,
+ * and the owner's sort and grouping read no key bytes (which had been
+ * cache misses in a random order). */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,34 +19,23 @@
 #include "cm_jobs.h"
 
 typedef struct {
-  uint64_t h;
-  const uint8_t *key;
-  uint32_t n;
-  uint8_t tag; /* 0 self, 1 citation */
+  uint64_t h, h2;
+  uint64_t citer; /* tag 1: the citing publication's global row */
   const uint8_t *body;
+  uint8_t tag; /* 0 self, 1 citation */
 } join_item;
 
 static int join_cmp(const void *a, const void *b) {
   const join_item *x = a, *y = b;
   if (x->h != y->h) return x->h < y->h ? -1 : 1;
-  size_t m = x->n < y->n ? x->n : y->n;
-  int c = memcmp(x->key, y->key, m);
-  if (c) return c;
-  if (x->n != y->n) return x->n < y->n ? -1 : 1;
+  if (x->h2 != y->h2) return x->h2 < y->h2 ? -1 : 1;
   if (x->tag != y->tag) return x->tag - y->tag;
-  uint64_t u, v;
-  if (x->tag == 1) {
-    memcpy(&u, x->body, 8);
-    memcpy(&v, y->body, 8);
-    return (u > v) - (u < v);
-  }
-  return 0;
+  return (x->citer > y->citer) - (x->citer < y->citer); /* 0 for self records */
 }
 
 static int put_key(cm_buf *b, uint64_t h, const void *k, uint32_t n, uint8_t tag) {
   CM_TRY(cm_buf_push_u64(b, h));
-  CM_TRY(cm_buf_push_u32(b, n));
-  CM_TRY(cm_buf_append(b, k, n));
+  CM_TRY(cm_buf_push_u64(b, cm_hash2(k, n)));
   return cm_buf_push_u8(b, tag);
 }
 
@@ -190,12 +182,13 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
     join_item *x = &it[cnt++];
     const uint8_t *p = in.data.data + off;
     memcpy(&x->h, p, 8);
-    memcpy(&x->n, p + 8, 4);
-    x->key = p + 12;
-    x->tag = p[12 + x->n];
-    x->body = p + 13 + x->n;
+    memcpy(&x->h2, p + 8, 8);
+    x->tag = p[16];
+    x->body = p + 17;
+    x->citer = 0;
     if (x->tag == 1) {
-      off += 13 + x->n + 8;
+      memcpy(&x->citer, x->body, 8);
+      off += 17 + 8;
     } else {
       uint32_t na;
       memcpy(&na, x->body + 5, 4);
@@ -205,7 +198,7 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
         memcpy(&l, x->body + q, 4);
         q += 4 + l;
       }
-      off += 13 + x->n + q;
+      off += 17 + q;
     }
   }
   CM_TRY(cm_sort_by_u64(it, cnt, sizeof *it, offsetof(join_item, h), join_cmp));
@@ -221,7 +214,7 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
   size_t nc = 0;
   for (size_t i = 0; i < cnt;) {
     size_t e = i + 1;
-    while (e < cnt && it[e].h == it[i].h && it[e].n == it[i].n && memcmp(it[e].key, it[i].key, it[i].n) == 0)
+    while (e < cnt && it[e].h == it[i].h && it[e].h2 == it[i].h2)
       e++;
     if (it[i].tag == 0) { /* B is in the corpus */
       size_t b = out->n++;
@@ -240,10 +233,9 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
       CM_TRY(cm_listcol_end_row(&out->assignees));
       uint64_t prev = UINT64_MAX;
       for (size_t j = i + 1; j < e; j++) {
-        uint64_t a;
-        memcpy(&a, it[j].body, 8);
-        if (a != prev) out->citer[nc++] = a;
-        prev = a;
+        if (it[j].tag != 1) continue; /* keys are unique in a store: no second self record */
+        if (it[j].citer != prev) out->citer[nc++] = it[j].citer;
+        prev = it[j].citer;
       }
     }
     i = e;
