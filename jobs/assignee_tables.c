@@ -19,9 +19,14 @@
 
 #define MAX_YEARS 128
 
-/* An assignee's message at its owner. Groups are (h, h2) (cm_hash2): the
- * sort and the grouping never read the name's bytes, which perf showed as
- * the job's largest cost (memcmp of equal names, in a random order). */
+/* An assignee's message at its owner: h, h2, tag, then for a publication
+ * (tag 0) the name, year and countries, for a citer (tag 1) only its row.
+ * Groups are (h, h2) (cm_hash2): the sort and the grouping never read the
+ * name's bytes, which perf showed as the job's largest cost (memcmp of
+ * equal names, in a random order), and citer messages, most of the volume,
+ * need not carry the name: every name a citer message is sent for is also
+ * sent, with tag 0, by the rank holding the cited patent's row (both come
+ * from cm_patent_assignees on that row), so each group starts with one. */
 typedef struct {
   uint64_t h, h2;
   const uint8_t *key;
@@ -144,6 +149,10 @@ static int aggregate(cm_ctx *c, agg_item *it, size_t cnt, int ny, cand **out, in
     size_t e = i + 1;
     while (e < cnt && same_group(&it[e], &it[i]))
       e++;
+    if (it[i].tag != 0) { /* no publication: cannot happen (see agg_item), and would not count */
+      i = e;
+      continue;
+    }
     cand *a = &v[n];
     a->years = yb + n * (size_t)ny;
     n++;
@@ -307,9 +316,9 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
       cm_buf *b = &ob.to[cm_owner(h, c->nranks)];
       CM_TRY(cm_buf_push_u64(b, h));
       CM_TRY(cm_buf_push_u64(b, cm_hash2(k, kl)));
+      CM_TRY(cm_buf_push_u8(b, 0));
       CM_TRY(cm_buf_push_u32(b, (uint32_t)kl));
       CM_TRY(cm_buf_append(b, k, kl));
-      CM_TRY(cm_buf_push_u8(b, 0));
       CM_TRY(cm_buf_push_i64(b, year));
       CM_TRY(cm_buf_append(b, qs, (size_t)(q - qs)));
     }
@@ -327,8 +336,6 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
       for (uint64_t a = cit->first[b]; a < cit->first[b + 1]; a++) {
         CM_TRY(cm_buf_push_u64(ob_b, h));
         CM_TRY(cm_buf_push_u64(ob_b, h2));
-        CM_TRY(cm_buf_push_u32(ob_b, (uint32_t)kl));
-        CM_TRY(cm_buf_append(ob_b, k, kl));
         CM_TRY(cm_buf_push_u8(ob_b, 1));
         CM_TRY(cm_buf_push_u64(ob_b, cit->citer[a]));
       }
@@ -353,15 +360,17 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
     const uint8_t *p = in.data.data + off;
     memcpy(&x->h, p, 8);
     memcpy(&x->h2, p + 8, 8);
-    memcpy(&x->n, p + 16, 4);
-    x->key = p + 20;
-    x->tag = p[20 + x->n];
-    x->body = p + 21 + x->n;
+    x->tag = p[16];
     x->citer = 0;
     if (x->tag == 1) {
-      memcpy(&x->citer, x->body, 8);
-      off += 21 + x->n + 8;
+      x->key = x->body = NULL;
+      x->n = 0;
+      memcpy(&x->citer, p + 17, 8);
+      off += 17 + 8;
     } else {
+      memcpy(&x->n, p + 17, 4);
+      x->key = p + 21;
+      x->body = p + 21 + x->n;
       uint32_t nc;
       memcpy(&nc, x->body + 8, 4);
       size_t q = 12;
