@@ -28,7 +28,7 @@
  * sent, with tag 0, by the rank holding the cited patent's row (both come
  * from cm_patent_assignees on that row), so each group starts with one. */
 typedef struct {
-  uint64_t h, h2;
+  cm_key128 k;
   const uint8_t *key;
   uint32_t n;
   uint8_t tag; /* 0 publication, 1 citer */
@@ -38,8 +38,8 @@ typedef struct {
 
 static int item_cmp(const void *a, const void *b) {
   const agg_item *x = a, *y = b;
-  if (x->h != y->h) return x->h < y->h ? -1 : 1;
-  if (x->h2 != y->h2) return x->h2 < y->h2 ? -1 : 1;
+  int c = cm_key128_cmp(x->k, y->k);
+  if (c) return c;
   if (x->tag != y->tag) return x->tag - y->tag;
   return (x->citer > y->citer) - (x->citer < y->citer);
 }
@@ -127,7 +127,7 @@ static const uint8_t *get_cand(const uint8_t *p, uint8_t *list, cand *c, int ny)
   return p + (size_t)ny * 8;
 }
 
-static int same_group(const agg_item *a, const agg_item *b) { return a->h == b->h && a->h2 == b->h2; }
+static int same_group(const agg_item *a, const agg_item *b) { return cm_key128_cmp(a->k, b->k) == 0; }
 
 /* Owner side: one candidate per assignee group (sized by the groups, not
  * the items: a candidate per item was the largest allocation of analyze). */
@@ -312,10 +312,9 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
         memcpy(&L, q, 4);
         q += 4 + L;
       }
-      uint64_t h = cm_hash(k, kl);
-      cm_buf *b = &ob.to[cm_owner(h, c->nranks)];
-      CM_TRY(cm_buf_push_u64(b, h));
-      CM_TRY(cm_buf_push_u64(b, cm_hash2(k, kl)));
+      cm_key128 h = cm_key128_of(k, kl);
+      cm_buf *b = &ob.to[cm_owner(h.h, c->nranks)];
+      CM_TRY(cm_key128_push(b, h));
       CM_TRY(cm_buf_push_u8(b, 0));
       CM_TRY(cm_buf_push_u32(b, (uint32_t)kl));
       CM_TRY(cm_buf_append(b, k, kl));
@@ -331,11 +330,10 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
     for (size_t j = 0; j < cnt; j++) {
       size_t kl;
       const uint8_t *k = cm_strcol_get(&cit->assignees.items, first + j, &kl);
-      uint64_t h = cm_hash(k, kl), h2 = cm_hash2(k, kl);
-      cm_buf *ob_b = &ob.to[cm_owner(h, c->nranks)];
+      cm_key128 h = cm_key128_of(k, kl);
+      cm_buf *ob_b = &ob.to[cm_owner(h.h, c->nranks)];
       for (uint64_t a = cit->first[b]; a < cit->first[b + 1]; a++) {
-        CM_TRY(cm_buf_push_u64(ob_b, h));
-        CM_TRY(cm_buf_push_u64(ob_b, h2));
+        CM_TRY(cm_key128_push(ob_b, h));
         CM_TRY(cm_buf_push_u8(ob_b, 1));
         CM_TRY(cm_buf_push_u64(ob_b, cit->citer[a]));
       }
@@ -358,8 +356,7 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
     }
     agg_item *x = &it[cnt++];
     const uint8_t *p = in.data.data + off;
-    memcpy(&x->h, p, 8);
-    memcpy(&x->h2, p + 8, 8);
+    memcpy(&x->k, p, 16);
     x->tag = p[16];
     x->citer = 0;
     if (x->tag == 1) {
@@ -382,7 +379,7 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
       off += 21 + x->n + q;
     }
   }
-  CM_TRY(cm_sort_by_u64(it, cnt, sizeof *it, offsetof(agg_item, h), item_cmp));
+  CM_TRY(cm_sort_by_u64(it, cnt, sizeof *it, offsetof(agg_item, k.h), item_cmp));
   cand *v = NULL;
   int64_t *years = NULL;
   size_t nv = 0;

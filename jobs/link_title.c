@@ -49,14 +49,11 @@ static uint32_t word_at(const words_t *w, size_t i, int field) {
   return CM_BUF_AT(&w->words, uint32_t, 3 * i + (size_t)field);
 }
 
-/* Key of words [i, i + KEY_WORDS) as they stand in norm: the routing hash
- * (cm_hash) and a second, independent 64-bit hash (XXH3, also the Bloom
- * filters' key); keys are grouped by both, so two different keys merge only
- * if both hashes collide (2^-128). Even then no wrong link can follow:
- * candidates are verified word by word. */
-typedef struct {
-  uint64_t h, h2;
-} title_key;
+/* Key of words [i, i + KEY_WORDS) as they stand in norm: its fingerprint
+ * (cm_key128; h2 is also the Bloom filters' key). Two different keys merge
+ * only if both hashes collide (2^-128), and even then no wrong link can
+ * follow: candidates are verified word by word. */
+typedef cm_key128 title_key;
 
 static const uint8_t *window(const words_t *w, size_t i, size_t *len) {
   uint32_t a = word_at(w, i, 0), e = word_at(w, i + KEY_WORDS - 1, 0) + word_at(w, i + KEY_WORDS - 1, 1);
@@ -67,12 +64,11 @@ static const uint8_t *window(const words_t *w, size_t i, size_t *len) {
 static title_key key_at(const words_t *w, size_t i) {
   size_t n;
   const uint8_t *p = window(w, i, &n);
-  return (title_key){cm_hash(p, n), cm_hash2(p, n)};
+  return cm_key128_of(p, n);
 }
 
 static int put_key(cm_buf *b, title_key k, uint8_t tag, uint64_t row) {
-  CM_TRY(cm_buf_push_u64(b, k.h));
-  CM_TRY(cm_buf_push_u64(b, k.h2));
+  CM_TRY(cm_key128_push(b, k));
   CM_TRY(cm_buf_push_u8(b, tag));
   return cm_buf_push_u64(b, row);
 }
@@ -215,7 +211,7 @@ static int send_npl(cm_ctx *c, cm_outbox *ob, const cm_buf *kept, uint64_t round
 }
 
 typedef struct {
-  uint64_t h, h2;
+  title_key k;
   uint8_t tag;
   uint64_t row; /* work or patent row */
   int64_t year;
@@ -226,8 +222,8 @@ typedef struct {
 
 static int key_item_cmp(const void *a, const void *b) {
   const key_item *x = a, *y = b;
-  if (x->h != y->h) return x->h < y->h ? -1 : 1;
-  if (x->h2 != y->h2) return x->h2 < y->h2 ? -1 : 1;
+  int c = cm_key128_cmp(x->k, y->k);
+  if (c) return c;
   if (x->tag != y->tag) return x->tag - y->tag;
   if (x->row != y->row) return x->row < y->row ? -1 : 1;
   if (x->entry != y->entry) return x->entry < y->entry ? -1 : 1;
@@ -242,8 +238,8 @@ static int pair_keys(cm_ctx *c, const cm_buf *data, cm_outbox *ob, uint64_t *hot
   CM_ALLOC(it, cap * sizeof *it);
   for (cm_cursor q = cm_cursor_of(data); cm_cursor_more(&q); n++) {
     key_item *x = &it[n];
-    x->h = cm_cursor_u64(&q);
-    x->h2 = cm_cursor_u64(&q);
+    x->k.h = cm_cursor_u64(&q);
+    x->k.h2 = cm_cursor_u64(&q);
     x->tag = cm_cursor_u8(&q);
     x->row = cm_cursor_u64(&q);
     if (x->tag == 0) {
@@ -257,11 +253,11 @@ static int pair_keys(cm_ctx *c, const cm_buf *data, cm_outbox *ob, uint64_t *hot
       x->pos = cm_cursor_u32(&q);
     }
   }
-  CM_TRY(cm_sort_by_u64(it, n, sizeof *it, offsetof(key_item, h), key_item_cmp));
+  CM_TRY(cm_sort_by_u64(it, n, sizeof *it, offsetof(key_item, k.h), key_item_cmp));
   int rc = CM_OK;
   for (size_t a = 0; a < n && rc == CM_OK;) {
     size_t e = a, w_end;
-    while (e < n && it[e].h == it[a].h && it[e].h2 == it[a].h2)
+    while (e < n && cm_key128_cmp(it[e].k, it[a].k) == 0)
       e++;
     for (w_end = a; w_end < e && it[w_end].tag == 0;)
       w_end++;

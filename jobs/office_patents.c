@@ -19,7 +19,7 @@
 #include "cm_jobs.h"
 
 typedef struct {
-  uint64_t h, h2;
+  cm_key128 k;
   uint64_t citer; /* tag 1: the citing publication's global row */
   const uint8_t *body;
   uint8_t tag; /* 0 self, 1 citation */
@@ -27,16 +27,18 @@ typedef struct {
 
 static int join_cmp(const void *a, const void *b) {
   const join_item *x = a, *y = b;
-  if (x->h != y->h) return x->h < y->h ? -1 : 1;
-  if (x->h2 != y->h2) return x->h2 < y->h2 ? -1 : 1;
+  int c = cm_key128_cmp(x->k, y->k);
+  if (c) return c;
   if (x->tag != y->tag) return x->tag - y->tag;
   return (x->citer > y->citer) - (x->citer < y->citer); /* 0 for self records */
 }
 
-static int put_key(cm_buf *b, uint64_t h, const void *k, uint32_t n, uint8_t tag) {
-  CM_TRY(cm_buf_push_u64(b, h));
-  CM_TRY(cm_buf_push_u64(b, cm_hash2(k, n)));
-  return cm_buf_push_u8(b, tag);
+/* (key, tag) to the key's owner. */
+static int put_key(cm_outbox *ob, const void *key, size_t n, uint8_t tag, cm_buf **to) {
+  cm_key128 k = cm_key128_of(key, n);
+  *to = &ob->to[cm_owner(k.h, ob->nranks)];
+  CM_TRY(cm_key128_push(*to, k));
+  return cm_buf_push_u8(*to, tag);
 }
 
 void cm_asg_scratch_free(cm_asg_scratch *s) {
@@ -111,11 +113,10 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
   for (size_t i = 0; i < c->p_n; i++) {
     size_t kl;
     const uint8_t *k = cm_strcol_get(&c->p_key, i, &kl);
-    uint64_t h = cm_hash(k, kl);
-    cm_buf *b = &ob.to[cm_owner(h, c->nranks)];
     uint32_t off = CM_BUF_AT(&c->p_office, uint32_t, i);
     uint8_t inw = (uint8_t)cm_in_window(c->cfg, CM_BUF_AT(&c->p_year, int64_t, i));
-    CM_TRY(put_key(b, h, k, (uint32_t)kl, 0));
+    cm_buf *b;
+    CM_TRY(put_key(&ob, k, kl, 0, &b));
     CM_TRY(cm_buf_push_u32(b, off));
     CM_TRY(cm_buf_push_u8(b, inw));
     uint32_t na = 0;
@@ -155,9 +156,8 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
     uint64_t g = c->p_lo + i;
     for (size_t j = 0; j < m; j++) {
       if (j && cm_view_cmp(&cited[j], &cited[j - 1]) == 0) continue;
-      uint64_t hb = cm_hash(cited[j].p, cited[j].n);
-      cm_buf *bb = &ob.to[cm_owner(hb, c->nranks)];
-      CM_TRY(put_key(bb, hb, cited[j].p, (uint32_t)cited[j].n, 1));
+      cm_buf *bb;
+      CM_TRY(put_key(&ob, cited[j].p, cited[j].n, 1, &bb));
       CM_TRY(cm_buf_push_u64(bb, g));
     }
   }
@@ -181,8 +181,7 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
     }
     join_item *x = &it[cnt++];
     const uint8_t *p = in.data.data + off;
-    memcpy(&x->h, p, 8);
-    memcpy(&x->h2, p + 8, 8);
+    memcpy(&x->k, p, 16);
     x->tag = p[16];
     x->body = p + 17;
     x->citer = 0;
@@ -201,7 +200,7 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
       off += 17 + q;
     }
   }
-  CM_TRY(cm_sort_by_u64(it, cnt, sizeof *it, offsetof(join_item, h), join_cmp));
+  CM_TRY(cm_sort_by_u64(it, cnt, sizeof *it, offsetof(join_item, k.h), join_cmp));
   size_t nself = 0;
   for (size_t i = 0; i < cnt; i++)
     nself += it[i].tag == 0;
@@ -214,7 +213,7 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
   size_t nc = 0;
   for (size_t i = 0; i < cnt;) {
     size_t e = i + 1;
-    while (e < cnt && it[e].h == it[i].h && it[e].h2 == it[i].h2)
+    while (e < cnt && cm_key128_cmp(it[e].k, it[i].k) == 0)
       e++;
     if (it[i].tag == 0) { /* B is in the corpus */
       size_t b = out->n++;

@@ -267,19 +267,15 @@ static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
 }
 
 /* Analyze frees and allocates its big buffers job after job (sort scratch,
- * shuffle inboxes and outboxes, parsed records): at scale 0.1 ~3 GB of
- * fresh pages a rank for a peak of 0.9 GB, and the kernel's cost of
- * handing them out (faults, zeroing, cgroup charging) was ~16 % of
- * analyze. glibc serves large blocks with mmap (its threshold starts at
- * 128 KiB and rises to at most 32 MiB) and unmaps them on free; from here
- * on, every block up to 2 GiB (the most mallopt takes: its value is an int)
- * comes from the heap, whose freed memory the next job reuses. At scale 0.1
- * (blocks under 256 MiB) analyze got ~8 % faster on 2 ranks, peak RSS ~20 %
- * higher; at scale 1.0, where most big blocks are 0.3-2 GiB, a 256 MiB
- * threshold still left 20 GB of page faults a rank, and 2 GiB took analyze
- * 78 -> 66 s (fewer faults: the run's sys time 74 -> 58 s) for +0.85 GiB of peak RSS, 9.9 GiB a rank
- * (docs/performance.md). Ingest keeps glibc's defaults: its columns only
- * grow, so it gained ~2 % for 14 % more memory. A user's own
+ * shuffle inboxes and outboxes, parsed records). glibc serves large blocks
+ * with mmap (threshold 128 KiB, rising to at most 32 MiB) and unmaps them
+ * on free, so every job faulted in and zeroed fresh pages: ~16 % of analyze
+ * at scale 0.1, 22 % at 1.0. From here on every block up to 2 GiB (the most
+ * mallopt takes: its value is an int) comes from the heap, whose freed
+ * memory the next job reuses. Analyze on 2 ranks: ~8 % faster at 0.1; at
+ * 1.0, where most big blocks are 0.3-2 GiB, 78 -> 66 s for +0.85 GiB of
+ * peak RSS (docs/performance.md). Ingest keeps glibc's defaults: its
+ * columns only grow, so it gained ~2 % for 14 % more memory. A user's own
  * GLIBC_TUNABLES wins. Not collective. */
 static void reuse_heap_memory(void) {
 #ifdef __GLIBC__

@@ -45,14 +45,18 @@ static unsigned bit_in_block(uint64_t key, int j) { return (unsigned)(key >> (28
 
 void cm_bloom_add(cm_bloom *b, uint64_t key) {
   uint64_t *w = block_of(b, key);
-  for (int j = 0; j < PROBES; j++)
-    w[bit_in_block(key, j) >> 6] |= 1ull << (bit_in_block(key, j) & 63);
+  for (int j = 0; j < PROBES; j++) {
+    unsigned k = bit_in_block(key, j);
+    w[k >> 6] |= 1ull << (k & 63);
+  }
 }
 
 int cm_bloom_has(const cm_bloom *b, uint64_t key) {
   const uint64_t *w = block_of(b, key);
-  for (int j = 0; j < PROBES; j++)
-    if (!(w[bit_in_block(key, j) >> 6] & (1ull << (bit_in_block(key, j) & 63)))) return 0;
+  for (int j = 0; j < PROBES; j++) {
+    unsigned k = bit_in_block(key, j);
+    if (!(w[k >> 6] & (1ull << (k & 63)))) return 0;
+  }
   return 1;
 }
 

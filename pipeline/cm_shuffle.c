@@ -17,6 +17,11 @@ uint64_t cm_hash(const void *p, size_t n) {
 #endif
 }
 uint64_t cm_hash2(const void *p, size_t n) { return XXH3_64bits_withSeed(p, n, 0x5EED); }
+cm_key128 cm_key128_of(const void *p, size_t n) { return (cm_key128){cm_hash(p, n), cm_hash2(p, n)}; }
+int cm_key128_push(cm_buf *b, cm_key128 k) {
+  CM_TRY(cm_buf_push_u64(b, k.h));
+  return cm_buf_push_u64(b, k.h2);
+}
 int cm_owner(uint64_t hash, int nranks) { return (int)(hash % (uint64_t)nranks); }
 
 int cm_outbox_init(cm_outbox *o, int nranks) {
