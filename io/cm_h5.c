@@ -45,6 +45,15 @@ int cm_h5_close_written(MPI_Comm comm, hid_t file, const char *path, int rc) {
   _exit(1);
 }
 
+int cm_h5_close_removed(MPI_Comm comm, hid_t file, const char *path) {
+  int rank, failed = H5Fclose(file) < 0, any = 0;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  CM_MPI(MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, comm));
+  if (rank == 0) remove(path);
+  CM_MPI(MPI_Barrier(comm)); /* nobody goes on while the file is still there */
+  return any ? CM_FAIL("closing '%s' failed; it is removed", path) : CM_OK;
+}
+
 int cm_h5_open(MPI_Comm comm, const char *path, hid_t *file) {
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   CM_H5(fapl);
@@ -74,15 +83,93 @@ static unsigned deflate_level(hid_t loc) {
   return v > 9 ? 9 : (unsigned)v;
 }
 
+/* One dataset whose slice this rank writes later: the handles stay open until
+ * cm_h5_deferred_finish closes them (H5Dclose is collective). */
+typedef struct {
+  hid_t dset, fspace, mspace, type; /* type: a predefined type, never closed */
+  const void *data;
+  void *owned; /* freed once written: data this module made (rebased offsets) */
+  uint64_t n;
+  char name[64];
+} pending_write;
+
+struct cm_h5_deferred {
+  pending_write *v;
+  size_t n, cap, done; /* v[0, done) are written (or dropped) */
+  int failed;
+};
+
+int cm_h5_deferred_new(cm_h5_deferred **q) {
+  *q = calloc(1, sizeof **q);
+  return *q ? CM_OK : CM_FAIL("out of memory");
+}
+
+/* Room for one more entry, made before the dataset is created so that a
+ * failure is agreed on with the creation's. */
+static int reserve_one(cm_h5_deferred *q) {
+  if (q->n < q->cap) return CM_OK;
+  size_t cap = q->cap ? 2 * q->cap : 32;
+  pending_write *v = realloc(q->v, cap * sizeof *v);
+  if (!v) return CM_FAIL("out of memory");
+  q->v = v;
+  q->cap = cap;
+  return CM_OK;
+}
+
+int cm_h5_deferred_flush(cm_h5_deferred *q) {
+  for (; q->done < q->n; q->done++) {
+    pending_write *w = &q->v[q->done];
+    /* the default transfer list: independent MPI-IO, this rank alone */
+    herr_t r = w->n ? H5Dwrite(w->dset, w->type, w->mspace, w->fspace, H5P_DEFAULT, w->data) : 0;
+    if (cm_fault("h5-deferred-write")) r = -1; /* test hook: this rank's held-back write fails */
+    free(w->owned);
+    w->owned = NULL;
+    if (r < 0) {
+      q->failed = 1;
+      q->done++;
+      return CM_FAIL("writing dataset '%s' failed", w->name);
+    }
+  }
+  return CM_OK;
+}
+
+void cm_h5_deferred_drop(cm_h5_deferred *q) {
+  for (; q->done < q->n; q->done++) {
+    free(q->v[q->done].owned);
+    q->v[q->done].owned = NULL;
+  }
+}
+
+int cm_h5_deferred_finish(MPI_Comm comm, cm_h5_deferred *q) {
+  int rc = q ? cm_h5_deferred_flush(q) : CM_OK;
+  int failed = rc != CM_OK || (q && q->failed), any = 0;
+  CM_MPI(MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, comm));
+  if (!q) return CM_OK;
+  if (!any) /* after a failed write HDF5 may hang in a collective close */
+    for (size_t i = 0; i < q->n; i++) {
+      H5Sclose(q->v[i].mspace);
+      H5Sclose(q->v[i].fspace);
+      if (H5Dclose(q->v[i].dset) < 0 && rc == CM_OK)
+        rc = CM_FAIL("closing dataset '%s' failed", q->v[i].name);
+    }
+  free(q->v);
+  free(q);
+  if (any && !failed) return CM_FAIL("writing the store failed on another rank");
+  return any ? CM_ERR : rc;
+}
+
 /* Collective: writes n elements at global position start of a new dataset of
- * `total` elements. */
-static int write_at(MPI_Comm comm, hid_t loc, const char *name, hid_t type, const void *data, uint64_t n,
-                    uint64_t start, uint64_t total) {
+ * `total` elements, now or (later != NULL) when this rank flushes later.
+ * Takes `owned` (NULL or the block data points into) and frees it once
+ * written. */
+static int write_at(MPI_Comm comm, hid_t loc, const char *name, hid_t type, const void *data, void *owned,
+                    uint64_t n, uint64_t start, uint64_t total, cm_h5_deferred *later) {
   hsize_t dims[1] = {total};
   hid_t space = H5Screate_simple(1, dims, NULL);
   CM_H5(space);
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   CM_H5(dcpl);
+  unsigned level = deflate_level(loc);
   if (total > 0) {
     /* every element is written next: filling with zeros first would write
      * the dataset twice (parallel HDF5 allocates unfiltered ones at once) */
@@ -90,7 +177,6 @@ static int write_at(MPI_Comm comm, hid_t loc, const char *name, hid_t type, cons
     /* Uncompressed columns are contiguous: one extent per dataset, written
      * and read as plain MPI-IO ranges without a chunk index to build and
      * walk. Compression needs chunks. */
-    unsigned level = deflate_level(loc);
     if (level) {
       size_t esize = H5Tget_size(type);
       hsize_t chunk[1] = {CHUNK_BYTES / esize};
@@ -100,20 +186,19 @@ static int write_at(MPI_Comm comm, hid_t loc, const char *name, hid_t type, cons
       CM_H5(H5Pset_deflate(dcpl, level));
     }
   }
+  if (level) later = NULL; /* filters need collective writes */
+  int no_room = later && reserve_one(later) != CM_OK;
   hid_t d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
   H5Pclose(dcpl);
   /* creation writes to the file too (disk full): agree before the write */
-  int bad = d < 0, any = 0;
+  int bad = d < 0 || no_room, any = 0;
   CM_MPI(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm));
-  if (any) {
+  if (any || total == 0) { /* every rank knows the global total: all skip the write */
     H5Sclose(space);
     if (d >= 0) H5Dclose(d);
+    free(owned);
+    if (!any) return CM_OK;
     return bad ? CM_FAIL("cannot create dataset '%s'", name) : CM_ERR;
-  }
-  if (total == 0) { /* every rank knows the global total: all skip the write */
-    H5Sclose(space);
-    H5Dclose(d);
-    return CM_OK;
   }
   hsize_t st[1] = {start}, cnt[1] = {n};
   hid_t mspace = H5Screate_simple(1, cnt, NULL);
@@ -123,6 +208,12 @@ static int write_at(MPI_Comm comm, hid_t loc, const char *name, hid_t type, cons
   else {
     CM_H5(H5Sselect_none(space));
     CM_H5(H5Sselect_none(mspace));
+  }
+  if (later) {
+    pending_write *w = &later->v[later->n++];
+    *w = (pending_write){d, space, mspace, type, data, owned, n, ""};
+    snprintf(w->name, sizeof w->name, "%s", name);
+    return CM_OK;
   }
   hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
   CM_H5(dxpl);
@@ -134,6 +225,7 @@ static int write_at(MPI_Comm comm, hid_t loc, const char *name, hid_t type, cons
   H5Sclose(mspace);
   H5Sclose(space);
   H5Dclose(d);
+  free(owned);
   if (w < 0) return CM_FAIL("collective write of dataset '%s' failed", name);
   return CM_OK;
 }
@@ -159,15 +251,16 @@ static int global_position(MPI_Comm comm, uint64_t n, uint64_t *start, uint64_t 
 }
 
 int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type, const void *data,
-                       uint64_t n_local) {
+                       uint64_t n_local, cm_h5_deferred *later) {
   uint64_t start, total;
   CM_TRY(global_position(comm, n_local, &start, &total));
-  return agree_write(comm, write_at(comm, loc, name, type, data, n_local, start, total), name);
+  return agree_write(comm, write_at(comm, loc, name, type, data, NULL, n_local, start, total, later), name);
 }
 
 /* Writes an offsets array (local n+1 entries starting at 0) as a global one:
  * each rank adds its base; the last rank also writes the closing entry. */
-static int write_offsets(MPI_Comm comm, hid_t loc, const char *name, const uint64_t *off, uint64_t n) {
+static int write_offsets(MPI_Comm comm, hid_t loc, const char *name, const uint64_t *off, uint64_t n,
+                         cm_h5_deferred *later) {
   int rank, P;
   CM_MPI(MPI_Comm_rank(comm, &rank));
   CM_MPI(MPI_Comm_size(comm, &P));
@@ -184,30 +277,31 @@ static int write_offsets(MPI_Comm comm, hid_t loc, const char *name, const uint6
   }
   for (uint64_t i = 0; i < m; i++)
     g[i] = off[i] + base;
-  int rc = write_at(comm, loc, name, H5T_NATIVE_UINT64, g, m, row_start, rows + 1);
-  free(g);
+  int rc = write_at(comm, loc, name, H5T_NATIVE_UINT64, g, g, m, row_start, rows + 1, later);
   return agree_write(comm, rc, name);
 }
 
-static int write_strcol_in(MPI_Comm comm, hid_t g, const cm_strcol *c) {
-  CM_TRY(write_offsets(comm, g, "offsets", (const uint64_t *)c->off.data, cm_strcol_count(c)));
-  return cm_h5_write_concat(comm, g, "bytes", H5T_NATIVE_UINT8, c->bytes.data, c->bytes.len);
+static int write_strcol_in(MPI_Comm comm, hid_t g, const cm_strcol *c, cm_h5_deferred *later) {
+  CM_TRY(write_offsets(comm, g, "offsets", (const uint64_t *)c->off.data, cm_strcol_count(c), later));
+  return cm_h5_write_concat(comm, g, "bytes", H5T_NATIVE_UINT8, c->bytes.data, c->bytes.len, later);
 }
 
-int cm_h5_write_strcol(MPI_Comm comm, hid_t loc, const char *name, const cm_strcol *c) {
+int cm_h5_write_strcol(MPI_Comm comm, hid_t loc, const char *name, const cm_strcol *c,
+                       cm_h5_deferred *later) {
   hid_t g;
   CM_TRY(cm_h5_group(loc, name, &g));
-  int rc = write_strcol_in(comm, g, c);
+  int rc = write_strcol_in(comm, g, c, later);
   if (rc == CM_OK) rc = cm_h5_attr_str(g, "kind", "string");
   H5Gclose(g);
   return rc;
 }
 
-int cm_h5_write_listcol(MPI_Comm comm, hid_t loc, const char *name, const cm_listcol *c) {
+int cm_h5_write_listcol(MPI_Comm comm, hid_t loc, const char *name, const cm_listcol *c,
+                        cm_h5_deferred *later) {
   hid_t g;
   CM_TRY(cm_h5_group(loc, name, &g));
-  int rc = write_offsets(comm, g, "index", (const uint64_t *)c->index.data, cm_listcol_count(c));
-  if (rc == CM_OK) rc = write_strcol_in(comm, g, &c->items);
+  int rc = write_offsets(comm, g, "index", (const uint64_t *)c->index.data, cm_listcol_count(c), later);
+  if (rc == CM_OK) rc = write_strcol_in(comm, g, &c->items, later);
   if (rc == CM_OK) rc = cm_h5_attr_str(g, "kind", "string_list");
   H5Gclose(g);
   return rc;

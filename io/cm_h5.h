@@ -15,7 +15,7 @@
 
 /* Collective: creates (truncates) a file for parallel writing. deflate > 0
  * (1-9): every dataset written to it is chunked with shuffle + deflate at
- * that level (recorded as the root attribute deflate_level); 0: chunked,
+ * that level (recorded as the root attribute deflate_level); 0: contiguous,
  * uncompressed. */
 int cm_h5_create(MPI_Comm comm, const char *path, unsigned deflate, hid_t *file);
 /* Collective: opens a file read-only with the MPI-IO driver. */
@@ -27,16 +27,43 @@ int cm_h5_open(MPI_Comm comm, const char *path, hid_t *file);
  * processes end right there with status 1 (no MPI_Finalize). Returns only
  * on success. */
 int cm_h5_close_written(MPI_Comm comm, hid_t file, const char *path, int rc);
+/* Collective: closes a file abandoned for another reason than a failed write
+ * (bad input: every write so far succeeded) and removes it. */
+int cm_h5_close_removed(MPI_Comm comm, hid_t file, const char *path);
 /* Collective (for a file open for writing): creates a group. */
 int cm_h5_group(hid_t loc, const char *name, hid_t *group);
 
+/* Writes held back: each rank does its own later, when it chooses. Why: the
+ * kernel lets one writer at a time into a file, so ranks writing their slices
+ * at the same moment take turns, and the write does not scale; written at
+ * different moments (while the other ranks still parse input), it does. */
+typedef struct cm_h5_deferred cm_h5_deferred;
+/* Not collective: an empty queue. */
+int cm_h5_deferred_new(cm_h5_deferred **q);
+/* Not collective: writes this rank's queued data now, with independent MPI-IO
+ * (the datasets exist already). After a failure the caller must agree on it
+ * with the other ranks before any collective. */
+int cm_h5_deferred_flush(cm_h5_deferred *q);
+/* Not collective: forgets the queued writes (the file is being abandoned). */
+void cm_h5_deferred_drop(cm_h5_deferred *q);
+/* Collective: flushes what is left, agrees on success, closes the datasets
+ * and frees q (NULL is fine). On failure anywhere it returns an error on
+ * every rank and touches HDF5 no further: pass it to cm_h5_close_written. */
+int cm_h5_deferred_finish(MPI_Comm comm, cm_h5_deferred *q);
+
 /* Collective: writes each rank's n_local elements one after another in rank
- * order into a new chunked dataset (compressed if the file asks for it). */
+ * order into a new dataset (chunked and compressed if the file asks for it).
+ * later == NULL: written now (collective MPI-IO). Otherwise the dataset is
+ * created now and the data queued in later; it must stay valid until the
+ * queue is flushed. A compressed file ignores later: filters need
+ * collective writes. */
 int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type, const void *data,
-                       uint64_t n_local);
-/* Collective: string and list columns (rows concatenated in rank order). */
-int cm_h5_write_strcol(MPI_Comm comm, hid_t loc, const char *name, const cm_strcol *c);
-int cm_h5_write_listcol(MPI_Comm comm, hid_t loc, const char *name, const cm_listcol *c);
+                       uint64_t n_local, cm_h5_deferred *later);
+/* Collective: string and list columns (rows concatenated in rank order);
+ * later as for cm_h5_write_concat. */
+int cm_h5_write_strcol(MPI_Comm comm, hid_t loc, const char *name, const cm_strcol *c, cm_h5_deferred *later);
+int cm_h5_write_listcol(MPI_Comm comm, hid_t loc, const char *name, const cm_listcol *c,
+                        cm_h5_deferred *later);
 
 /* Collective (identical arguments on every rank): attributes on loc. */
 int cm_h5_attr_str(hid_t loc, const char *name, const char *value);

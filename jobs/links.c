@@ -274,12 +274,15 @@ int cm_links_write(cm_ctx *c, const cm_links *l, const char *path) {
   hid_t f = -1, g = -1;
   rc = any ? CM_ERR : cm_h5_create(c->comm, tmp, 0, &f);
   if (rc == CM_OK) rc = cm_h5_group(f, "links", &g);
-  if (rc == CM_OK) rc = cm_h5_write_strcol(c->comm, g, "patent", &patent);
-  if (rc == CM_OK) rc = cm_h5_write_strcol(c->comm, g, "work", &l->work_id);
-  if (rc == CM_OK) rc = cm_h5_write_strcol(c->comm, g, "method", &method);
-  if (rc == CM_OK) rc = cm_h5_write_concat(c->comm, g, "confidence", H5T_NATIVE_DOUBLE, l->confidence, l->n);
-  if (rc == CM_OK) rc = cm_h5_write_concat(c->comm, g, "patent_row", H5T_NATIVE_UINT64, l->patent_row, l->n);
-  if (rc == CM_OK) rc = cm_h5_write_concat(c->comm, g, "work_row", H5T_NATIVE_UINT64, l->work_row, l->n);
+  if (rc == CM_OK) rc = cm_h5_write_strcol(c->comm, g, "patent", &patent, NULL);
+  if (rc == CM_OK) rc = cm_h5_write_strcol(c->comm, g, "work", &l->work_id, NULL);
+  if (rc == CM_OK) rc = cm_h5_write_strcol(c->comm, g, "method", &method, NULL);
+  if (rc == CM_OK)
+    rc = cm_h5_write_concat(c->comm, g, "confidence", H5T_NATIVE_DOUBLE, l->confidence, l->n, NULL);
+  if (rc == CM_OK)
+    rc = cm_h5_write_concat(c->comm, g, "patent_row", H5T_NATIVE_UINT64, l->patent_row, l->n, NULL);
+  if (rc == CM_OK)
+    rc = cm_h5_write_concat(c->comm, g, "work_row", H5T_NATIVE_UINT64, l->work_row, l->n, NULL);
   if (rc == CM_OK) rc = cm_h5_attr_str(g, "methods_order", "sorted by patent_row, then work_row");
   if (g >= 0) H5Gclose(g);
   if (f >= 0) CM_TRY(cm_h5_close_written(c->comm, f, tmp, rc)); /* f is valid on every rank or none */

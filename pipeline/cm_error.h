@@ -24,7 +24,8 @@ int cm_mpi_error(const char *src, int line, const char *expr, int code);
 
 /* Fault injection for the tests (tests/test_faults.sh): nonzero when the
  * environment variable CITEMILL_FAULT is "POINT@RANK" for this point and this
- * process's rank in MPI_COMM_WORLD. Points: shuffle-kill, h5-write, job-fail.
+ * process's rank in MPI_COMM_WORLD. Points: shuffle-kill, h5-write (a collective
+ * write), h5-deferred-write (a rank's held-back store write), job-fail.
  * Not collective; costs one getenv. */
 int cm_fault(const char *point);
 

@@ -83,7 +83,7 @@ typedef struct {
 typedef struct {
   uint64_t lines, rejects, records, duplicates, kept;
   cm_read_stats rs;
-  double t_read, t_dedup;
+  double t_read, t_dedup, t_write; /* t_write: this rank's share of the store write */
 } corpus_totals;
 
 /* ---- columns ---- */
@@ -774,8 +774,14 @@ static int check_reject_rate(MPI_Comm comm, ingest_ctx *x, const corpus_totals *
   return CM_ERR;
 }
 
+/* Collective: reads one corpus's files (this rank's block of them) into cols.
+ * `pending` holds this rank's share of the store columns written so far
+ * (NULL: none): the rank writes it once it has read (rank + 1/2) / P of its
+ * bytes, so that the ranks write at different moments, each while the others
+ * parse (the kernel lets one writer at a time into a file). */
 static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const char *rej_dir,
-                       base_store *base, corpus_cols *cols, cm_filelist *fl, corpus_totals *t) {
+                       base_store *base, corpus_cols *cols, cm_filelist *fl, corpus_totals *t,
+                       cm_h5_deferred *pending) {
   int rank, P;
   CM_MPI(MPI_Comm_rank(comm, &rank));
   CM_MPI(MPI_Comm_size(comm, &P));
@@ -812,8 +818,15 @@ static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const c
   if (rc == CM_OK) rc = open_rejects(rej_dir, corpus, rank, &x.rej, rej_path, sizeof rej_path);
   if (x.show) printf("ingest %s: %zu files over %d ranks\n", corpus, fl->n, P);
   cm_line_sink sink = {on_line, on_reject, &x};
-  double t0 = cm_now();
+  double t0 = cm_now(), write_at = (double)x.my_bytes_total * (rank + 0.5) / P;
   for (size_t i = lo; i < hi && rc == CM_OK; i++) {
+    if (pending && (double)x.my_bytes_done >= write_at) {
+      double tw = cm_now();
+      rc = cm_h5_deferred_flush(pending);
+      t->t_write += cm_now() - tw;
+      pending = NULL;
+      if (rc != CM_OK) break;
+    }
     x.file_index = i;
     x.seq = 0;
     x.per_file[x.n_per_file++] = (file_rejects){i, 0};
@@ -863,9 +876,9 @@ static int write_dict_col(MPI_Comm comm, hid_t g, const char *name, const cm_str
   CM_TRY(cm_strcol_init(&empty));
   hid_t d;
   CM_TRY(cm_h5_group(g, name, &d));
-  int rc =
-      cm_h5_write_concat(comm, d, "codes", H5T_NATIVE_UINT32, codes.data, CM_BUF_COUNT(&codes, uint32_t));
-  if (rc == CM_OK) rc = cm_h5_write_strcol(comm, d, "dict", rank == 0 ? &dict : &empty);
+  int rc = cm_h5_write_concat(comm, d, "codes", H5T_NATIVE_UINT32, codes.data, CM_BUF_COUNT(&codes, uint32_t),
+                              NULL);
+  if (rc == CM_OK) rc = cm_h5_write_strcol(comm, d, "dict", rank == 0 ? &dict : &empty, NULL);
   if (rc == CM_OK) rc = cm_h5_attr_str(d, "kind", "dictionary");
   H5Gclose(d);
   cm_strcol_free(&dict);
@@ -886,14 +899,15 @@ static int write_files_table(MPI_Comm comm, hid_t g, const cm_filelist *fl, cons
       CM_TRY(cm_buf_push_u64(&size, fl->v[i].size));
       CM_TRY(cm_buf_push_i64(&mtime, fl->v[i].mtime));
     }
-  CM_TRY(cm_h5_write_strcol(comm, g, "input_path", &paths));
-  CM_TRY(
-      cm_h5_write_concat(comm, g, "input_size", H5T_NATIVE_UINT64, size.data, CM_BUF_COUNT(&size, uint64_t)));
+  CM_TRY(cm_h5_write_strcol(comm, g, "input_path", &paths, NULL));
+  CM_TRY(cm_h5_write_concat(comm, g, "input_size", H5T_NATIVE_UINT64, size.data,
+                            CM_BUF_COUNT(&size, uint64_t), NULL));
   CM_TRY(cm_h5_write_concat(comm, g, "input_mtime", H5T_NATIVE_INT64, mtime.data,
-                            CM_BUF_COUNT(&mtime, int64_t)));
+                            CM_BUF_COUNT(&mtime, int64_t), NULL));
   uint64_t *first = NULL;
   CM_TRY(first_rows(comm, c, fl, &first));
-  int rc = cm_h5_write_concat(comm, g, "input_first_row", H5T_NATIVE_UINT64, first, rank == 0 ? fl->n : 0);
+  int rc =
+      cm_h5_write_concat(comm, g, "input_first_row", H5T_NATIVE_UINT64, first, rank == 0 ? fl->n : 0, NULL);
   free(first);
   CM_TRY(rc);
   cm_strcol_free(&paths);
@@ -903,34 +917,34 @@ static int write_files_table(MPI_Comm comm, hid_t g, const cm_filelist *fl, cons
 }
 
 static int write_corpus_in(MPI_Comm comm, hid_t g, int patents, const corpus_cols *c, const cm_filelist *fl,
-                           const corpus_totals *t) {
+                           const corpus_totals *t, cm_h5_deferred *later) {
   uint64_t n = cm_strcol_count(&c->key);
-  CM_TRY(cm_h5_write_concat(comm, g, "record_id", H5T_NATIVE_UINT64, c->record_id.data, n));
+  CM_TRY(cm_h5_write_concat(comm, g, "record_id", H5T_NATIVE_UINT64, c->record_id.data, n, later));
   if (patents) {
-    CM_TRY(cm_h5_write_strcol(comm, g, "publication_number", &c->key));
+    CM_TRY(cm_h5_write_strcol(comm, g, "publication_number", &c->key, later));
     CM_TRY(write_dict_col(comm, g, "office", &c->office));
-    CM_TRY(cm_h5_write_concat(comm, g, "publication_date", H5T_NATIVE_INT64, c->date.data, n));
-    CM_TRY(cm_h5_write_strcol(comm, g, "family_id", &c->family));
-    CM_TRY(cm_h5_write_concat(comm, g, "assignee_source", H5T_NATIVE_UINT8, c->asg_source.data, n));
-    CM_TRY(cm_h5_write_listcol(comm, g, "assignee_name", &c->asg_name));
-    CM_TRY(cm_h5_write_listcol(comm, g, "assignee_country", &c->asg_country));
-    CM_TRY(cm_h5_write_listcol(comm, g, "cited_publication_number", &c->cited));
-    CM_TRY(cm_h5_write_listcol(comm, g, "npl_text", &c->npl));
+    CM_TRY(cm_h5_write_concat(comm, g, "publication_date", H5T_NATIVE_INT64, c->date.data, n, later));
+    CM_TRY(cm_h5_write_strcol(comm, g, "family_id", &c->family, later));
+    CM_TRY(cm_h5_write_concat(comm, g, "assignee_source", H5T_NATIVE_UINT8, c->asg_source.data, n, later));
+    CM_TRY(cm_h5_write_listcol(comm, g, "assignee_name", &c->asg_name, later));
+    CM_TRY(cm_h5_write_listcol(comm, g, "assignee_country", &c->asg_country, later));
+    CM_TRY(cm_h5_write_listcol(comm, g, "cited_publication_number", &c->cited, later));
+    CM_TRY(cm_h5_write_listcol(comm, g, "npl_text", &c->npl, later));
   } else {
-    CM_TRY(cm_h5_write_strcol(comm, g, "id", &c->key));
-    CM_TRY(cm_h5_write_strcol(comm, g, "doi", &c->doi));
-    CM_TRY(cm_h5_write_strcol(comm, g, "title", &c->title));
-    CM_TRY(cm_h5_write_concat(comm, g, "publication_year", H5T_NATIVE_INT64, c->year.data, n));
-    CM_TRY(cm_h5_write_concat(comm, g, "has_year", H5T_NATIVE_UINT8, c->has_year.data, n));
+    CM_TRY(cm_h5_write_strcol(comm, g, "id", &c->key, later));
+    CM_TRY(cm_h5_write_strcol(comm, g, "doi", &c->doi, later));
+    CM_TRY(cm_h5_write_strcol(comm, g, "title", &c->title, later));
+    CM_TRY(cm_h5_write_concat(comm, g, "publication_year", H5T_NATIVE_INT64, c->year.data, n, later));
+    CM_TRY(cm_h5_write_concat(comm, g, "has_year", H5T_NATIVE_UINT8, c->has_year.data, n, later));
     CM_TRY(write_dict_col(comm, g, "type", &c->type));
-    CM_TRY(cm_h5_write_concat(comm, g, "cited_by_count", H5T_NATIVE_INT64, c->cites.data, n));
-    CM_TRY(cm_h5_write_listcol(comm, g, "countries", &c->countries));
-    CM_TRY(cm_h5_write_listcol(comm, g, "institution_id", &c->inst_id));
-    CM_TRY(cm_h5_write_listcol(comm, g, "institution_name", &c->inst_name));
-    CM_TRY(cm_h5_write_listcol(comm, g, "institution_country", &c->inst_country));
+    CM_TRY(cm_h5_write_concat(comm, g, "cited_by_count", H5T_NATIVE_INT64, c->cites.data, n, later));
+    CM_TRY(cm_h5_write_listcol(comm, g, "countries", &c->countries, later));
+    CM_TRY(cm_h5_write_listcol(comm, g, "institution_id", &c->inst_id, later));
+    CM_TRY(cm_h5_write_listcol(comm, g, "institution_name", &c->inst_name, later));
+    CM_TRY(cm_h5_write_listcol(comm, g, "institution_country", &c->inst_country, later));
     CM_TRY(write_dict_col(comm, g, "field", &c->field));
-    CM_TRY(cm_h5_write_strcol(comm, g, "topic_id", &c->topic_id));
-    CM_TRY(cm_h5_write_strcol(comm, g, "topic_name", &c->topic_name));
+    CM_TRY(cm_h5_write_strcol(comm, g, "topic_id", &c->topic_id, later));
+    CM_TRY(cm_h5_write_strcol(comm, g, "topic_name", &c->topic_name, later));
   }
   CM_TRY(write_files_table(comm, g, fl, c));
   CM_TRY(cm_h5_attr_u64(g, "rows", t->kept));
@@ -940,33 +954,70 @@ static int write_corpus_in(MPI_Comm comm, hid_t g, int patents, const corpus_col
   return CM_OK;
 }
 
-/* Collective: one corpus's group (closed on every path). */
+/* Collective: one corpus's group (closed on every path); its row columns are
+ * queued in later (written by each rank when it chooses), the small tables
+ * are written now. */
 static int write_corpus(MPI_Comm comm, hid_t file, int patents, const corpus_cols *c, const cm_filelist *fl,
-                        const corpus_totals *t) {
+                        const corpus_totals *t, cm_h5_deferred *later) {
   hid_t g;
   CM_TRY(cm_h5_group(file, patents ? "patents" : "works", &g));
-  int rc = write_corpus_in(comm, g, patents, c, fl, t);
+  int rc = write_corpus_in(comm, g, patents, c, fl, t, later);
   H5Gclose(g);
   return rc;
 }
 
-static int write_store(MPI_Comm comm, const cm_config *cfg, const char *tmp, corpus_cols cols[2],
-                       cm_filelist fl[2], corpus_totals t[2]) {
-  hid_t f;
-  CM_TRY(cm_h5_create(comm, tmp, (unsigned)cfg->deflate, &f));
-  int rc = CM_OK;
-  for (int k = 0; k < 2 && rc == CM_OK; k++)
-    rc = write_corpus(comm, f, k == 0, &cols[k], &fl[k], &t[k]);
+/* Collective: the root attributes, then the file closed (cm_h5_close_written:
+ * returns only on success). */
+static int finish_store(MPI_Comm comm, const cm_config *cfg, hid_t f, const char *tmp) {
   char conf[16384], when[64];
   time_t now = time(NULL);
   strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-  if (rc == CM_OK) rc = cm_config_describe(cfg, conf, sizeof conf);
+  int rc = cm_config_describe(cfg, conf, sizeof conf);
   if (rc == CM_OK) rc = cm_h5_attr_u64(f, "schema_version", CM_SCHEMA_VERSION);
   if (rc == CM_OK) rc = cm_h5_attr_str(f, "citemill_version", CM_VERSION);
   if (rc == CM_OK) rc = cm_h5_attr_str(f, "created_utc", when);
   if (rc == CM_OK) rc = cm_h5_attr_str(f, "configuration", conf);
   if (rc == CM_OK) rc = cm_h5_attr_str(f, "schema_doc", "docs/store.md of citemill");
-  CM_TRY(cm_h5_close_written(comm, f, tmp, rc));
+  return cm_h5_close_written(comm, f, tmp, rc);
+}
+
+/* Collective: the store's file is begun once the first corpus is read and
+ * deduplicated; each corpus's group goes in after it. */
+static int begin_corpus(MPI_Comm comm, const cm_config *cfg, const char *tmp, int k, corpus_cols *cols,
+                        const cm_filelist *fl, const corpus_totals *t, hid_t *f, cm_h5_deferred **later) {
+  if (*f < 0) {
+    int rc = cm_h5_create(comm, tmp, (unsigned)cfg->deflate, f);
+    if (rc == CM_OK) rc = cm_h5_deferred_new(later);
+    CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, comm));
+    if (rc != CM_OK) return rc; /* (a rank whose create succeeded keeps an unusable file id) */
+  }
+  int rc = write_corpus(comm, *f, k == 0, &cols[k], &fl[k], &t[k], *later);
+  /* a failed collective write leaves HDF5 unable to close: this ends the job */
+  if (rc != CM_OK) cm_h5_close_written(comm, *f, tmp, rc);
+  return rc;
+}
+
+/* Collective: writes what each rank still holds, closes the store and puts
+ * it in place; or, when reading failed after the store was begun, removes
+ * it. */
+static int end_store(MPI_Comm comm, const cm_config *cfg, const char *tmp, int rc, hid_t f,
+                     cm_h5_deferred *later) {
+  int rank;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  if (f < 0) return rc;
+  if (rc != CM_OK) cm_h5_deferred_drop(later); /* no use writing a store that will be removed */
+  int wrc = cm_h5_deferred_finish(comm, later);
+  if (wrc != CM_OK) cm_h5_close_written(comm, f, tmp, wrc); /* a write failed: ends the job */
+  if (rc != CM_OK) {
+    CM_TRY(cm_h5_close_removed(comm, f, tmp));
+    return rc;
+  }
+  CM_TRY(finish_store(comm, cfg, f, tmp));
+  if (rank == 0 && rename(tmp, cfg->store) != 0) {
+    rc = CM_FAIL("cannot rename '%s' to '%s': %s", tmp, cfg->store, strerror(errno));
+    remove(tmp);
+  }
+  CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
   return rc;
 }
 
@@ -1013,18 +1064,18 @@ int cm_ingest(MPI_Comm comm, const cm_config *cfg) {
   memset(&base, 0, sizeof base);
   base.file = -1;
   if (cfg->refresh) CM_TRY(base_open(comm, cfg, rej_dir, &base));
+  hid_t f = -1; /* the store being written: begun after the first corpus */
+  cm_h5_deferred *later = NULL;
+  double t_write = 0;
   for (int k = 0; k < 2 && rc == CM_OK; k++) {
-    rc = read_corpus(comm, cfg, k == 0, rej_dir, &base, &cols[k], &fl[k], &t[k]);
+    rc = read_corpus(comm, cfg, k == 0, rej_dir, &base, &cols[k], &fl[k], &t[k], later);
     if (rc) break;
     double t0 = cm_now();
     size_t n = cm_strcol_count(&cols[k].key);
     uint8_t *keep = malloc(n + 1);
-    lrc = keep ? CM_OK : CM_FAIL("out of memory");
-    CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &lrc, 1, MPI_INT, MPI_MAX, comm));
-    if (lrc) {
-      rc = CM_ERR;
-      break;
-    }
+    rc = keep ? CM_OK : CM_FAIL("out of memory");
+    CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, comm));
+    if (rc) break;
     memset(keep, 1, n + 1);
     rc = resolve_duplicates(comm, &cols[k], keep, &t[k].duplicates);
     if (base.active[k]) t[k].duplicates += base.dups[k]; /* dropped among old files before */
@@ -1032,22 +1083,16 @@ int cm_ingest(MPI_Comm comm, const cm_config *cfg) {
     free(keep);
     t[k].kept = t[k].records - t[k].duplicates;
     t[k].t_dedup = cm_now() - t0;
+    CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, comm));
+    if (rc) break;
+    t0 = cm_now();
+    rc = begin_corpus(comm, cfg, tmp, k, cols, fl, t, &f, &later);
+    t_write += cm_now() - t0;
   }
   base_free(&base); /* collective: closes the previous store */
-  double t_write = cm_now();
-  if (rc == CM_OK) {
-    rc = write_store(comm, cfg, tmp, cols, fl, t);
-    int any = 0;
-    CM_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm));
-    rc = any;
-    if (rank == 0) {
-      if (rc == CM_OK && rename(tmp, cfg->store) != 0)
-        rc = CM_FAIL("cannot rename '%s' to '%s': %s", tmp, cfg->store, strerror(errno));
-      if (rc != CM_OK) remove(tmp);
-    }
-    CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
-  }
-  t_write = cm_now() - t_write;
+  double t0 = cm_now();
+  rc = end_store(comm, cfg, tmp, rc, f, later);
+  t_write += cm_now() - t0 + t[1].t_write;
   /* Sum the per-rank reader statistics for the summary. */
   uint64_t rs[2][6], rsum[2][6];
   for (int k = 0; k < 2; k++) {
@@ -1065,7 +1110,7 @@ int cm_ingest(MPI_Comm comm, const cm_config *cfg) {
              k ? "works" : "patents", fl[k].n, t[k].lines, t[k].records, t[k].rejects, t[k].duplicates,
              t[k].kept, rsum[k][1], rsum[k][2], rsum[k][3], rsum[k][4] / 1e6, rsum[k][5] / 1e6, t[k].t_read,
              t[k].t_dedup);
-    printf("ingest: store '%s' written in %.2f s (write %.2f s); rejects in '%s'\n", cfg->store,
+    printf("ingest: store '%s' written in %.2f s (write %.2f s on rank 0); rejects in '%s'\n", cfg->store,
            cm_now() - t_start, t_write, rej_dir);
   }
   if (rc == CM_OK && !cfg->quiet) CM_TRY(cm_report_rss(comm, "ingest"));

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Fault injection on the multi-rank path (CITEMILL_FAULT, pipeline/cm_error.h):
-# a rank killed mid-shuffle, a rank whose HDF5 write fails, a rank whose job
+# a rank killed mid-shuffle, a rank whose HDF5 write fails (collective, or
+# its own held-back share of the store's columns), a rank whose job
 # fails while the others succeed. Each time the job must end within a bounded
 # time (no hang), with a nonzero status, messages from the ranks, the earlier
 # outputs untouched; and the next `citemill run` must complete and give the
@@ -33,6 +34,7 @@ inject() { # point@rank, what must appear on stderr
 }
 inject shuffle-kill@1 "killed\|signal 9\|exited on signal" 5
 inject h5-write@2 "failed on another rank" 6
+inject h5-deferred-write@1 "failed on another rank" 7
 # a job fails on one rank only during analyze (the others are inside its
 # collectives): the failing rank reports and ends the job for all (MPI_Abort)
 CITEMILL_FAULT=job-fail@1 mpi "${RUN[@]}" > $W/out 2> $W/err; rc=$?
