@@ -158,12 +158,19 @@ int cm_h5_deferred_finish(MPI_Comm comm, cm_h5_deferred *q) {
   return any ? CM_ERR : rc;
 }
 
-/* Collective: writes n elements at global position start of a new dataset of
- * `total` elements, now or (later != NULL) when this rank flushes later.
- * Takes `owned` (NULL or the block data points into) and frees it once
- * written. */
+/* This rank's part of one dataset: n pieces, piece i count[i] elements long
+ * at global position start[i] (increasing); data holds them one after
+ * another. */
+typedef struct {
+  size_t n;
+  const uint64_t *start, *count;
+} slice;
+
+/* Collective: writes a rank's slice of a new dataset of `total` elements,
+ * now or (later != NULL) when this rank flushes later. Takes `owned` (NULL or
+ * the block data points into) and frees it once written. */
 static int write_at(MPI_Comm comm, hid_t loc, const char *name, hid_t type, const void *data, void *owned,
-                    uint64_t n, uint64_t start, uint64_t total, cm_h5_deferred *later) {
+                    slice sl, uint64_t total, cm_h5_deferred *later) {
   hsize_t dims[1] = {total};
   hid_t space = H5Screate_simple(1, dims, NULL);
   CM_H5(space);
@@ -200,15 +207,18 @@ static int write_at(MPI_Comm comm, hid_t loc, const char *name, hid_t type, cons
     if (!any) return CM_OK;
     return bad ? CM_FAIL("cannot create dataset '%s'", name) : CM_ERR;
   }
-  hsize_t st[1] = {start}, cnt[1] = {n};
-  hid_t mspace = H5Screate_simple(1, cnt, NULL);
+  uint64_t n = 0;
+  CM_H5(H5Sselect_none(space));
+  for (size_t i = 0; i < sl.n; i++)
+    if (sl.count[i]) { /* pieces come in file order: the order HDF5 fills them from memory */
+      hsize_t st[1] = {sl.start[i]}, cnt[1] = {sl.count[i]};
+      CM_H5(H5Sselect_hyperslab(space, H5S_SELECT_OR, st, NULL, cnt, NULL));
+      n += sl.count[i];
+    }
+  hsize_t mdims[1] = {n};
+  hid_t mspace = H5Screate_simple(1, mdims, NULL);
   CM_H5(mspace);
-  if (n > 0)
-    CM_H5(H5Sselect_hyperslab(space, H5S_SELECT_SET, st, NULL, cnt, NULL));
-  else {
-    CM_H5(H5Sselect_none(space));
-    CM_H5(H5Sselect_none(mspace));
-  }
+  if (n == 0) CM_H5(H5Sselect_none(mspace));
   if (later) {
     pending_write *w = &later->v[later->n++];
     *w = (pending_write){d, space, mspace, type, data, owned, n, ""};
@@ -239,71 +249,215 @@ static int agree_write(MPI_Comm comm, int rc, const char *name) {
   return any ? CM_ERR : CM_OK;
 }
 
-static int global_position(MPI_Comm comm, uint64_t n, uint64_t *start, uint64_t *total) {
+/* A rank's rows (or the elements under them) as pieces ordered by key among
+ * all ranks' pieces: see cm_h5_placement. */
+typedef struct {
+  size_t n;
+  uint64_t *key, *count;
+} pieces;
+
+static void pieces_free(pieces *p) {
+  free(p->key);
+  free(p->count);
+  p->key = p->count = NULL;
+}
+
+static int pieces_alloc(size_t n, pieces *p) {
+  p->n = n;
+  p->key = malloc((n ? n : 1) * sizeof *p->key);
+  p->count = malloc((n ? n : 1) * sizeof *p->count);
+  if (p->key && p->count) return CM_OK;
+  pieces_free(p);
+  return CM_FAIL("out of memory");
+}
+
+/* This rank's n_local rows as pieces: the placement's segments, or one piece
+ * keyed by the rank (rank order). */
+static int row_pieces(MPI_Comm comm, const cm_h5_placement *place, uint64_t n_local, pieces *p) {
   int rank;
   CM_MPI(MPI_Comm_rank(comm, &rank));
-  uint64_t s = 0;
-  CM_MPI(MPI_Exscan(&n, &s, 1, MPI_UINT64_T, MPI_SUM, comm));
-  if (rank == 0) s = 0; /* MPI_Exscan leaves rank 0's result undefined */
-  CM_MPI(MPI_Allreduce(&n, total, 1, MPI_UINT64_T, MPI_SUM, comm));
-  *start = s;
+  int seg = place && place->seg_rows;
+  CM_TRY(pieces_alloc(seg ? place->n_seg : 1, p));
+  for (size_t i = 0; i < p->n; i++) {
+    p->key[i] = seg ? place->seg_key[i] : (uint64_t)rank;
+    p->count[i] = seg ? place->seg_rows[i] : n_local;
+  }
   return CM_OK;
 }
 
-int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type, const void *data,
-                       uint64_t n_local, cm_h5_deferred *later) {
-  uint64_t start, total;
-  CM_TRY(global_position(comm, n_local, &start, &total));
-  return agree_write(comm, write_at(comm, loc, name, type, data, NULL, n_local, start, total, later), name);
+/* The elements under rows pieces: off (rows + 1 entries) indexes them. */
+static int sub_pieces(const pieces *rows, const uint64_t *off, pieces *p) {
+  CM_TRY(pieces_alloc(rows->n, p));
+  uint64_t r = 0;
+  for (size_t i = 0; i < rows->n; i++) {
+    p->key[i] = rows->key[i];
+    p->count[i] = off[r + rows->count[i]] - off[r];
+    r += rows->count[i];
+  }
+  return CM_OK;
 }
 
-/* Writes an offsets array (local n+1 entries starting at 0) as a global one:
- * each rank adds its base; the last rank also writes the closing entry. */
-static int write_offsets(MPI_Comm comm, hid_t loc, const char *name, const uint64_t *off, uint64_t n,
-                         cm_h5_deferred *later) {
-  int rank, P;
-  CM_MPI(MPI_Comm_rank(comm, &rank));
+typedef struct {
+  uint64_t key, count;
+} key_count;
+
+static int by_key(const void *a, const void *b) {
+  const key_count *x = a, *y = b;
+  return (x->key > y->key) - (x->key < y->key);
+}
+
+/* Collective: the global start of each of this rank's pieces (all ranks'
+ * pieces laid end to end in key order) and the global total. */
+static int piece_starts(MPI_Comm comm, const pieces *p, uint64_t *start, uint64_t *total) {
+  int P;
   CM_MPI(MPI_Comm_size(comm, &P));
-  uint64_t row_start, rows, base, total_vals;
-  CM_TRY(global_position(comm, n, &row_start, &rows));
-  CM_TRY(global_position(comm, off[n], &base, &total_vals));
-  uint64_t m = n + (rank == P - 1 ? 1 : 0);
-  uint64_t *g = malloc((m ? m : 1) * sizeof *g);
-  int bad = g == NULL, anybad = 0;
+  int mine = (int)(2 * p->n), *cnt = malloc((size_t)P * sizeof *cnt), *dis = malloc((size_t)P * sizeof *dis);
+  key_count *own = malloc((p->n ? p->n : 1) * sizeof *own), *all = NULL;
+  int bad = !cnt || !dis || !own, anybad = 0;
   CM_MPI(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm));
-  if (anybad) {
-    free(g);
-    return CM_FAIL("out of memory writing '%s'", name);
+  int rc = anybad ? CM_FAIL("out of memory placing rows") : CM_OK;
+  if (rc == CM_OK) CM_MPI(MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, comm));
+  size_t n_all = 0;
+  for (int r = 0; rc == CM_OK && r < P; r++) {
+    dis[r] = (int)(2 * n_all);
+    n_all += (size_t)cnt[r] / 2;
   }
-  for (uint64_t i = 0; i < m; i++)
-    g[i] = off[i] + base;
-  int rc = write_at(comm, loc, name, H5T_NATIVE_UINT64, g, g, m, row_start, rows + 1, later);
+  if (rc == CM_OK) {
+    all = malloc((n_all ? n_all : 1) * sizeof *all);
+    bad = !all;
+    CM_MPI(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm));
+    if (anybad) rc = CM_FAIL("out of memory placing rows");
+  }
+  if (rc == CM_OK) {
+    for (size_t i = 0; i < p->n; i++)
+      own[i] = (key_count){p->key[i], p->count[i]};
+    CM_MPI(MPI_Allgatherv(own, mine, MPI_UINT64_T, all, cnt, dis, MPI_UINT64_T, comm));
+    qsort(all, n_all, sizeof *all, by_key);
+    uint64_t acc = 0;
+    size_t j = 0; /* this rank's keys increase: one merge pass finds them */
+    for (size_t i = 0; i < n_all; i++) {
+      if (j < p->n && all[i].key == p->key[j]) start[j++] = acc;
+      acc += all[i].count;
+    }
+    *total = acc;
+    if (j != p->n) rc = CM_FAIL("internal error: row pieces out of order");
+  }
+  free(cnt);
+  free(dis);
+  free(own);
+  free(all);
+  return rc;
+}
+
+static cm_h5_deferred *later_of(const cm_h5_placement *place) { return place ? place->later : NULL; }
+
+/* Collective: one dataset of elements under the given pieces. */
+static int write_pieces(MPI_Comm comm, hid_t loc, const char *name, hid_t type, const void *data,
+                        const pieces *p, cm_h5_deferred *later) {
+  uint64_t total = 0, *start = malloc((p->n ? p->n : 1) * sizeof *start);
+  int rc = start ? CM_OK : CM_FAIL("out of memory");
+  int any = 0;
+  CM_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm));
+  if (any == CM_OK) rc = piece_starts(comm, p, start, &total);
+  if (any == CM_OK && rc == CM_OK)
+    rc = write_at(comm, loc, name, type, data, NULL, (slice){p->n, start, p->count}, total, later);
+  free(start);
+  return agree_write(comm, any ? CM_ERR : rc, name);
+}
+
+int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type, const void *data,
+                       uint64_t n_local, const cm_h5_placement *place) {
+  pieces p;
+  CM_TRY(row_pieces(comm, place, n_local, &p));
+  int rc = write_pieces(comm, loc, name, type, data, &p, later_of(place));
+  pieces_free(&p);
+  return rc;
+}
+
+/* Collective: an offsets array (local rows + 1 entries, from 0) made global:
+ * each piece's entries move to the global start of the elements under it;
+ * rank 0 also writes the closing entry (the global total). The elements'
+ * pieces are returned in sub. */
+static int write_offsets(MPI_Comm comm, hid_t loc, const char *name, const uint64_t *off, const pieces *rows,
+                         cm_h5_deferred *later, pieces *sub) {
+  int rank;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  int no_sub = sub_pieces(rows, off, sub) != CM_OK;
+  size_t n = rows->n;
+  uint64_t *row_at = malloc((n + 1) * sizeof *row_at), *sub_at = malloc((n + 1) * sizeof *sub_at);
+  uint64_t *cnt = malloc((n + 1) * sizeof *cnt), rows_total = 0, sub_total = 0, m = 0;
+  for (size_t i = 0; i < n; i++)
+    m += rows->count[i];
+  m += rank == 0;
+  uint64_t *g = malloc((m ? m : 1) * sizeof *g);
+  int bad = no_sub || !row_at || !sub_at || !cnt || !g, anybad = 0;
+  CM_MPI(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm));
+  int rc = anybad ? CM_FAIL("out of memory writing '%s'", name) : CM_OK;
+  if (rc == CM_OK) rc = piece_starts(comm, rows, row_at, &rows_total);
+  if (rc == CM_OK) rc = piece_starts(comm, sub, sub_at, &sub_total);
+  if (rc == CM_OK) {
+    uint64_t r = 0, k = 0;
+    for (size_t i = 0; i < n; i++) {
+      for (uint64_t j = 0; j < rows->count[i]; j++)
+        g[k++] = off[r + j] - off[r] + sub_at[i];
+      r += rows->count[i];
+      cnt[i] = rows->count[i];
+    }
+    size_t np = n;
+    if (rank == 0) { /* the closing entry: last in file order, so last in memory */
+      g[k] = sub_total;
+      row_at[np] = rows_total;
+      cnt[np++] = 1;
+    }
+    rc = write_at(comm, loc, name, H5T_NATIVE_UINT64, g, g, (slice){np, row_at, cnt}, rows_total + 1, later);
+    g = NULL; /* write_at took it */
+  }
+  free(g);
+  free(row_at);
+  free(sub_at);
+  free(cnt);
+  if (rc != CM_OK) pieces_free(sub);
   return agree_write(comm, rc, name);
 }
 
-static int write_strcol_in(MPI_Comm comm, hid_t g, const cm_strcol *c, cm_h5_deferred *later) {
-  CM_TRY(write_offsets(comm, g, "offsets", (const uint64_t *)c->off.data, cm_strcol_count(c), later));
-  return cm_h5_write_concat(comm, g, "bytes", H5T_NATIVE_UINT8, c->bytes.data, c->bytes.len, later);
+static int write_strcol_in(MPI_Comm comm, hid_t g, const cm_strcol *c, const pieces *rows,
+                           cm_h5_deferred *later) {
+  pieces bytes;
+  CM_TRY(write_offsets(comm, g, "offsets", (const uint64_t *)c->off.data, rows, later, &bytes));
+  int rc = write_pieces(comm, g, "bytes", H5T_NATIVE_UINT8, c->bytes.data, &bytes, later);
+  pieces_free(&bytes);
+  return rc;
 }
 
 int cm_h5_write_strcol(MPI_Comm comm, hid_t loc, const char *name, const cm_strcol *c,
-                       cm_h5_deferred *later) {
+                       const cm_h5_placement *place) {
   hid_t g;
-  CM_TRY(cm_h5_group(loc, name, &g));
-  int rc = write_strcol_in(comm, g, c, later);
-  if (rc == CM_OK) rc = cm_h5_attr_str(g, "kind", "string");
-  H5Gclose(g);
+  pieces rows;
+  CM_TRY(row_pieces(comm, place, cm_strcol_count(c), &rows));
+  int rc = cm_h5_group(loc, name, &g);
+  if (rc == CM_OK) {
+    rc = write_strcol_in(comm, g, c, &rows, later_of(place));
+    if (rc == CM_OK) rc = cm_h5_attr_str(g, "kind", "string");
+    H5Gclose(g);
+  }
+  pieces_free(&rows);
   return rc;
 }
 
 int cm_h5_write_listcol(MPI_Comm comm, hid_t loc, const char *name, const cm_listcol *c,
-                        cm_h5_deferred *later) {
+                        const cm_h5_placement *place) {
   hid_t g;
-  CM_TRY(cm_h5_group(loc, name, &g));
-  int rc = write_offsets(comm, g, "index", (const uint64_t *)c->index.data, cm_listcol_count(c), later);
-  if (rc == CM_OK) rc = write_strcol_in(comm, g, &c->items, later);
-  if (rc == CM_OK) rc = cm_h5_attr_str(g, "kind", "string_list");
-  H5Gclose(g);
+  pieces rows, items = {0};
+  CM_TRY(row_pieces(comm, place, cm_listcol_count(c), &rows));
+  int rc = cm_h5_group(loc, name, &g);
+  if (rc == CM_OK) {
+    rc = write_offsets(comm, g, "index", (const uint64_t *)c->index.data, &rows, later_of(place), &items);
+    if (rc == CM_OK) rc = write_strcol_in(comm, g, &c->items, &items, later_of(place));
+    if (rc == CM_OK) rc = cm_h5_attr_str(g, "kind", "string_list");
+    H5Gclose(g);
+  }
+  pieces_free(&rows);
+  pieces_free(&items);
   return rc;
 }
 

@@ -51,19 +51,30 @@ void cm_h5_deferred_drop(cm_h5_deferred *q);
  * every rank and touches HDF5 no further: pass it to cm_h5_close_written. */
 int cm_h5_deferred_finish(MPI_Comm comm, cm_h5_deferred *q);
 
-/* Collective: writes each rank's n_local elements one after another in rank
- * order into a new dataset (chunked and compressed if the file asks for it).
- * later == NULL: written now (collective MPI-IO). Otherwise the dataset is
- * created now and the data queued in later; it must stay valid until the
- * queue is flushed. A compressed file ignores later: filters need
- * collective writes. */
+/* Where a rank's rows go in a dataset, and when they are written. A rank's
+ * rows come in n_seg segments (seg_rows[i] consecutive local rows); all
+ * ranks' segments, ordered by seg_key, make the dataset's rows. Keys are
+ * distinct over all ranks and increase on each (ingest: the first input file
+ * of the segment). seg_rows == NULL: one segment per rank, in rank order.
+ * later == NULL: written now (collective MPI-IO); otherwise the datasets are
+ * created now and the data queued in later, and it must stay valid until the
+ * queue is flushed (a compressed file ignores later: filters need collective
+ * writes). A NULL placement: rank order, written now. */
+typedef struct {
+  size_t n_seg;
+  const uint64_t *seg_key, *seg_rows;
+  cm_h5_deferred *later;
+} cm_h5_placement;
+
+/* Collective: writes each rank's n_local elements (one a row) into a new
+ * dataset (chunked and compressed if the file asks for it), placed by place. */
 int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type, const void *data,
-                       uint64_t n_local, cm_h5_deferred *later);
-/* Collective: string and list columns (rows concatenated in rank order);
- * later as for cm_h5_write_concat. */
-int cm_h5_write_strcol(MPI_Comm comm, hid_t loc, const char *name, const cm_strcol *c, cm_h5_deferred *later);
+                       uint64_t n_local, const cm_h5_placement *place);
+/* Collective: string and list columns, rows placed by place. */
+int cm_h5_write_strcol(MPI_Comm comm, hid_t loc, const char *name, const cm_strcol *c,
+                       const cm_h5_placement *place);
 int cm_h5_write_listcol(MPI_Comm comm, hid_t loc, const char *name, const cm_listcol *c,
-                        cm_h5_deferred *later);
+                        const cm_h5_placement *place);
 
 /* Collective (identical arguments on every rank): attributes on loc. */
 int cm_h5_attr_str(hid_t loc, const char *name, const char *value);

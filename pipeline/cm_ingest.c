@@ -26,6 +26,7 @@
 #include "../io/cm_h5.h"
 #include "../io/cm_json.h"
 #include "../io/cm_reader.h"
+#include "cm_claim.h"
 #include "cm_dict.h"
 #include "cm_error.h"
 #include "cm_progress.h"
@@ -42,6 +43,7 @@
 /* Columns of one corpus on one rank. Patents use the first block, works the
  * second; record_id and key are shared. */
 typedef struct {
+  cm_buf claimed;   /* uint64 pairs [lo, hi): the runs of input files this rank read, in order */
   cm_buf record_id; /* uint64: file index << 40 | record sequence in the file */
   cm_strcol key;    /* publication_number (trimmed, upper) / work id key */
   /* patents */
@@ -58,6 +60,7 @@ typedef struct {
 typedef struct {
   uint64_t file;
   uint64_t rejects;
+  uint64_t part_lo, part_hi; /* its lines' bytes in this rank's rejects part */
 } file_rejects;
 
 typedef struct {
@@ -74,10 +77,10 @@ typedef struct {
   size_t n_per_file;
   cm_buf scratch;
   /* progress (rank 0) */
-  int show;
+  int show, n_ranks;
   double t0, last;
-  uint64_t my_bytes_total, my_bytes_done;
-  size_t my_files, my_files_done;
+  uint64_t bytes_total, my_bytes_done;
+  size_t my_files_done;
 } ingest_ctx;
 
 typedef struct {
@@ -110,7 +113,7 @@ static void cols_free(corpus_cols *c) {
                      &c->countries, &c->inst_id,     &c->inst_name, &c->inst_country};
   for (size_t i = 0; i < sizeof l / sizeof *l; i++)
     cm_listcol_free(l[i]);
-  cm_buf *b[] = {&c->record_id, &c->date, &c->asg_source, &c->year, &c->has_year, &c->cites};
+  cm_buf *b[] = {&c->claimed, &c->record_id, &c->date, &c->asg_source, &c->year, &c->has_year, &c->cites};
   for (size_t i = 0; i < sizeof b / sizeof *b; i++)
     cm_buf_free(b[i]);
 }
@@ -236,17 +239,18 @@ static int on_reject(void *user, const cm_line_pos *pos, const char *reason, con
   return write_reject(x, pos, reason, head, n);
 }
 
-static void progress(ingest_ctx *x, int force) {
+/* Rank 0's view: what it read itself, and the time left if every rank reads
+ * as fast as rank 0. */
+static void progress(ingest_ctx *x, int P, int force) {
   double t = cm_now();
   if (!x->show || (!force && t - x->last < 2.0)) return;
   x->last = t;
   double mb = (double)x->my_bytes_done / 1e6, el = t - x->t0;
-  double rate = el > 0 ? mb / el : 0;
-  double left = rate > 0 ? ((double)x->my_bytes_total / 1e6 - mb) / rate : 0;
-  printf("ingest %s: rank 0 share: files %zu/%zu, %.1f MB of %.1f MB compressed, %" PRIu64
-         " records, %.1f MB/s, %.0f s elapsed, ~%.0f s left\n",
-         x->corpus, x->my_files_done, x->my_files, mb, (double)x->my_bytes_total / 1e6, x->records, rate, el,
-         left);
+  double rate = el > 0 ? mb / el : 0, left_mb = (double)x->bytes_total / 1e6 - P * mb;
+  double left = rate > 0 && left_mb > 0 ? left_mb / (P * rate) : 0;
+  printf("ingest %s: %zu files; rank 0 read %zu of them, %.1f MB compressed, %" PRIu64
+         " records, %.1f MB/s; %.0f s elapsed, ~%.0f s left\n",
+         x->corpus, x->files->n, x->my_files_done, mb, x->records, rate, el, left);
   fflush(stdout);
 }
 
@@ -268,31 +272,8 @@ static int on_line(void *user, const cm_line_pos *pos, const char *line, size_t 
   if (x->seq >> RECORD_SEQ_BITS) return CM_FAIL("file '%s' holds more than 2^40 records", pos->file);
   CM_TRY(cm_buf_push_u64(&x->c->record_id, (x->file_index << RECORD_SEQ_BITS) | x->seq++));
   x->records++;
-  if ((x->records & 4095) == 0) progress(x, 0);
+  if ((x->records & 4095) == 0) progress(x, x->n_ranks, 0);
   return CM_OK;
-}
-
-/* ---- file assignment: contiguous blocks balanced by compressed size ---- */
-
-static void my_block(const cm_filelist *fl, int rank, int P, size_t *lo, size_t *hi) {
-  uint64_t total = 0;
-  for (size_t i = 0; i < fl->n; i++)
-    total += fl->v[i].size + 1;
-  /* file i goes to the rank whose share contains the middle of its bytes */
-  uint64_t acc = 0;
-  *lo = *hi = 0;
-  int found = 0;
-  for (size_t i = 0; i < fl->n; i++) {
-    uint64_t mid = acc + (fl->v[i].size + 1) / 2;
-    acc += fl->v[i].size + 1;
-    int owner = (int)((unsigned __int128)mid * (unsigned)P / (total ? total : 1));
-    if (owner >= P) owner = P - 1;
-    if (owner == rank) {
-      if (!found) *lo = i, found = 1;
-      *hi = i + 1;
-    }
-  }
-  if (!found) *lo = *hi = 0;
 }
 
 /* ---- duplicates ---- */
@@ -671,71 +652,143 @@ static int append_base_file(ingest_ctx *x, const base_store *b, int64_t j) {
 }
 
 /* Collective: each file's first row in the new store (n + 1 entries). */
+/* Collective: the store row of each input file's first record (rows of a
+ * file are consecutive; files in input order), and the total at the end. */
 static int first_rows(MPI_Comm comm, const corpus_cols *c, const cm_filelist *fl, uint64_t **out) {
-  int rank, P;
-  CM_MPI(MPI_Comm_rank(comm, &rank));
-  CM_MPI(MPI_Comm_size(comm, &P));
-  uint64_t n = cm_strcol_count(&c->key), off = 0, total = 0;
-  CM_MPI(MPI_Exscan(&n, &off, 1, MPI_UINT64_T, MPI_SUM, comm));
-  if (rank == 0) off = 0;
-  CM_MPI(MPI_Allreduce(&n, &total, 1, MPI_UINT64_T, MPI_SUM, comm));
   uint64_t *first = calloc(fl->n + 1, 8);
-  CM_ALLOC(first, (fl->n + 1) * 8);
-  size_t lo, hi, r = 0;
-  my_block(fl, rank, P, &lo, &hi);
-  const uint64_t *rid = (const uint64_t *)c->record_id.data;
-  for (size_t i = lo; i < hi; i++) {
-    while (r < n && (rid[r] >> RECORD_SEQ_BITS) < i)
-      r++;
-    first[i] = off + r;
+  int bad = first == NULL, any = 0;
+  CM_MPI(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm));
+  if (any) {
+    free(first);
+    return CM_FAIL("out of memory");
   }
-  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, first, (int)fl->n, MPI_UINT64_T, MPI_MAX, comm));
-  first[fl->n] = total;
+  uint64_t n = cm_strcol_count(&c->key);
+  const uint64_t *rid = (const uint64_t *)c->record_id.data;
+  for (uint64_t r = 0; r < n; r++)
+    first[(rid[r] >> RECORD_SEQ_BITS) + 1]++; /* rows of each file, shifted by one */
+  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, first, (int)(fl->n + 1), MPI_UINT64_T, MPI_SUM, comm));
+  for (size_t i = 0; i < fl->n; i++)
+    first[i + 1] += first[i];
   *out = first;
   return CM_OK;
 }
 
 /* ---- reading one corpus ---- */
 
-static int open_rejects(const char *dir, const char *corpus, int rank, FILE **f, char *path, size_t len) {
+/* A rank's part of a corpus's rejects file, merged by merge_rejects. */
+static void part_path(char *path, size_t len, const char *dir, const char *corpus, int rank) {
   snprintf(path, len, "%s/.%s.rank%06d.part", dir, corpus, rank);
+}
+
+static int open_rejects(const char *dir, const char *corpus, int rank, FILE **f, char *path, size_t len) {
+  part_path(path, len, dir, corpus, rank);
   *f = fopen(path, "wb");
   if (!*f) return CM_FAIL("cannot create rejects file '%s': %s", path, strerror(errno));
   return CM_OK;
 }
 
 /* Collective: rank 0 concatenates the ranks' reject parts in rank order. */
-static int merge_rejects(MPI_Comm comm, const char *dir, const char *corpus) {
+typedef struct {
+  uint64_t file, rank, lo, hi;
+} reject_range;
+
+static int by_file(const void *a, const void *b) {
+  const reject_range *x = a, *y = b;
+  return (x->file > y->file) - (x->file < y->file);
+}
+
+/* Not collective (rank 0): copies the ranges, in input-file order, from the
+ * ranks' parts into `path` (through a temporary and a rename). */
+static int copy_reject_ranges(const char *dir, const char *corpus, const char *path, int P,
+                              const reject_range *v, size_t n) {
+  char tmp[4200], part[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE **in = calloc((size_t)P, sizeof *in);
+  FILE *o = fopen(tmp, "wb");
+  int rc = !in  ? CM_FAIL("out of memory")
+           : !o ? CM_FAIL("cannot write '%s': %s", tmp, strerror(errno))
+                : CM_OK;
+  if (rc == CM_OK && fputs("file,member,line,reason,first_bytes\n", o) < 0)
+    rc = CM_FAIL("writing '%s' failed", tmp);
+  for (int r = 0; r < P && rc == CM_OK; r++) {
+    part_path(part, sizeof part, dir, corpus, r);
+    if (!(in[r] = fopen(part, "rb"))) rc = CM_FAIL("rejects part '%s' is missing", part);
+  }
+  char buf[1 << 16];
+  for (size_t i = 0; i < n && rc == CM_OK; i++) {
+    FILE *f = in[v[i].rank];
+    if (fseek(f, (long)v[i].lo, SEEK_SET) != 0) rc = CM_FAIL("cannot seek in a rejects part");
+    for (uint64_t left = v[i].hi - v[i].lo; left > 0 && rc == CM_OK;) {
+      size_t k = fread(buf, 1, left < sizeof buf ? (size_t)left : sizeof buf, f);
+      if (k == 0)
+        rc = CM_FAIL("a rejects part is shorter than written");
+      else if (fwrite(buf, 1, k, o) != k)
+        rc = CM_FAIL("writing '%s' failed", tmp);
+      left -= k;
+    }
+  }
+  for (int r = 0; in && r < P; r++)
+    if (in[r]) fclose(in[r]);
+  free(in);
+  if (o && fclose(o) != 0 && rc == CM_OK) rc = CM_FAIL("writing '%s' failed", tmp);
+  if (rc == CM_OK && rename(tmp, path) != 0) rc = CM_FAIL("cannot rename '%s'", tmp);
+  if (rc != CM_OK) remove(tmp);
+  return rc;
+}
+
+/* Collective: the ranks' reject parts become one file, its lines in input
+ * order (files in order; a file's lines as its reader wrote them), whatever
+ * rank read which file. */
+static int merge_rejects(MPI_Comm comm, const char *dir, const char *corpus, const file_rejects *pf,
+                         size_t n_pf) {
   int rank, P;
   CM_MPI(MPI_Comm_rank(comm, &rank));
   CM_MPI(MPI_Comm_size(comm, &P));
-  CM_MPI(MPI_Barrier(comm));
-  int rc = CM_OK;
-  if (rank == 0) {
-    char path[4096], tmp[4200], part[4200];
-    snprintf(path, sizeof path, "%s/%s.csv", dir, corpus);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *o = fopen(tmp, "wb");
-    if (!o) rc = CM_FAIL("cannot write '%s': %s", tmp, strerror(errno));
-    if (o) fputs("file,member,line,reason,first_bytes\n", o);
-    for (int r = 0; r < P && rc == CM_OK; r++) {
-      snprintf(part, sizeof part, "%s/.%s.rank%06d.part", dir, corpus, r);
-      FILE *in = fopen(part, "rb");
-      if (!in) {
-        rc = CM_FAIL("rejects part '%s' is missing", part);
-        break;
-      }
-      char buf[1 << 16];
-      size_t k;
-      while ((k = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, k, o) != k) rc = CM_FAIL("writing '%s' failed", tmp);
-      fclose(in);
-      remove(part);
+  size_t n = 0;
+  for (size_t i = 0; i < n_pf; i++)
+    n += pf[i].part_hi > pf[i].part_lo;
+  reject_range *mine = malloc((n ? n : 1) * sizeof *mine);
+  int *cnt = malloc((size_t)P * sizeof *cnt), *dis = malloc((size_t)P * sizeof *dis);
+  int bad = !mine || !cnt || !dis, any = 0;
+  CM_MPI(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm));
+  int rc = any ? CM_FAIL("out of memory merging rejects") : CM_OK;
+  reject_range *all = NULL;
+  size_t n_all = 0;
+  if (rc == CM_OK) {
+    n = 0;
+    for (size_t i = 0; i < n_pf; i++)
+      if (pf[i].part_hi > pf[i].part_lo)
+        mine[n++] = (reject_range){pf[i].file, (uint64_t)rank, pf[i].part_lo, pf[i].part_hi};
+    int words = (int)(4 * n);
+    CM_MPI(MPI_Gather(&words, 1, MPI_INT, cnt, 1, MPI_INT, 0, comm));
+    for (int r = 0; rank == 0 && r < P; r++) {
+      dis[r] = (int)(4 * n_all);
+      n_all += (size_t)cnt[r] / 4;
     }
-    if (o && fclose(o) != 0 && rc == CM_OK) rc = CM_FAIL("writing '%s' failed", tmp);
-    if (rc == CM_OK && rename(tmp, path) != 0) rc = CM_FAIL("cannot rename '%s'", tmp);
+    all = rank == 0 ? malloc((n_all ? n_all : 1) * sizeof *all) : NULL;
+    bad = rank == 0 && !all;
+    CM_MPI(MPI_Bcast(&bad, 1, MPI_INT, 0, comm));
+    if (bad) rc = CM_FAIL("out of memory merging rejects");
   }
-  CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
+  if (rc == CM_OK) {
+    CM_MPI(MPI_Gatherv(mine, (int)(4 * n), MPI_UINT64_T, all, cnt, dis, MPI_UINT64_T, 0, comm));
+    if (rank == 0) {
+      char path[4096];
+      snprintf(path, sizeof path, "%s/%s.csv", dir, corpus);
+      qsort(all, n_all, sizeof *all, by_file);
+      rc = copy_reject_ranges(dir, corpus, path, P, all, n_all);
+      for (int r = 0; r < P; r++) {
+        char part[4200];
+        part_path(part, sizeof part, dir, corpus, r);
+        remove(part);
+      }
+    }
+    CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
+  }
+  free(mine);
+  free(cnt);
+  free(dis);
+  free(all);
   return rc;
 }
 
@@ -748,8 +801,10 @@ static int check_reject_rate(MPI_Comm comm, ingest_ctx *x, const corpus_totals *
   CM_MPI(MPI_Comm_size(comm, &P));
   /* Each rank offers its worst file; rank 0 names the top ones. */
   uint64_t best[2] = {0, 0};
-  for (size_t i = 0; i < x->n_per_file; i++)
-    if (x->per_file[i].rejects > best[0]) best[0] = x->per_file[i].rejects, best[1] = x->per_file[i].file;
+  for (size_t i = 0; i < x->n_per_file; i++) /* most rejects; of equals, the first file */
+    if (x->per_file[i].rejects > best[0] ||
+        (x->per_file[i].rejects == best[0] && best[0] > 0 && x->per_file[i].file < best[1]))
+      best[0] = x->per_file[i].rejects, best[1] = x->per_file[i].file;
   uint64_t *all = malloc((size_t)P * 16);
   CM_ALLOC(all, (size_t)P * 16);
   CM_MPI(MPI_Gather(best, 2, MPI_UINT64_T, all, 2, MPI_UINT64_T, 0, comm));
@@ -759,7 +814,9 @@ static int check_reject_rate(MPI_Comm comm, ingest_ctx *x, const corpus_totals *
     for (int k = 0; k < 3; k++) {
       int pick = -1;
       for (int r = 0; r < P; r++)
-        if (all[2 * r] > 0 && (pick < 0 || all[2 * r] > all[2 * pick])) pick = r;
+        if (all[2 * r] > 0 && (pick < 0 || all[2 * r] > all[2 * pick] ||
+                               (all[2 * r] == all[2 * pick] && all[2 * r + 1] < all[2 * pick + 1])))
+          pick = r;
       if (pick < 0) break;
       used += (size_t)snprintf(names + used, used < sizeof names ? sizeof names - used : 0,
                                "%s'%s' (%" PRIu64 " rejects)", k ? ", " : "",
@@ -774,11 +831,31 @@ static int check_reject_rate(MPI_Comm comm, ingest_ctx *x, const corpus_totals *
   return CM_ERR;
 }
 
-/* Collective: reads one corpus's files (this rank's block of them) into cols.
- * `pending` holds this rank's share of the store columns written so far
- * (NULL: none): the rank writes it once it has read (rank + 1/2) / P of its
- * bytes, so that the ranks write at different moments, each while the others
- * parse (the kernel lets one writer at a time into a file). */
+/* Not collective: reads input file i (or takes its rows from the previous
+ * store) into x's columns. */
+static int read_file(ingest_ctx *x, cm_reader *reader, const cm_line_sink *sink, const base_store *base,
+                     size_t i, corpus_totals *t) {
+  int k = x->patents ? 0 : 1;
+  const cm_file *f = &x->files->v[i];
+  x->file_index = i;
+  x->seq = 0;
+  file_rejects *pf = &x->per_file[x->n_per_file++];
+  *pf = (file_rejects){i, 0, (uint64_t)ftell(x->rej), 0};
+  int64_t old = base->active[k] ? base_index(base, k, f) : -1;
+  int rc = old >= 0 ? append_base_file(x, base, old) : cm_reader_read(reader, f, sink, &t->rs);
+  pf->part_hi = (uint64_t)ftell(x->rej);
+  x->my_bytes_done += f->size;
+  x->my_files_done++;
+  return rc;
+}
+
+/* Collective: reads one corpus's files into cols. Files are claimed in runs
+ * (cm_claim.h), so a rank that reads faster reads more. `pending` holds this
+ * rank's share of the store columns begun so far (NULL: none): the rank
+ * writes it once its node has claimed (r + 1/2) / R of its files (r: the
+ * rank's place among the R ranks of its node), so that the ranks write at
+ * different moments, each while the others parse (the kernel lets one
+ * writer at a time into a file). */
 static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const char *rej_dir,
                        base_store *base, corpus_cols *cols, cm_filelist *fl, corpus_totals *t,
                        cm_h5_deferred *pending) {
@@ -794,8 +871,6 @@ static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const c
   if (rc) return rc;
   CM_TRY(cm_files_bcast(comm, 0, fl));
   CM_TRY(base_check_superset(comm, base, patents ? 0 : 1, fl, cfg));
-  size_t lo, hi;
-  my_block(fl, rank, P, &lo, &hi);
 
   ingest_ctx x = {0};
   x.cfg = cfg;
@@ -804,55 +879,67 @@ static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const c
   x.files = fl;
   x.c = cols;
   x.show = rank == 0 && !cfg->quiet;
+  x.n_ranks = P;
   x.t0 = x.last = cm_now();
-  x.my_files = hi - lo;
-  for (size_t i = lo; i < hi; i++)
-    x.my_bytes_total += fl->v[i].size;
-  x.per_file = calloc(hi - lo + 1, sizeof *x.per_file);
+  x.per_file = calloc(fl->n + 1, sizeof *x.per_file);
+  uint64_t *weight = malloc((fl->n + 1) * sizeof *weight);
+  for (size_t i = 0; weight && i < fl->n; i++)
+    weight[i] = fl->v[i].size + 1; /* +1: empty files cost something too */
   x.jp = cm_json_parser_new();
   cm_read_limits lim = {cfg->max_record, cfg->max_ratio ? cfg->max_ratio : 1, cfg->max_member};
   cm_reader *reader = NULL;
   char rej_path[4096];
-  rc = (!x.per_file || !x.jp) ? CM_FAIL("out of memory setting up the %s reader", corpus) : CM_OK;
+  rc = (!x.per_file || !x.jp || !weight) ? CM_FAIL("out of memory setting up the %s reader", corpus) : CM_OK;
   if (rc == CM_OK) rc = cm_reader_new(&lim, &reader);
   if (rc == CM_OK) rc = open_rejects(rej_dir, corpus, rank, &x.rej, rej_path, sizeof rej_path);
-  if (x.show) printf("ingest %s: %zu files over %d ranks\n", corpus, fl->n, P);
+  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, comm));
+  cm_claims *claims = NULL;
+  if (rc == CM_OK) rc = cm_claims_open(comm, fl->n, weight, &claims);
+  for (size_t i = 0; i < fl->n; i++)
+    x.bytes_total += fl->v[i].size;
+  if (x.show && rc == CM_OK) printf("ingest %s: %zu files over %d ranks\n", corpus, fl->n, P);
   cm_line_sink sink = {on_line, on_reject, &x};
-  double t0 = cm_now(), write_at = (double)x.my_bytes_total * (rank + 0.5) / P;
-  for (size_t i = lo; i < hi && rc == CM_OK; i++) {
-    if (pending && (double)x.my_bytes_done >= write_at) {
+  double t0 = cm_now();
+  int node_rank, node_size; /* pending writes are staggered among the ranks of a node */
+  MPI_Comm node;
+  CM_MPI(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node));
+  CM_MPI(MPI_Comm_rank(node, &node_rank));
+  CM_MPI(MPI_Comm_size(node, &node_size));
+  CM_MPI(MPI_Comm_free(&node));
+  double write_when = (node_rank + 0.5) / node_size, claimed = 0;
+  while (rc == CM_OK) {
+    size_t lo, hi;
+    rc = cm_claims_next(claims, &lo, &hi, &claimed);
+    if (rc != CM_OK || lo == hi) break;
+    rc = cm_buf_push_u64(&cols->claimed, lo);
+    if (rc == CM_OK) rc = cm_buf_push_u64(&cols->claimed, hi);
+    if (rc == CM_OK && pending && claimed >= write_when) {
       double tw = cm_now();
       rc = cm_h5_deferred_flush(pending);
       t->t_write += cm_now() - tw;
       pending = NULL;
-      if (rc != CM_OK) break;
     }
-    x.file_index = i;
-    x.seq = 0;
-    x.per_file[x.n_per_file++] = (file_rejects){i, 0};
-    int64_t old = base->active[patents ? 0 : 1] ? base_index(base, patents ? 0 : 1, &fl->v[i]) : -1;
-    if (old >= 0)
-      rc = append_base_file(&x, base, old);
-    else
-      rc = cm_reader_read(reader, &fl->v[i], &sink, &t->rs);
-    x.my_bytes_done += fl->v[i].size;
-    x.my_files_done++;
-    progress(&x, 0);
+    for (size_t i = lo; i < hi && rc == CM_OK; i++) {
+      rc = read_file(&x, reader, &sink, base, i, t);
+      progress(&x, P, 0);
+    }
   }
-  progress(&x, 1);
+  progress(&x, P, 1);
   if (x.rej && fclose(x.rej) != 0 && rc == CM_OK) rc = CM_FAIL("writing rejects file '%s' failed", rej_path);
   cm_reader_free(reader);
   cm_json_parser_free(x.jp);
   cm_buf_free(&x.scratch);
+  free(weight);
   /* Agree on success before any further collective. */
   int any = 0;
   CM_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm));
+  if (claims) CM_TRY(cm_claims_close(claims));
   if (any) {
     free(x.per_file);
     if (rank == 0) fprintf(stderr, "citemill: ingest of %s failed; the store was not written\n", corpus);
     return CM_ERR;
   }
-  CM_TRY(merge_rejects(comm, rej_dir, corpus));
+  CM_TRY(merge_rejects(comm, rej_dir, corpus, x.per_file, x.n_per_file));
   t->t_read = cm_now() - t0;
   uint64_t mine[3] = {x.lines, x.rejects, x.records}, sum[3];
   CM_MPI(MPI_Allreduce(mine, sum, 3, MPI_UINT64_T, MPI_SUM, comm));
@@ -867,7 +954,8 @@ static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const c
 
 /* ---- writing ---- */
 
-static int write_dict_col(MPI_Comm comm, hid_t g, const char *name, const cm_strcol *vals) {
+static int write_dict_col(MPI_Comm comm, hid_t g, const char *name, const cm_strcol *vals,
+                          const cm_h5_placement *rows) {
   int rank;
   CM_MPI(MPI_Comm_rank(comm, &rank));
   cm_strcol dict, empty;
@@ -877,7 +965,7 @@ static int write_dict_col(MPI_Comm comm, hid_t g, const char *name, const cm_str
   hid_t d;
   CM_TRY(cm_h5_group(g, name, &d));
   int rc = cm_h5_write_concat(comm, d, "codes", H5T_NATIVE_UINT32, codes.data, CM_BUF_COUNT(&codes, uint32_t),
-                              NULL);
+                              rows);
   if (rc == CM_OK) rc = cm_h5_write_strcol(comm, d, "dict", rank == 0 ? &dict : &empty, NULL);
   if (rc == CM_OK) rc = cm_h5_attr_str(d, "kind", "dictionary");
   H5Gclose(d);
@@ -917,34 +1005,36 @@ static int write_files_table(MPI_Comm comm, hid_t g, const cm_filelist *fl, cons
 }
 
 static int write_corpus_in(MPI_Comm comm, hid_t g, int patents, const corpus_cols *c, const cm_filelist *fl,
-                           const corpus_totals *t, cm_h5_deferred *later) {
+                           const corpus_totals *t, const cm_h5_placement *place) {
   uint64_t n = cm_strcol_count(&c->key);
-  CM_TRY(cm_h5_write_concat(comm, g, "record_id", H5T_NATIVE_UINT64, c->record_id.data, n, later));
+  cm_h5_placement now = *place; /* the dictionary columns' codes: their buffers are temporary */
+  now.later = NULL;
+  CM_TRY(cm_h5_write_concat(comm, g, "record_id", H5T_NATIVE_UINT64, c->record_id.data, n, place));
   if (patents) {
-    CM_TRY(cm_h5_write_strcol(comm, g, "publication_number", &c->key, later));
-    CM_TRY(write_dict_col(comm, g, "office", &c->office));
-    CM_TRY(cm_h5_write_concat(comm, g, "publication_date", H5T_NATIVE_INT64, c->date.data, n, later));
-    CM_TRY(cm_h5_write_strcol(comm, g, "family_id", &c->family, later));
-    CM_TRY(cm_h5_write_concat(comm, g, "assignee_source", H5T_NATIVE_UINT8, c->asg_source.data, n, later));
-    CM_TRY(cm_h5_write_listcol(comm, g, "assignee_name", &c->asg_name, later));
-    CM_TRY(cm_h5_write_listcol(comm, g, "assignee_country", &c->asg_country, later));
-    CM_TRY(cm_h5_write_listcol(comm, g, "cited_publication_number", &c->cited, later));
-    CM_TRY(cm_h5_write_listcol(comm, g, "npl_text", &c->npl, later));
+    CM_TRY(cm_h5_write_strcol(comm, g, "publication_number", &c->key, place));
+    CM_TRY(write_dict_col(comm, g, "office", &c->office, &now));
+    CM_TRY(cm_h5_write_concat(comm, g, "publication_date", H5T_NATIVE_INT64, c->date.data, n, place));
+    CM_TRY(cm_h5_write_strcol(comm, g, "family_id", &c->family, place));
+    CM_TRY(cm_h5_write_concat(comm, g, "assignee_source", H5T_NATIVE_UINT8, c->asg_source.data, n, place));
+    CM_TRY(cm_h5_write_listcol(comm, g, "assignee_name", &c->asg_name, place));
+    CM_TRY(cm_h5_write_listcol(comm, g, "assignee_country", &c->asg_country, place));
+    CM_TRY(cm_h5_write_listcol(comm, g, "cited_publication_number", &c->cited, place));
+    CM_TRY(cm_h5_write_listcol(comm, g, "npl_text", &c->npl, place));
   } else {
-    CM_TRY(cm_h5_write_strcol(comm, g, "id", &c->key, later));
-    CM_TRY(cm_h5_write_strcol(comm, g, "doi", &c->doi, later));
-    CM_TRY(cm_h5_write_strcol(comm, g, "title", &c->title, later));
-    CM_TRY(cm_h5_write_concat(comm, g, "publication_year", H5T_NATIVE_INT64, c->year.data, n, later));
-    CM_TRY(cm_h5_write_concat(comm, g, "has_year", H5T_NATIVE_UINT8, c->has_year.data, n, later));
-    CM_TRY(write_dict_col(comm, g, "type", &c->type));
-    CM_TRY(cm_h5_write_concat(comm, g, "cited_by_count", H5T_NATIVE_INT64, c->cites.data, n, later));
-    CM_TRY(cm_h5_write_listcol(comm, g, "countries", &c->countries, later));
-    CM_TRY(cm_h5_write_listcol(comm, g, "institution_id", &c->inst_id, later));
-    CM_TRY(cm_h5_write_listcol(comm, g, "institution_name", &c->inst_name, later));
-    CM_TRY(cm_h5_write_listcol(comm, g, "institution_country", &c->inst_country, later));
-    CM_TRY(write_dict_col(comm, g, "field", &c->field));
-    CM_TRY(cm_h5_write_strcol(comm, g, "topic_id", &c->topic_id, later));
-    CM_TRY(cm_h5_write_strcol(comm, g, "topic_name", &c->topic_name, later));
+    CM_TRY(cm_h5_write_strcol(comm, g, "id", &c->key, place));
+    CM_TRY(cm_h5_write_strcol(comm, g, "doi", &c->doi, place));
+    CM_TRY(cm_h5_write_strcol(comm, g, "title", &c->title, place));
+    CM_TRY(cm_h5_write_concat(comm, g, "publication_year", H5T_NATIVE_INT64, c->year.data, n, place));
+    CM_TRY(cm_h5_write_concat(comm, g, "has_year", H5T_NATIVE_UINT8, c->has_year.data, n, place));
+    CM_TRY(write_dict_col(comm, g, "type", &c->type, &now));
+    CM_TRY(cm_h5_write_concat(comm, g, "cited_by_count", H5T_NATIVE_INT64, c->cites.data, n, place));
+    CM_TRY(cm_h5_write_listcol(comm, g, "countries", &c->countries, place));
+    CM_TRY(cm_h5_write_listcol(comm, g, "institution_id", &c->inst_id, place));
+    CM_TRY(cm_h5_write_listcol(comm, g, "institution_name", &c->inst_name, place));
+    CM_TRY(cm_h5_write_listcol(comm, g, "institution_country", &c->inst_country, place));
+    CM_TRY(write_dict_col(comm, g, "field", &c->field, &now));
+    CM_TRY(cm_h5_write_strcol(comm, g, "topic_id", &c->topic_id, place));
+    CM_TRY(cm_h5_write_strcol(comm, g, "topic_name", &c->topic_name, place));
   }
   CM_TRY(write_files_table(comm, g, fl, c));
   CM_TRY(cm_h5_attr_u64(g, "rows", t->kept));
@@ -954,15 +1044,42 @@ static int write_corpus_in(MPI_Comm comm, hid_t g, int patents, const corpus_col
   return CM_OK;
 }
 
+/* Not collective: this rank's rows as segments, one a claimed run of input
+ * files, keyed by the run's first file (rows are in file order). */
+static int row_segments(const corpus_cols *c, uint64_t **key, uint64_t **rows, size_t *n_seg) {
+  size_t n = CM_BUF_COUNT(&c->claimed, uint64_t) / 2, n_rows = cm_strcol_count(&c->key), r = 0;
+  const uint64_t *run = (const uint64_t *)c->claimed.data, *rid = (const uint64_t *)c->record_id.data;
+  *key = malloc((n ? n : 1) * sizeof **key);
+  *rows = malloc((n ? n : 1) * sizeof **rows);
+  if (!*key || !*rows) return CM_FAIL("out of memory");
+  for (size_t i = 0; i < n; i++) {
+    size_t r0 = r;
+    while (r < n_rows && (rid[r] >> RECORD_SEQ_BITS) < run[2 * i + 1])
+      r++;
+    (*key)[i] = run[2 * i];
+    (*rows)[i] = r - r0;
+  }
+  *n_seg = n;
+  return r == n_rows ? CM_OK : CM_FAIL("internal error: rows outside the files this rank read");
+}
+
 /* Collective: one corpus's group (closed on every path); its row columns are
- * queued in later (written by each rank when it chooses), the small tables
- * are written now. */
+ * placed by the runs of files each rank read and queued in later (written by
+ * each rank when it chooses); the small tables are written now. */
 static int write_corpus(MPI_Comm comm, hid_t file, int patents, const corpus_cols *c, const cm_filelist *fl,
                         const corpus_totals *t, cm_h5_deferred *later) {
-  hid_t g;
-  CM_TRY(cm_h5_group(file, patents ? "patents" : "works", &g));
-  int rc = write_corpus_in(comm, g, patents, c, fl, t, later);
-  H5Gclose(g);
+  cm_h5_placement place = {0, NULL, NULL, later};
+  uint64_t *key = NULL, *rows = NULL;
+  int rc = row_segments(c, &key, &rows, &place.n_seg);
+  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, comm));
+  place.seg_key = key;
+  place.seg_rows = rows;
+  hid_t g = -1;
+  if (rc == CM_OK) rc = cm_h5_group(file, patents ? "patents" : "works", &g);
+  if (rc == CM_OK) rc = write_corpus_in(comm, g, patents, c, fl, t, &place);
+  if (g >= 0) H5Gclose(g);
+  free(key);
+  free(rows);
   return rc;
 }
 
