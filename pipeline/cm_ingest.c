@@ -87,6 +87,7 @@ typedef struct {
   uint64_t lines, rejects, records, duplicates, kept;
   cm_read_stats rs;
   double t_read, t_dedup, t_write; /* t_write: this rank's share of the store write */
+  double busy[2];                  /* the least and most time a rank spent reading (balance) */
 } corpus_totals;
 
 /* ---- columns ---- */
@@ -925,6 +926,7 @@ static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const c
     }
   }
   progress(&x, P, 1);
+  double busy = cm_now() - t0;
   if (x.rej && fclose(x.rej) != 0 && rc == CM_OK) rc = CM_FAIL("writing rejects file '%s' failed", rej_path);
   cm_reader_free(reader);
   cm_json_parser_free(x.jp);
@@ -941,6 +943,10 @@ static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const c
   }
   CM_TRY(merge_rejects(comm, rej_dir, corpus, x.per_file, x.n_per_file));
   t->t_read = cm_now() - t0;
+  double lo_hi[2] = {-busy, busy};
+  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, lo_hi, 2, MPI_DOUBLE, MPI_MAX, comm));
+  t->busy[0] = -lo_hi[0];
+  t->busy[1] = lo_hi[1];
   uint64_t mine[3] = {x.lines, x.rejects, x.records}, sum[3];
   CM_MPI(MPI_Allreduce(mine, sum, 3, MPI_UINT64_T, MPI_SUM, comm));
   int k = patents ? 0 : 1; /* with --refresh, the old files' counts come from the old store */
@@ -1220,13 +1226,15 @@ int cm_ingest(MPI_Comm comm, const cm_config *cfg) {
   CM_MPI(MPI_Reduce(rs, rsum, 12, MPI_UINT64_T, MPI_SUM, 0, comm));
   if (rc == CM_OK && rank == 0 && !cfg->quiet) {
     for (int k = 0; k < 2; k++)
-      printf("ingest %s: %zu files, %" PRIu64 " lines, %" PRIu64 " records, %" PRIu64 " rejects, %" PRIu64
-             " duplicates dropped, %" PRIu64 " rows stored; skipped %" PRIu64 " manifest, %" PRIu64
-             " other, %" PRIu64
-             " nested archives; %.1f MB compressed, %.1f MB JSON; read %.2f s, dedup %.2f s\n",
-             k ? "works" : "patents", fl[k].n, t[k].lines, t[k].records, t[k].rejects, t[k].duplicates,
-             t[k].kept, rsum[k][1], rsum[k][2], rsum[k][3], rsum[k][4] / 1e6, rsum[k][5] / 1e6, t[k].t_read,
-             t[k].t_dedup);
+      printf(
+          "ingest %s: %zu files, %" PRIu64 " lines, %" PRIu64 " records, %" PRIu64 " rejects, %" PRIu64
+          " duplicates dropped, %" PRIu64 " rows stored; skipped %" PRIu64 " manifest, %" PRIu64
+          " other, %" PRIu64
+          " nested archives; %.1f MB compressed, %.1f MB JSON; read %.2f s (a rank busy %.2f-%.2f s), dedup "
+          "%.2f s\n",
+          k ? "works" : "patents", fl[k].n, t[k].lines, t[k].records, t[k].rejects, t[k].duplicates,
+          t[k].kept, rsum[k][1], rsum[k][2], rsum[k][3], rsum[k][4] / 1e6, rsum[k][5] / 1e6, t[k].t_read,
+          t[k].busy[0], t[k].busy[1], t[k].t_dedup);
     printf("ingest: store '%s' written in %.2f s (write %.2f s on rank 0); rejects in '%s'\n", cfg->store,
            cm_now() - t_start, t_write, rej_dir);
   }
