@@ -14,6 +14,17 @@ struct cm_claims {
   int ranks;              /* on this node */
 };
 
+int cm_node_comm(MPI_Comm comm, MPI_Comm *node) {
+  int rank;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  const char *k = getenv("CITEMILL_NODE_RANKS"); /* tests: k consecutive ranks make a "node" */
+  if (k && atoi(k) > 0)
+    CM_MPI(MPI_Comm_split(comm, rank / atoi(k), rank, node));
+  else
+    CM_MPI(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, node));
+  return CM_OK;
+}
+
 /* This node's block: the items whose middle byte falls in its share. */
 static void node_block(const uint64_t *prefix, size_t n, int node, int nodes, size_t *lo, size_t *hi) {
   *lo = *hi = 0;
@@ -61,7 +72,7 @@ int cm_claims_open(MPI_Comm comm, size_t n, const uint64_t *weight, cm_claims **
   c->prefix = prefix;
   int rank, node_rank, index, nodes;
   CM_MPI(MPI_Comm_rank(comm, &rank));
-  CM_MPI(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &c->node));
+  CM_TRY(cm_node_comm(comm, &c->node));
   CM_MPI(MPI_Comm_rank(c->node, &node_rank));
   CM_MPI(MPI_Comm_size(c->node, &c->ranks));
   CM_TRY(node_index(comm, c->node, &index, &nodes));

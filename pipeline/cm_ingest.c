@@ -249,9 +249,11 @@ static void progress(ingest_ctx *x, int P, int force) {
   double mb = (double)x->my_bytes_done / 1e6, el = t - x->t0;
   double rate = el > 0 ? mb / el : 0, left_mb = (double)x->bytes_total / 1e6 - P * mb;
   double left = rate > 0 && left_mb > 0 ? left_mb / (P * rate) : 0;
+  char eta[64] = ", time left not known yet"; /* (rank 0 may be writing its share of the store) */
+  if (P * mb >= 0.02 * (double)x->bytes_total / 1e6) snprintf(eta, sizeof eta, ", ~%.0f s left", left);
   printf("ingest %s: %zu files; rank 0 read %zu of them, %.1f MB compressed, %" PRIu64
-         " records, %.1f MB/s; %.0f s elapsed, ~%.0f s left\n",
-         x->corpus, x->files->n, x->my_files_done, mb, x->records, rate, el, left);
+         " records, %.1f MB/s; %.0f s elapsed%s\n",
+         x->corpus, x->files->n, x->my_files_done, mb, x->records, rate, el, eta);
   fflush(stdout);
 }
 
@@ -903,7 +905,7 @@ static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const c
   double t0 = cm_now();
   int node_rank, node_size; /* pending writes are staggered among the ranks of a node */
   MPI_Comm node;
-  CM_MPI(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node));
+  CM_TRY(cm_node_comm(comm, &node));
   CM_MPI(MPI_Comm_rank(node, &node_rank));
   CM_MPI(MPI_Comm_size(node, &node_size));
   CM_MPI(MPI_Comm_free(&node));
