@@ -134,7 +134,7 @@ int cm_h5_deferred_flush(cm_h5_deferred *q) {
 }
 
 void cm_h5_deferred_drop(cm_h5_deferred *q) {
-  for (; q->done < q->n; q->done++) {
+  for (; q && q->done < q->n; q->done++) {
     free(q->v[q->done].owned);
     q->v[q->done].owned = NULL;
   }

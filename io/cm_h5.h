@@ -44,7 +44,8 @@ int cm_h5_deferred_new(cm_h5_deferred **q);
  * (the datasets exist already). After a failure the caller must agree on it
  * with the other ranks before any collective. */
 int cm_h5_deferred_flush(cm_h5_deferred *q);
-/* Not collective: forgets the queued writes (the file is being abandoned). */
+/* Not collective: forgets the queued writes (the file is being abandoned;
+ * NULL is fine). */
 void cm_h5_deferred_drop(cm_h5_deferred *q);
 /* Collective: flushes what is left, agrees on success, closes the datasets
  * and frees q (NULL is fine). On failure anywhere it returns an error on

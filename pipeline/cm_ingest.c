@@ -834,6 +834,14 @@ static int check_reject_rate(MPI_Comm comm, ingest_ctx *x, const corpus_totals *
   return CM_ERR;
 }
 
+/* Not collective: the position in this rank's rejects part. */
+static int part_at(FILE *f, uint64_t *at) {
+  long v = ftell(f);
+  if (v < 0) return CM_FAIL("cannot tell the position in this rank's rejects part: %s", strerror(errno));
+  *at = (uint64_t)v;
+  return CM_OK;
+}
+
 /* Not collective: reads input file i (or takes its rows from the previous
  * store) into x's columns. */
 static int read_file(ingest_ctx *x, cm_reader *reader, const cm_line_sink *sink, const base_store *base,
@@ -843,10 +851,11 @@ static int read_file(ingest_ctx *x, cm_reader *reader, const cm_line_sink *sink,
   x->file_index = i;
   x->seq = 0;
   file_rejects *pf = &x->per_file[x->n_per_file++];
-  *pf = (file_rejects){i, 0, (uint64_t)ftell(x->rej), 0};
+  *pf = (file_rejects){i, 0, 0, 0};
+  CM_TRY(part_at(x->rej, &pf->part_lo)); /* this file's reject lines start here in the part */
   int64_t old = base->active[k] ? base_index(base, k, f) : -1;
   int rc = old >= 0 ? append_base_file(x, base, old) : cm_reader_read(reader, f, sink, &t->rs);
-  pf->part_hi = (uint64_t)ftell(x->rej);
+  if (rc == CM_OK) rc = part_at(x->rej, &pf->part_hi);
   x->my_bytes_done += f->size;
   x->my_files_done++;
   return rc;
