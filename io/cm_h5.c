@@ -250,51 +250,31 @@ static int agree_write(MPI_Comm comm, int rc, const char *name) {
 }
 
 /* A rank's rows (or the elements under them) as pieces ordered by key among
- * all ranks' pieces: see cm_h5_placement. */
+ * all ranks' pieces (see cm_h5_placement), with their global positions:
+ * start[i] is where piece i begins in the dataset, total its length. Each
+ * piece set is placed once (place_pieces) and its positions reused. */
 typedef struct {
   size_t n;
-  uint64_t *key, *count;
+  uint64_t *key, *count, *start;
+  uint64_t total;
 } pieces;
 
 static void pieces_free(pieces *p) {
   free(p->key);
   free(p->count);
-  p->key = p->count = NULL;
+  free(p->start);
+  p->key = p->count = p->start = NULL;
 }
 
 static int pieces_alloc(size_t n, pieces *p) {
   p->n = n;
+  p->total = 0;
   p->key = malloc((n ? n : 1) * sizeof *p->key);
   p->count = malloc((n ? n : 1) * sizeof *p->count);
-  if (p->key && p->count) return CM_OK;
+  p->start = malloc((n ? n : 1) * sizeof *p->start);
+  if (p->key && p->count && p->start) return CM_OK;
   pieces_free(p);
   return CM_FAIL("out of memory");
-}
-
-/* This rank's n_local rows as pieces: the placement's segments, or one piece
- * keyed by the rank (rank order). */
-static int row_pieces(MPI_Comm comm, const cm_h5_placement *place, uint64_t n_local, pieces *p) {
-  int rank;
-  CM_MPI(MPI_Comm_rank(comm, &rank));
-  int seg = place && place->seg_rows;
-  CM_TRY(pieces_alloc(seg ? place->n_seg : 1, p));
-  for (size_t i = 0; i < p->n; i++) {
-    p->key[i] = seg ? place->seg_key[i] : (uint64_t)rank;
-    p->count[i] = seg ? place->seg_rows[i] : n_local;
-  }
-  return CM_OK;
-}
-
-/* The elements under rows pieces: off (rows + 1 entries) indexes them. */
-static int sub_pieces(const pieces *rows, const uint64_t *off, pieces *p) {
-  CM_TRY(pieces_alloc(rows->n, p));
-  uint64_t r = 0;
-  for (size_t i = 0; i < rows->n; i++) {
-    p->key[i] = rows->key[i];
-    p->count[i] = off[r + rows->count[i]] - off[r];
-    r += rows->count[i];
-  }
-  return CM_OK;
 }
 
 typedef struct {
@@ -306,16 +286,18 @@ static int by_key(const void *a, const void *b) {
   return (x->key > y->key) - (x->key < y->key);
 }
 
-/* Collective: the global start of each of this rank's pieces (all ranks'
- * pieces laid end to end in key order) and the global total. */
-static int piece_starts(MPI_Comm comm, const pieces *p, uint64_t *start, uint64_t *total) {
+/* Collective: fills p's global positions (all ranks' pieces laid end to end
+ * in key order). rc: this rank's result so far, agreed on first (nothing is
+ * placed unless every rank got here). */
+static int place_pieces(MPI_Comm comm, int rc, pieces *p) {
   int P;
   CM_MPI(MPI_Comm_size(comm, &P));
-  int mine = (int)(2 * p->n), *cnt = malloc((size_t)P * sizeof *cnt), *dis = malloc((size_t)P * sizeof *dis);
-  key_count *own = malloc((p->n ? p->n : 1) * sizeof *own), *all = NULL;
-  int bad = !cnt || !dis || !own, anybad = 0;
+  int mine = rc == CM_OK ? (int)(2 * p->n) : 0;
+  int *cnt = malloc((size_t)P * sizeof *cnt), *dis = malloc((size_t)P * sizeof *dis);
+  key_count *own = malloc((mine ? p->n : 1) * sizeof *own), *all = NULL;
+  int bad = rc != CM_OK || !cnt || !dis || !own, anybad = 0;
   CM_MPI(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm));
-  int rc = anybad ? CM_FAIL("out of memory placing rows") : CM_OK;
+  if (anybad && rc == CM_OK) rc = CM_FAIL("placing rows failed (out of memory here or on another rank)");
   if (rc == CM_OK) CM_MPI(MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, comm));
   size_t n_all = 0;
   for (int r = 0; rc == CM_OK && r < P; r++) {
@@ -336,10 +318,10 @@ static int piece_starts(MPI_Comm comm, const pieces *p, uint64_t *start, uint64_
     uint64_t acc = 0;
     size_t j = 0; /* this rank's keys increase: one merge pass finds them */
     for (size_t i = 0; i < n_all; i++) {
-      if (j < p->n && all[i].key == p->key[j]) start[j++] = acc;
+      if (j < p->n && all[i].key == p->key[j]) p->start[j++] = acc;
       acc += all[i].count;
     }
-    *total = acc;
+    p->total = acc;
     if (j != p->n) rc = CM_FAIL("internal error: row pieces out of order");
   }
   free(cnt);
@@ -349,90 +331,104 @@ static int piece_starts(MPI_Comm comm, const pieces *p, uint64_t *start, uint64_
   return rc;
 }
 
+/* Collective: this rank's n_local rows as placed pieces: the placement's
+ * segments, or one piece keyed by the rank (rank order). */
+static int row_pieces(MPI_Comm comm, const cm_h5_placement *place, uint64_t n_local, pieces *p) {
+  int rank;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  int seg = place && place->seg_rows;
+  int rc = pieces_alloc(seg ? place->n_seg : 1, p);
+  for (size_t i = 0; rc == CM_OK && i < p->n; i++) {
+    p->key[i] = seg ? place->seg_key[i] : (uint64_t)rank;
+    p->count[i] = seg ? place->seg_rows[i] : n_local;
+  }
+  return place_pieces(comm, rc, p);
+}
+
+/* Collective: the placed pieces of the elements under rows, which off (rows
+ * + 1 entries) indexes. */
+static int sub_pieces(MPI_Comm comm, const pieces *rows, const uint64_t *off, pieces *p) {
+  int rc = pieces_alloc(rows->n, p);
+  uint64_t r = 0;
+  for (size_t i = 0; rc == CM_OK && i < rows->n; i++) {
+    p->key[i] = rows->key[i];
+    p->count[i] = off[r + rows->count[i]] - off[r];
+    r += rows->count[i];
+  }
+  return place_pieces(comm, rc, p);
+}
+
 static cm_h5_deferred *later_of(const cm_h5_placement *place) { return place ? place->later : NULL; }
 
-/* Collective: one dataset of elements under the given pieces. */
-static int write_pieces(MPI_Comm comm, hid_t loc, const char *name, hid_t type, const void *data,
-                        const pieces *p, cm_h5_deferred *later) {
-  uint64_t total = 0, *start = malloc((p->n ? p->n : 1) * sizeof *start);
-  int rc = start ? CM_OK : CM_FAIL("out of memory");
-  int any = 0;
-  CM_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm));
-  if (any == CM_OK) rc = piece_starts(comm, p, start, &total);
-  if (any == CM_OK && rc == CM_OK)
-    rc = write_at(comm, loc, name, type, data, NULL, (slice){p->n, start, p->count}, total, later);
-  free(start);
-  return agree_write(comm, any ? CM_ERR : rc, name);
-}
+static slice slice_of(const pieces *p) { return (slice){p->n, p->start, p->count}; }
 
 int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type, const void *data,
                        uint64_t n_local, const cm_h5_placement *place) {
-  pieces p;
-  CM_TRY(row_pieces(comm, place, n_local, &p));
-  int rc = write_pieces(comm, loc, name, type, data, &p, later_of(place));
+  pieces p = {0};
+  int rc = row_pieces(comm, place, n_local, &p);
+  if (rc == CM_OK) rc = write_at(comm, loc, name, type, data, NULL, slice_of(&p), p.total, later_of(place));
   pieces_free(&p);
-  return rc;
+  return agree_write(comm, rc, name);
 }
 
 /* Collective: an offsets array (local rows + 1 entries, from 0) made global:
  * each piece's entries move to the global start of the elements under it;
  * rank 0 also writes the closing entry (the global total). The elements'
- * pieces are returned in sub. */
+ * placed pieces are returned in sub. */
 static int write_offsets(MPI_Comm comm, hid_t loc, const char *name, const uint64_t *off, const pieces *rows,
                          cm_h5_deferred *later, pieces *sub) {
   int rank;
   CM_MPI(MPI_Comm_rank(comm, &rank));
-  int no_sub = sub_pieces(rows, off, sub) != CM_OK;
-  size_t n = rows->n;
-  uint64_t *row_at = malloc((n + 1) * sizeof *row_at), *sub_at = malloc((n + 1) * sizeof *sub_at);
-  uint64_t *cnt = malloc((n + 1) * sizeof *cnt), rows_total = 0, sub_total = 0, m = 0;
+  int rc = sub_pieces(comm, rows, off, sub);
+  if (rc != CM_OK) { /* placing agreed on it: every rank is here */
+    pieces_free(sub);
+    return agree_write(comm, rc, name);
+  }
+  size_t n = rows->n, np = n + (rank == 0);
+  uint64_t m = rank == 0;
   for (size_t i = 0; i < n; i++)
     m += rows->count[i];
-  m += rank == 0;
+  /* rows' pieces, plus the closing entry on rank 0: last in file order, so last in memory */
+  uint64_t *at = malloc((np ? np : 1) * sizeof *at), *cnt = malloc((np ? np : 1) * sizeof *cnt);
   uint64_t *g = malloc((m ? m : 1) * sizeof *g);
-  int bad = no_sub || !row_at || !sub_at || !cnt || !g, anybad = 0;
+  int bad = !at || !cnt || !g, anybad = 0;
   CM_MPI(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm));
-  int rc = anybad ? CM_FAIL("out of memory writing '%s'", name) : CM_OK;
-  if (rc == CM_OK) rc = piece_starts(comm, rows, row_at, &rows_total);
-  if (rc == CM_OK) rc = piece_starts(comm, sub, sub_at, &sub_total);
+  rc = anybad ? CM_FAIL("out of memory writing '%s'", name) : CM_OK;
   if (rc == CM_OK) {
     uint64_t r = 0, k = 0;
     for (size_t i = 0; i < n; i++) {
       for (uint64_t j = 0; j < rows->count[i]; j++)
-        g[k++] = off[r + j] - off[r] + sub_at[i];
+        g[k++] = off[r + j] - off[r] + sub->start[i];
       r += rows->count[i];
-      cnt[i] = rows->count[i];
     }
-    size_t np = n;
-    if (rank == 0) { /* the closing entry: last in file order, so last in memory */
-      g[k] = sub_total;
-      row_at[np] = rows_total;
-      cnt[np++] = 1;
-    }
-    rc = write_at(comm, loc, name, H5T_NATIVE_UINT64, g, g, (slice){np, row_at, cnt}, rows_total + 1, later);
+    memcpy(at, rows->start, n * sizeof *at);
+    memcpy(cnt, rows->count, n * sizeof *cnt);
+    if (rank == 0) g[k] = sub->total, at[n] = rows->total, cnt[n] = 1;
+    rc = write_at(comm, loc, name, H5T_NATIVE_UINT64, g, g, (slice){np, at, cnt}, rows->total + 1, later);
     g = NULL; /* write_at took it */
   }
   free(g);
-  free(row_at);
-  free(sub_at);
+  free(at);
   free(cnt);
   if (rc != CM_OK) pieces_free(sub);
   return agree_write(comm, rc, name);
 }
 
+/* Collective: a string column's offsets and bytes, rows placed by rows. */
 static int write_strcol_in(MPI_Comm comm, hid_t g, const cm_strcol *c, const pieces *rows,
                            cm_h5_deferred *later) {
-  pieces bytes;
+  pieces bytes = {0};
   CM_TRY(write_offsets(comm, g, "offsets", (const uint64_t *)c->off.data, rows, later, &bytes));
-  int rc = write_pieces(comm, g, "bytes", H5T_NATIVE_UINT8, c->bytes.data, &bytes, later);
+  int rc =
+      write_at(comm, g, "bytes", H5T_NATIVE_UINT8, c->bytes.data, NULL, slice_of(&bytes), bytes.total, later);
   pieces_free(&bytes);
-  return rc;
+  return agree_write(comm, rc, "bytes");
 }
 
 int cm_h5_write_strcol(MPI_Comm comm, hid_t loc, const char *name, const cm_strcol *c,
                        const cm_h5_placement *place) {
   hid_t g;
-  pieces rows;
+  pieces rows = {0};
   CM_TRY(row_pieces(comm, place, cm_strcol_count(c), &rows));
   int rc = cm_h5_group(loc, name, &g);
   if (rc == CM_OK) {
@@ -447,7 +443,7 @@ int cm_h5_write_strcol(MPI_Comm comm, hid_t loc, const char *name, const cm_strc
 int cm_h5_write_listcol(MPI_Comm comm, hid_t loc, const char *name, const cm_listcol *c,
                         const cm_h5_placement *place) {
   hid_t g;
-  pieces rows, items = {0};
+  pieces rows = {0}, items = {0};
   CM_TRY(row_pieces(comm, place, cm_listcol_count(c), &rows));
   int rc = cm_h5_group(loc, name, &g);
   if (rc == CM_OK) {

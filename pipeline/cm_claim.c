@@ -11,10 +11,11 @@ struct cm_claims {
   _Atomic uint64_t *next; /* in the node's window: the next unclaimed item */
   uint64_t *prefix;       /* prefix[i]: weight of items 0..i-1 */
   size_t lo, hi;          /* this node's items */
-  int ranks;              /* on this node */
+  int rank, ranks;        /* this rank's place on its node, and the node's ranks */
 };
 
-int cm_node_comm(MPI_Comm comm, MPI_Comm *node) {
+/* Collective: the ranks of comm that share this rank's node, in rank order. */
+static int node_comm(MPI_Comm comm, MPI_Comm *node) {
   int rank;
   CM_MPI(MPI_Comm_rank(comm, &rank));
   const char *k = getenv("CITEMILL_NODE_RANKS"); /* tests: k consecutive ranks make a "node" */
@@ -72,8 +73,9 @@ int cm_claims_open(MPI_Comm comm, size_t n, const uint64_t *weight, cm_claims **
   c->prefix = prefix;
   int rank, node_rank, index, nodes;
   CM_MPI(MPI_Comm_rank(comm, &rank));
-  CM_TRY(cm_node_comm(comm, &c->node));
+  CM_TRY(node_comm(comm, &c->node));
   CM_MPI(MPI_Comm_rank(c->node, &node_rank));
+  c->rank = node_rank;
   CM_MPI(MPI_Comm_size(c->node, &c->ranks));
   CM_TRY(node_index(comm, c->node, &index, &nodes));
   node_block(prefix, n, index, nodes, &c->lo, &c->hi);
@@ -122,6 +124,11 @@ int cm_claims_next(cm_claims *c, size_t *lo, size_t *hi, double *claimed) {
   uint64_t all = c->prefix[c->hi] - c->prefix[c->lo];
   *claimed = all ? (double)(c->prefix[end] - c->prefix[c->lo]) / (double)all : 1;
   return CM_OK;
+}
+
+void cm_claims_node(const cm_claims *c, int *rank, int *size) {
+  *rank = c->rank;
+  *size = c->ranks;
 }
 
 int cm_claims_close(cm_claims *c) {

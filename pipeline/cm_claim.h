@@ -25,10 +25,10 @@ int cm_claims_open(MPI_Comm comm, size_t n, const uint64_t *weight, cm_claims **
  * item); lo == hi when all are taken. *claimed: the fraction (0-1) of the
  * node's weight claimed so far, by any of its ranks. */
 int cm_claims_next(cm_claims *c, size_t *lo, size_t *hi, double *claimed);
-/* Collective: the ranks of comm that share this rank's node (its memory), in
- * rank order; for the tests, CITEMILL_NODE_RANKS=k makes every k consecutive
- * ranks a node instead. Free with MPI_Comm_free. */
-int cm_node_comm(MPI_Comm comm, MPI_Comm *node);
+/* Not collective: this rank's place among the ranks of its node (rank, of
+ * size). Nodes are the ranks sharing memory; for the tests,
+ * CITEMILL_NODE_RANKS=k makes every k consecutive ranks a node instead. */
+void cm_claims_node(const cm_claims *c, int *rank, int *size);
 /* Collective: frees the window (NULL is fine). */
 int cm_claims_close(cm_claims *c);
 

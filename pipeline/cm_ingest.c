@@ -242,8 +242,8 @@ static int on_reject(void *user, const cm_line_pos *pos, const char *reason, con
 
 /* Rank 0's view: what it read itself, and the time left if every rank reads
  * as fast as rank 0. */
-static void progress(ingest_ctx *x, int P, int force) {
-  double t = cm_now();
+static void progress(ingest_ctx *x, int force) {
+  double t = cm_now(), P = x->n_ranks;
   if (!x->show || (!force && t - x->last < 2.0)) return;
   x->last = t;
   double mb = (double)x->my_bytes_done / 1e6, el = t - x->t0;
@@ -275,7 +275,7 @@ static int on_line(void *user, const cm_line_pos *pos, const char *line, size_t 
   if (x->seq >> RECORD_SEQ_BITS) return CM_FAIL("file '%s' holds more than 2^40 records", pos->file);
   CM_TRY(cm_buf_push_u64(&x->c->record_id, (x->file_index << RECORD_SEQ_BITS) | x->seq++));
   x->records++;
-  if ((x->records & 4095) == 0) progress(x, x->n_ranks, 0);
+  if ((x->records & 4095) == 0) progress(x, 0);
   return CM_OK;
 }
 
@@ -654,7 +654,6 @@ static int append_base_file(ingest_ctx *x, const base_store *b, int64_t j) {
   return rc;
 }
 
-/* Collective: each file's first row in the new store (n + 1 entries). */
 /* Collective: the store row of each input file's first record (rows of a
  * file are consecutive; files in input order), and the total at the end. */
 static int first_rows(MPI_Comm comm, const corpus_cols *c, const cm_filelist *fl, uint64_t **out) {
@@ -690,7 +689,7 @@ static int open_rejects(const char *dir, const char *corpus, int rank, FILE **f,
   return CM_OK;
 }
 
-/* Collective: rank 0 concatenates the ranks' reject parts in rank order. */
+/* A file's reject lines: bytes [lo, hi) of a rank's part. */
 typedef struct {
   uint64_t file, rank, lo, hi;
 } reject_range;
@@ -748,9 +747,7 @@ static int merge_rejects(MPI_Comm comm, const char *dir, const char *corpus, con
   CM_MPI(MPI_Comm_rank(comm, &rank));
   CM_MPI(MPI_Comm_size(comm, &P));
   size_t n = 0;
-  for (size_t i = 0; i < n_pf; i++)
-    n += pf[i].part_hi > pf[i].part_lo;
-  reject_range *mine = malloc((n ? n : 1) * sizeof *mine);
+  reject_range *mine = malloc((n_pf ? n_pf : 1) * sizeof *mine);
   int *cnt = malloc((size_t)P * sizeof *cnt), *dis = malloc((size_t)P * sizeof *dis);
   int bad = !mine || !cnt || !dis, any = 0;
   CM_MPI(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm));
@@ -758,7 +755,6 @@ static int merge_rejects(MPI_Comm comm, const char *dir, const char *corpus, con
   reject_range *all = NULL;
   size_t n_all = 0;
   if (rc == CM_OK) {
-    n = 0;
     for (size_t i = 0; i < n_pf; i++)
       if (pf[i].part_hi > pf[i].part_lo)
         mine[n++] = (reject_range){pf[i].file, (uint64_t)rank, pf[i].part_lo, pf[i].part_hi};
@@ -895,8 +891,10 @@ static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const c
   x.t0 = x.last = cm_now();
   x.per_file = calloc(fl->n + 1, sizeof *x.per_file);
   uint64_t *weight = malloc((fl->n + 1) * sizeof *weight);
-  for (size_t i = 0; weight && i < fl->n; i++)
+  for (size_t i = 0; weight && i < fl->n; i++) {
     weight[i] = fl->v[i].size + 1; /* +1: empty files cost something too */
+    x.bytes_total += fl->v[i].size;
+  }
   x.jp = cm_json_parser_new();
   cm_read_limits lim = {cfg->max_record, cfg->max_ratio ? cfg->max_ratio : 1, cfg->max_member};
   cm_reader *reader = NULL;
@@ -907,17 +905,11 @@ static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const c
   CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, comm));
   cm_claims *claims = NULL;
   if (rc == CM_OK) rc = cm_claims_open(comm, fl->n, weight, &claims);
-  for (size_t i = 0; i < fl->n; i++)
-    x.bytes_total += fl->v[i].size;
   if (x.show && rc == CM_OK) printf("ingest %s: %zu files over %d ranks\n", corpus, fl->n, P);
   cm_line_sink sink = {on_line, on_reject, &x};
   double t0 = cm_now();
-  int node_rank, node_size; /* pending writes are staggered among the ranks of a node */
-  MPI_Comm node;
-  CM_TRY(cm_node_comm(comm, &node));
-  CM_MPI(MPI_Comm_rank(node, &node_rank));
-  CM_MPI(MPI_Comm_size(node, &node_size));
-  CM_MPI(MPI_Comm_free(&node));
+  int node_rank = 0, node_size = 1; /* pending writes are staggered among the ranks of a node */
+  if (claims) cm_claims_node(claims, &node_rank, &node_size);
   double write_when = (node_rank + 0.5) / node_size, claimed = 0;
   while (rc == CM_OK) {
     size_t lo, hi;
@@ -933,10 +925,10 @@ static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const c
     }
     for (size_t i = lo; i < hi && rc == CM_OK; i++) {
       rc = read_file(&x, reader, &sink, base, i, t);
-      progress(&x, P, 0);
+      progress(&x, 0);
     }
   }
-  progress(&x, P, 1);
+  progress(&x, 1);
   double busy = cm_now() - t0;
   if (x.rej && fclose(x.rej) != 0 && rc == CM_OK) rc = CM_FAIL("writing rejects file '%s' failed", rej_path);
   cm_reader_free(reader);
@@ -1226,7 +1218,7 @@ int cm_ingest(MPI_Comm comm, const cm_config *cfg) {
   base_free(&base); /* collective: closes the previous store */
   double t0 = cm_now();
   rc = end_store(comm, cfg, tmp, rc, f, later);
-  t_write += cm_now() - t0 + t[1].t_write;
+  t_write += cm_now() - t0 + t[0].t_write + t[1].t_write; /* (the held-back writes: during works) */
   /* Sum the per-rank reader statistics for the summary. */
   uint64_t rs[2][6], rsum[2][6];
   for (int k = 0; k < 2; k++) {
