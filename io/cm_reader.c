@@ -385,6 +385,10 @@ int cm_reader_read(cm_reader *r, const cm_file *f, const cm_line_sink *sink, cm_
     rc = read_archive(r, f, kind, fd, sink, st);
   }
   st->bytes_in += f->size;
+  /* The dumps are read once: their pages leave the page cache now rather
+   * than pushing out the store being written, which analyze reads next (at
+   * report scale 22 GB of dumps and an 11 GB store meet in 24 GB). */
+  posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
   close(fd);
   return rc;
 }
