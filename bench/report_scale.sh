@@ -7,7 +7,10 @@
 #   shuffled by the busiest rank; and the ratios run / ingest, ingest rate per
 #   rank / floors, and 2-rank / 1-rank parallel efficiency. The floors are also
 #   taken with one process (`igzip -dc x1`), so the scaling of plain
-#   decompression on this machine stands next to citemill's.
+#   decompression on this machine stands next to citemill's. A line under each
+#   rank count also times ingest and run until what they wrote is on disk (the
+#   `sync` after each counted): run's analyze stage pays for the writeback of
+#   the store its ingest stage left in memory, a lone ingest step does not.
 # REPEAT=N runs every step N times, interleaved, and reports the median (with
 #   the spread min-max): on a shared VM identical runs differ by 10-30 %.
 # usage: bench/report_scale.sh SCALE [CORPUS_DIR]   (generates the corpus if needed)
@@ -24,13 +27,18 @@ T=$(mktemp -d)
 echo $files | tr ' ' '\n' | xargs -P $NCPU -n 8 sh -c 'igzip -dc "$@" | wc -lc' _ > $T/counts
 MB=$(awk '{b += $2} END {printf "%.1f", b / 1e6}' $T/counts)
 REC=$(awk '{l += $1} END {print l}' $T/counts)
-timed() { # cmd...: prints "wall usersys" of one run, or FAIL and the command's output
+timed() { # cmd...: prints "wall usersys flush" of one run, or FAIL and the command's output
   # the previous step's dirty pages are flushed first: their writeback would
-  # otherwise take CPU from this step (on 2 cores, from a 2-rank step's ranks)
+  # otherwise take CPU from this step (on 2 cores, from a 2-rank step's ranks).
+  # flush: the seconds of the `sync` right after the command, the writeback of
+  # what it wrote that was still in memory. `run` pays for its store's
+  # writeback while its analyze stage runs; a lone ingest leaves it for later
   sync
   /usr/bin/time -f "%e %U %S" -o $T/t "$@" > $T/out 2>&1 || { echo FAIL; cat $T/out >&2; return; }
+  local t0=$(date +%s.%N)
+  sync
   read w u s < $T/t
-  echo "$w $(echo "$u + $s" | bc)"
+  echo "$w $(echo "$u + $s" | bc) $(echo "$(date +%s.%N) - $t0" | bc)"
 }
 ok() { [ "$1" != FAIL ] || { echo "a step failed: see above"; exit 1; }; }
 med() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
@@ -39,25 +47,25 @@ row() { printf "%-22s %8s %9s %12s %10s %10s %12s %s\n" "$@"; }
 echo "corpus $D: $(echo $files | wc -w) gz files, $MB MB of JSON, $REC records; $NCPU cores; medians of $REPEAT"
 row step wall_s cpu_s MB/s/rank records/s rss_MiB shuffled_MB "ratio / spread of wall"
 echo $files | tr ' ' '\n' > $T/files
-declare -A W C
+declare -A W C WF # WF: wall + the flush after it
 FLOORS="gzip:$NCPU igzip:$NCPU"; [ $NCPU -gt 1 ] && FLOORS+=" igzip:1"
 for rep in $(seq $REPEAT); do
   for floor in $FLOORS; do # tool:processes
     tool=${floor%:*}; p=${floor#*:}
-    read w c < <(timed bash -c "xargs -P $p -n 4 sh -c '$tool -dc \"\$@\" > /dev/null' _ < $T/files"); ok $w
+    read w c _ < <(timed bash -c "xargs -P $p -n 4 sh -c '$tool -dc \"\$@\" > /dev/null' _ < $T/files"); ok $w
     W[$tool$p]+=" $w"; C[$tool$p]+=" $c"
   done
   for np in $RANKS; do
     # a new store, as `run` writes one: replacing an old store adds its deletion (~0.5-1 s at scale 0.1)
     rm -rf $T/s.h5 $T/s.h5.rejects
-    read w c < <(timed mpirun --oversubscribe -np $np $BIN ingest --patents $D/patents --works $D/works --store $T/s.h5); ok $w
-    W[i$np]+=" $w"; C[i$np]+=" $c"; RI[$np]=$(grep -o "max [0-9.]* MiB" $T/out | head -1 | cut -d' ' -f2)
-    read w c < <(timed mpirun --oversubscribe -np $np $BIN analyze --store $T/s.h5 --out $T/a --aliases $D/aliases.csv); ok $w
+    read w c f < <(timed mpirun --oversubscribe -np $np $BIN ingest --patents $D/patents --works $D/works --store $T/s.h5); ok $w
+    W[i$np]+=" $w"; C[i$np]+=" $c"; WF[i$np]+=" $(echo "$w + $f" | bc)"; RI[$np]=$(grep -o "max [0-9.]* MiB" $T/out | head -1 | cut -d' ' -f2)
+    read w c _ < <(timed mpirun --oversubscribe -np $np $BIN analyze --store $T/s.h5 --out $T/a --aliases $D/aliases.csv); ok $w
     W[a$np]+=" $w"; C[a$np]+=" $c"; RA[$np]=$(grep -o "max [0-9.]* MiB" $T/out | tail -1 | cut -d' ' -f2)
     SA[$np]=$(grep -o "one rank [0-9.]* MB" $T/out | cut -d' ' -f3)
     rm -rf $T/r $T/a
-    read w c < <(timed mpirun --oversubscribe -np $np $BIN run --patents $D/patents --works $D/works --aliases $D/aliases.csv --out $T/r); ok $w
-    W[r$np]+=" $w"; C[r$np]+=" $c"
+    read w c f < <(timed mpirun --oversubscribe -np $np $BIN run --patents $D/patents --works $D/works --aliases $D/aliases.csv --out $T/r); ok $w
+    W[r$np]+=" $w"; C[r$np]+=" $c"; WF[r$np]+=" $(echo "$w + $f" | bc)"
     RR[$np]=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/r/run.json'))['peak_rss_mib']['max'])")
     [ $rep = $REPEAT ] || rm -rf $T/r
   done
@@ -80,6 +88,8 @@ for np in $RANKS; do
     "gzip x$(echo "scale=2; $rate / ($MB / $F_gzip / $NCPU)" | bc) igzip x$(echo "scale=2; $rate / ($MB / $F_igzip / $NCPU)" | bc) $(sp i$np)"
   row "analyze np=$np" $wa $(mc a$np) - - ${RA[$np]} ${SA[$np]} "/ingest $(echo "scale=2; $wa / $wi" | bc) $(sp a$np)"
   row "run np=$np" $wr $(mc r$np) - $(echo "scale=0; $REC / $wr" | bc) ${RR[$np]} - "/ingest $(echo "scale=2; $wr / $wi" | bc) $(sp r$np)"
+  fi_=$(echo ${WF[i$np]} | med); fr_=$(echo ${WF[r$np]} | med)
+  printf "  np=%s until written out (each step's own sync counted): ingest %.2f s, run %.2f s, run / ingest %.2f\n" $np $fi_ $fr_ $(echo "scale=4; $fr_ / $fi_" | bc)
 done
 if [ -n "${W[r1]:-}" ] && [ -n "${W[r2]:-}" ]; then
   e() { echo "scale=2; $(m ${1}1) / $(m ${1}2) / 2" | bc; }
