@@ -27,12 +27,24 @@ T=$(mktemp -d)
 echo $files | tr ' ' '\n' | xargs -P $NCPU -n 8 sh -c 'igzip -dc "$@" | wc -lc' _ > $T/counts
 MB=$(awk '{b += $2} END {printf "%.1f", b / 1e6}' $T/counts)
 REC=$(awk '{l += $1} END {print l}' $T/counts)
+# Every step starts with the dumps out of the page cache (posix_fadvise DONTNEED
+# through `dd iflag=nocache`, file by file; COLD=0 keeps whatever is cached), as
+# in an overnight job on dumps larger than memory. Without it a step's speed
+# depended on the step before: ingest drops each file it has read, `igzip`
+# leaves the last ~10 GB of a 22 GB corpus cached, so at 1.0 an ingest step
+# after the floors read half its input from memory and `run`'s ingest stage
+# (after an ingest step) read all of it from disk.
+evict() {
+  [ "${COLD:-1}" = 1 ] || return 0
+  xargs -P $NCPU -n 64 sh -c 'for f; do dd if="$f" iflag=nocache count=0 status=none; done' _ < $T/files
+}
 timed() { # cmd...: prints "wall usersys flush" of one run, or FAIL and the command's output
   # the previous step's dirty pages are flushed first: their writeback would
   # otherwise take CPU from this step (on 2 cores, from a 2-rank step's ranks).
   # flush: the seconds of the `sync` right after the command, the writeback of
   # what it wrote that was still in memory. `run` pays for its store's
   # writeback while its analyze stage runs; a lone ingest leaves it for later
+  evict
   sync
   /usr/bin/time -f "%e %U %S" -o $T/t "$@" > $T/out 2>&1 || { echo FAIL; cat $T/out >&2; return; }
   local t0=$(date +%s.%N)
