@@ -109,7 +109,7 @@ static void table_free(topic_table *t) {
 }
 
 static int table_grow(topic_table *t) {
-  size_t slots = t->slot ? 2 * (t->mask + 1) : 4096;
+  size_t slots = t->slot ? 2 * (t->mask + 1) : 64; /* small: every test corpus regrows it */
   uint32_t *s = calloc(slots, sizeof *s);
   CM_ALLOC(s, slots * sizeof *s);
   for (size_t j = 0; j < t->n; j++) {
