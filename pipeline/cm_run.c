@@ -12,10 +12,14 @@
  * directory built as analysis.tmp/ and swapped in by two renames (a kill
  * between them leaves analysis.old/, which the next run moves back), the
  * report and the manifest through .tmp files. The manifest is written after
- * a stage's outputs are in place: a killed stage is simply not recorded. */
+ * a stage's outputs are in place and flushed to disk (fsync of each file and
+ * of the directories holding them): a killed stage is simply not recorded,
+ * and a node that crashes cannot come back with a manifest naming outputs
+ * whose bytes were lost. */
 #include "cm_run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,12 +114,38 @@ static int file_checksum(const char *path, uint64_t *size, uint64_t *sum) {
   return rc != CM_OK ? CM_FAIL("cannot read '%s'", path) : CM_OK;
 }
 
-/* Appends "relpath size checksum\n" for OUT/relpath. */
+/* fsync of a file or directory. Without it a node that crashes after the
+ * manifest names a stage's outputs could come back with the manifest but
+ * not all of their bytes (the kernel writes files back in no set order), and
+ * the sampled checksum of a large store need not notice. */
+static int sync_path(const char *path) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return CM_FAIL("cannot open '%s' to flush it: %s", path, strerror(errno));
+  int rc = fsync(fd) == 0 ? CM_OK : CM_FAIL("cannot flush '%s' to disk: %s", path, strerror(errno));
+  close(fd);
+  return rc;
+}
+
+/* The file and the directory holding it. */
+static int sync_file_and_dir(const char *path) {
+  CM_TRY(sync_path(path));
+  char dir[4200];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (!slash) return sync_path(".");
+  if (slash == dir) slash++; /* "/x": the root */
+  *slash = '\0';
+  return sync_path(dir);
+}
+
+/* Appends "relpath size checksum\n" for OUT/relpath, once the file and its
+ * directory entry are on disk. */
 static int record_output(const char *out, const char *rel, cm_buf *lines) {
   char path[4200], line[4400];
   snprintf(path, sizeof path, "%s/%s", out, rel);
   uint64_t size, sum;
   if (file_checksum(path, &size, &sum) != CM_OK) return CM_FAIL("stage output '%s' is missing", path);
+  CM_TRY(sync_file_and_dir(path));
   int n = snprintf(line, sizeof line, "%s %" PRIu64 " %016" PRIx64 "\n", rel, size, sum);
   return cm_buf_append(lines, line, (size_t)n);
 }
@@ -188,9 +218,11 @@ static int manifest_write(const char *out, const stage_rec *recs) {
   fprintf(f, "# citemill run manifest: one block per completed stage (docs/run.md)\n");
   for (int k = 0; k < N_STAGES; k++)
     if (recs[k].present) fwrite(recs[k].text.data, 1, recs[k].text.len, f);
-  if (fclose(f) != 0) return CM_FAIL("writing '%s' failed (disk full?)", tmp);
+  int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+  if (fclose(f) != 0 || bad) return CM_FAIL("writing '%s' failed (disk full?)", tmp);
+  CM_TRY(sync_path(out)); /* the outputs' own renames in OUT (analysis/, store.h5) first */
   if (rename(tmp, path) != 0) return CM_FAIL("cannot rename '%s': %s", tmp, strerror(errno));
-  return CM_OK;
+  return sync_file_and_dir(path);
 }
 
 /* Builds the block of a stage that just completed. */

@@ -3,7 +3,9 @@
 # commands, a rank SIGKILLed mid-ingest and mid-analyze (previous outputs stay
 # whole, the next run completes), and the report in headless Chromium (loads
 # without console errors, each chart has the expected number of marks; a PNG
-# screenshot is left in the build folder as report.png).
+# screenshot is left in the build folder as report.png), and (under strace)
+# that every recorded output and its folder are fsynced before the manifest
+# naming them is renamed into place.
 set -uo pipefail
 BIN=$1; SHOT=${2:-report.png}; W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -68,7 +70,35 @@ mpi ingest --quiet --patents $W/g/patents --works $W/g/works --store $W/s2.h5 ||
 mpi analyze --quiet --store $W/s2.h5 --out $W/a2 --aliases $W/g/aliases.csv || fail analyze2
 for f in $W/a2/tables/*.csv; do cmp -s $f $W/r/analysis/tables/$(basename $f) || fail "resumed $(basename $f) differs from a fresh run"; done
 
-# 5. the report in headless Chromium
+# 5. durability: every output the manifest records, and its directory, is
+#    fsynced before the manifest that names it is renamed into place (strace)
+if command -v strace > /dev/null; then
+  timeout 300 strace -f -y -qq -e trace=fsync,rename -o $W/trace mpirun -np 1 "$BIN" "${RUN[@]}" --out $W/d --quiet ||
+    fail "run under strace"
+  /usr/bin/python3 - $W/trace $W/d <<'EOF' || fail "outputs not flushed before the manifest"
+import re, sys
+out, seen = sys.argv[2], set()
+blocks = []  # the outputs of each stage's block, in manifest order (ingest, analyze, report)
+for l in open(out + '/manifest'):
+    if l.startswith('['): blocks.append(set())
+    elif l.startswith('output = '): blocks[-1].add(out + '/' + l.split()[2])
+renames = 0
+for line in open(sys.argv[1]):
+    m = re.search(r'fsync\(\d+<([^>]*)>\)\s+= 0', line)
+    if m: seen.add(m.group(1))
+    if not re.search(r'rename\("[^"]*/manifest\.tmp", "[^"]*"\)\s+= 0', line): continue
+    renames += 1  # the manifest now names the outputs of the first `renames` stages
+    need = {out + '/manifest.tmp', out}.union(*blocks[:renames])
+    need |= {p.rsplit('/', 1)[0] for p in need if p != out}
+    if not need <= seen: sys.exit('not flushed before manifest rename %d: %s' % (renames, sorted(need - seen)))
+if renames != 3 or len(blocks) != 3: sys.exit('expected 3 stages and 3 manifest renames: %d, %d' % (len(blocks), renames))
+print('durability: outputs, their folders and the manifest fsynced before each of 3 manifest renames')
+EOF
+else
+  echo "run: strace not installed, durability check skipped"
+fi
+
+# 6. the report in headless Chromium
 if ! command -v chromium > /dev/null; then echo "run: chromium not installed, report check skipped"; exit 77; fi
 R=$W/r/report.html
 timeout 120 chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 --dump-dom "file://$R" > $W/dom.html 2> $W/chrome.err || fail "chromium"
