@@ -130,7 +130,7 @@ static int table_grow(topic_table *t) {
 
 /* The partial of topic key k (hash h), created empty when new. */
 static int table_find(topic_table *t, uint64_t h, cm_view k, partial **out) {
-  if (t->n == t->cap || !t->slot) CM_TRY(table_grow(t));
+  if (t->n == t->cap) CM_TRY(table_grow(t)); /* also the first time: both 0 */
   size_t at = h & t->mask;
   for (; t->slot[at]; at = (at + 1) & t->mask) {
     partial *p = &t->part[t->slot[at] - 1];
@@ -248,7 +248,9 @@ static int merge_topics(cm_ctx *c, const cm_buf *data, cm_outbox *to_root) {
       for (int k = 0; k < T_COUNTS; k++)
         p->cnt[k] += cm_cursor_u64(&q);
     } else {
-      topic_patent x = {cm_cursor_u64(&q), (uint32_t)(p - t.part), cm_cursor_u8(&q)};
+      topic_patent x = {.topic = (uint32_t)(p - t.part)};
+      x.prow = cm_cursor_u64(&q); /* in this order: an initializer list's calls are unsequenced */
+      x.flags = cm_cursor_u8(&q);
       rc = cm_buf_append(&pats, &x, sizeof x);
     }
   }

@@ -126,26 +126,15 @@ static int sync_path(const char *path) {
   return rc;
 }
 
-/* The file and the directory holding it. */
-static int sync_file_and_dir(const char *path) {
-  CM_TRY(sync_path(path));
-  char dir[4200];
-  snprintf(dir, sizeof dir, "%s", path);
-  char *slash = strrchr(dir, '/');
-  if (!slash) return sync_path(".");
-  if (slash == dir) slash++; /* "/x": the root */
-  *slash = '\0';
-  return sync_path(dir);
-}
-
-/* Appends "relpath size checksum\n" for OUT/relpath, once the file and its
- * directory entry are on disk. */
+/* Appends "relpath size checksum\n" for OUT/relpath, once its bytes are on
+ * disk (its folder is flushed by the caller: analysis_outputs, or
+ * manifest_write for OUT itself). */
 static int record_output(const char *out, const char *rel, cm_buf *lines) {
   char path[4200], line[4400];
   snprintf(path, sizeof path, "%s/%s", out, rel);
   uint64_t size, sum;
   if (file_checksum(path, &size, &sum) != CM_OK) return CM_FAIL("stage output '%s' is missing", path);
-  CM_TRY(sync_file_and_dir(path));
+  CM_TRY(sync_path(path));
   int n = snprintf(line, sizeof line, "%s %" PRIu64 " %016" PRIx64 "\n", rel, size, sum);
   return cm_buf_append(lines, line, (size_t)n);
 }
@@ -222,7 +211,7 @@ static int manifest_write(const char *out, const stage_rec *recs) {
   if (fclose(f) != 0 || bad) return CM_FAIL("writing '%s' failed (disk full?)", tmp);
   CM_TRY(sync_path(out)); /* the outputs' own renames in OUT (analysis/, store.h5) first */
   if (rename(tmp, path) != 0) return CM_FAIL("cannot rename '%s': %s", tmp, strerror(errno));
-  return sync_file_and_dir(path);
+  return sync_path(out); /* and the manifest's */
 }
 
 /* Builds the block of a stage that just completed. */
@@ -347,7 +336,12 @@ static int analysis_outputs(const char *out, cm_buf *lines) {
     CM_TRY(record_output(out, rel, lines));
   }
   CM_TRY(record_output(out, "analysis/results.h5", lines));
-  return record_output(out, "analysis/links.h5", lines);
+  CM_TRY(record_output(out, "analysis/links.h5", lines));
+  char dir[4200]; /* the folders' entries, once each */
+  snprintf(dir, sizeof dir, "%s/analysis/tables", out);
+  CM_TRY(sync_path(dir));
+  snprintf(dir, sizeof dir, "%s/analysis", out);
+  return sync_path(dir);
 }
 
 /* ---- the driver ---- */
