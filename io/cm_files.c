@@ -109,51 +109,55 @@ int cm_files_collect(char *const *paths, int npaths, const char *corpus, cm_file
   return CM_OK;
 }
 
+/* Not collective: the list as bytes (count, then per file: path length,
+ * path, size, mtime). */
+static int pack_list(const cm_filelist *list, cm_buf *b) {
+  CM_TRY(cm_buf_push_u64(b, list->n));
+  for (size_t i = 0; i < list->n; i++) {
+    uint64_t len = strlen(list->v[i].path);
+    CM_TRY(cm_buf_push_u64(b, len));
+    CM_TRY(cm_buf_append(b, list->v[i].path, len));
+    CM_TRY(cm_buf_push_u64(b, list->v[i].size));
+    CM_TRY(cm_buf_push_i64(b, list->v[i].mtime));
+  }
+  return CM_OK;
+}
+
+static int unpack_list(const cm_buf *b, cm_filelist *list) {
+  cm_cursor q = cm_cursor_of(b);
+  uint64_t n = cm_cursor_u64(&q);
+  list->v = calloc(n ? n : 1, sizeof *list->v);
+  CM_ALLOC(list->v, (n ? n : 1) * sizeof *list->v);
+  for (uint64_t i = 0; i < n; i++) {
+    uint64_t len = cm_cursor_u64(&q);
+    list->v[i].path = malloc(len + 1);
+    CM_ALLOC(list->v[i].path, len + 1);
+    list->n = i + 1;
+    memcpy(list->v[i].path, cm_cursor_bytes(&q, len), len);
+    list->v[i].path[len] = '\0';
+    list->v[i].size = cm_cursor_u64(&q);
+    list->v[i].mtime = (int64_t)cm_cursor_u64(&q);
+  }
+  return CM_OK;
+}
+
 int cm_files_bcast(MPI_Comm comm, int root, cm_filelist *list) {
   int rank;
   CM_MPI(MPI_Comm_rank(comm, &rank));
   cm_buf b = {0};
-  uint64_t nbytes = 0;
-  if (rank == root) {
-    CM_TRY(cm_buf_push_u64(&b, list->n));
-    for (size_t i = 0; i < list->n; i++) {
-      uint64_t len = strlen(list->v[i].path);
-      CM_TRY(cm_buf_push_u64(&b, len));
-      CM_TRY(cm_buf_append(&b, list->v[i].path, len));
-      CM_TRY(cm_buf_push_u64(&b, list->v[i].size));
-      CM_TRY(cm_buf_push_i64(&b, list->v[i].mtime));
-    }
-    nbytes = b.len;
-  }
-  CM_MPI(MPI_Bcast(&nbytes, 1, MPI_UINT64_T, root, comm));
-  if (nbytes > (uint64_t)INT32_MAX) return CM_FAIL("input file list too large to broadcast");
-  if (rank != root) CM_TRY(cm_buf_reserve(&b, nbytes));
-  CM_MPI(MPI_Bcast(b.data, (int)nbytes, MPI_BYTE, root, comm));
-  if (rank != root) {
-    const uint8_t *p = b.data;
-    uint64_t n;
-    memcpy(&n, p, 8);
-    p += 8;
-    list->v = calloc(n ? n : 1, sizeof *list->v);
-    CM_ALLOC(list->v, n * sizeof *list->v);
-    list->n = n;
-    for (uint64_t i = 0; i < n; i++) {
-      uint64_t len;
-      memcpy(&len, p, 8);
-      p += 8;
-      list->v[i].path = malloc(len + 1);
-      CM_ALLOC(list->v[i].path, len + 1);
-      memcpy(list->v[i].path, p, len);
-      list->v[i].path[len] = '\0';
-      p += len;
-      memcpy(&list->v[i].size, p, 8);
-      p += 8;
-      memcpy(&list->v[i].mtime, p, 8);
-      p += 8;
-    }
+  int rc = rank == root ? pack_list(list, &b) : CM_OK;
+  if (rc == CM_OK && b.len > (uint64_t)INT32_MAX) rc = CM_FAIL("input file list too large to broadcast");
+  uint64_t nbytes = b.len;
+  rc = cm_agree(comm, rc);
+  if (rc == CM_OK) CM_MPI(MPI_Bcast(&nbytes, 1, MPI_UINT64_T, root, comm));
+  if (rc == CM_OK) rc = cm_agree(comm, rank != root ? cm_buf_reserve(&b, nbytes) : CM_OK);
+  if (rc == CM_OK) CM_MPI(MPI_Bcast(b.data, (int)nbytes, MPI_BYTE, root, comm));
+  if (rc == CM_OK && rank != root) {
+    b.len = nbytes;
+    rc = unpack_list(&b, list);
   }
   cm_buf_free(&b);
-  return CM_OK;
+  return cm_agree(comm, rc);
 }
 
 void cm_filelist_free(cm_filelist *list) {

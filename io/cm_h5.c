@@ -46,12 +46,13 @@ int cm_h5_close_written(MPI_Comm comm, hid_t file, const char *path, int rc) {
 }
 
 int cm_h5_close_removed(MPI_Comm comm, hid_t file, const char *path) {
-  int rank, failed = H5Fclose(file) < 0, any = 0;
+  int rank;
   CM_MPI(MPI_Comm_rank(comm, &rank));
-  CM_MPI(MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, comm));
+  int rc = H5Fclose(file) < 0 ? CM_FAIL("closing '%s' failed; it is removed", path) : CM_OK;
+  rc = cm_agree(comm, rc);
   if (rank == 0) remove(path);
   CM_MPI(MPI_Barrier(comm)); /* nobody goes on while the file is still there */
-  return any ? CM_FAIL("closing '%s' failed; it is removed", path) : CM_OK;
+  return rc;
 }
 
 int cm_h5_open(MPI_Comm comm, const char *path, hid_t *file) {
@@ -154,8 +155,7 @@ int cm_h5_deferred_finish(MPI_Comm comm, cm_h5_deferred *q) {
     }
   free(q->v);
   free(q);
-  if (any && !failed) return CM_FAIL("writing the store failed on another rank");
-  return any ? CM_ERR : rc;
+  return any ? CM_ERR_ALL : rc;
 }
 
 /* This rank's part of one dataset: n pieces, piece i count[i] elements long
@@ -201,24 +201,33 @@ static int write_at(MPI_Comm comm, hid_t loc, const char *name, hid_t type, cons
   int bad = d < 0 || no_room, any = 0;
   CM_MPI(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm));
   if (any || total == 0) { /* every rank knows the global total: all skip the write */
+    if (bad) CM_FAIL("cannot create dataset '%s'", name);
     H5Sclose(space);
     if (d >= 0) H5Dclose(d);
     free(owned);
-    if (!any) return CM_OK;
-    return bad ? CM_FAIL("cannot create dataset '%s'", name) : CM_ERR;
+    return any ? CM_ERR_ALL : CM_OK;
   }
   uint64_t n = 0;
-  CM_H5(H5Sselect_none(space));
-  for (size_t i = 0; i < sl.n; i++)
+  int rc = H5Sselect_none(space) < 0 ? CM_FAIL("selecting in '%s' failed", name) : CM_OK;
+  for (size_t i = 0; i < sl.n && rc == CM_OK; i++)
     if (sl.count[i]) { /* pieces come in file order: the order HDF5 fills them from memory */
       hsize_t st[1] = {sl.start[i]}, cnt[1] = {sl.count[i]};
-      CM_H5(H5Sselect_hyperslab(space, H5S_SELECT_OR, st, NULL, cnt, NULL));
+      if (H5Sselect_hyperslab(space, H5S_SELECT_OR, st, NULL, cnt, NULL) < 0)
+        rc = CM_FAIL("selecting rows of '%s' failed", name);
       n += sl.count[i];
     }
   hsize_t mdims[1] = {n};
-  hid_t mspace = H5Screate_simple(1, mdims, NULL);
-  CM_H5(mspace);
-  if (n == 0) CM_H5(H5Sselect_none(mspace));
+  hid_t mspace = rc == CM_OK ? H5Screate_simple(1, mdims, NULL) : -1;
+  if (rc == CM_OK && (mspace < 0 || (n == 0 && H5Sselect_none(mspace) < 0)))
+    rc = CM_FAIL("memory space of '%s' failed", name);
+  rc = cm_agree(comm, rc); /* before the collective write (or the queue: the close is collective) */
+  if (rc != CM_OK) {
+    if (mspace >= 0) H5Sclose(mspace);
+    H5Sclose(space);
+    H5Dclose(d);
+    free(owned);
+    return rc;
+  }
   if (later) {
     pending_write *w = &later->v[later->n++];
     *w = (pending_write){d, space, mspace, type, data, owned, n, ""};
@@ -243,10 +252,8 @@ static int write_at(MPI_Comm comm, hid_t loc, const char *name, hid_t type, cons
 /* Collective: a write failed anywhere (disk full on one rank's stripe) fails
  * everywhere, so no rank goes on to the next collective alone and hangs. */
 static int agree_write(MPI_Comm comm, int rc, const char *name) {
-  int any = 0;
-  CM_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm));
-  if (any && rc == CM_OK) return CM_FAIL("writing dataset '%s' failed on another rank", name);
-  return any ? CM_ERR : CM_OK;
+  (void)name; /* the failing rank named it */
+  return cm_agree(comm, rc);
 }
 
 /* A rank's rows (or the elements under them) as pieces ordered by key among
@@ -295,9 +302,8 @@ static int place_pieces(MPI_Comm comm, int rc, pieces *p) {
   int mine = rc == CM_OK ? (int)(2 * p->n) : 0;
   int *cnt = malloc((size_t)P * sizeof *cnt), *dis = malloc((size_t)P * sizeof *dis);
   key_count *own = malloc((mine ? p->n : 1) * sizeof *own), *all = NULL;
-  int bad = rc != CM_OK || !cnt || !dis || !own, anybad = 0;
-  CM_MPI(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm));
-  if (anybad && rc == CM_OK) rc = CM_FAIL("placing rows failed (out of memory here or on another rank)");
+  if (rc == CM_OK && (!cnt || !dis || !own)) rc = CM_FAIL("out of memory placing rows");
+  rc = cm_agree(comm, rc);
   if (rc == CM_OK) CM_MPI(MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, comm));
   size_t n_all = 0;
   for (int r = 0; rc == CM_OK && r < P; r++) {
@@ -306,9 +312,7 @@ static int place_pieces(MPI_Comm comm, int rc, pieces *p) {
   }
   if (rc == CM_OK) {
     all = malloc((n_all ? n_all : 1) * sizeof *all);
-    bad = !all;
-    CM_MPI(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm));
-    if (anybad) rc = CM_FAIL("out of memory placing rows");
+    rc = cm_agree(comm, all ? CM_OK : CM_FAIL("out of memory placing rows"));
   }
   if (rc == CM_OK) {
     for (size_t i = 0; i < p->n; i++)
@@ -328,7 +332,7 @@ static int place_pieces(MPI_Comm comm, int rc, pieces *p) {
   free(dis);
   free(own);
   free(all);
-  return rc;
+  return cm_agree(comm, rc);
 }
 
 /* Collective: this rank's n_local rows as placed pieces: the placement's
@@ -391,9 +395,7 @@ static int write_offsets(MPI_Comm comm, hid_t loc, const char *name, const uint6
   /* rows' pieces, plus the closing entry on rank 0: last in file order, so last in memory */
   uint64_t *at = malloc((np ? np : 1) * sizeof *at), *cnt = malloc((np ? np : 1) * sizeof *cnt);
   uint64_t *g = malloc((m ? m : 1) * sizeof *g);
-  int bad = !at || !cnt || !g, anybad = 0;
-  CM_MPI(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm));
-  rc = anybad ? CM_FAIL("out of memory writing '%s'", name) : CM_OK;
+  rc = cm_agree(comm, !at || !cnt || !g ? CM_FAIL("out of memory writing '%s'", name) : CM_OK);
   if (rc == CM_OK) {
     uint64_t r = 0, k = 0;
     for (size_t i = 0; i < n; i++) {

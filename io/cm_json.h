@@ -66,13 +66,53 @@ typedef struct cm_json_parser cm_json_parser;
 cm_json_parser *cm_json_parser_new(void);
 void cm_json_parser_free(cm_json_parser *p);
 
-/* Parse results. */
-enum { CM_JSON_OK = 0, CM_JSON_INVALID = 1, CM_JSON_MISSING = 2 };
+/* Parse results (not cm_result codes: a bad line is a reject, not an error). */
+enum { CM_JSON_OK = 0, CM_JSON_INVALID = 1, CM_JSON_MISSING = 2, CM_JSON_ARRAY = 3 };
+
+/* Fields whose value was read as missing or unknown because of its JSON
+ * type (SPEC 5: `publication_year` 2020.0, `assignee_harmonized` given as a
+ * JSON-encoded string, ...), counted per field over the records that reach
+ * the store, so that a schema change in a dump shows the first night. null,
+ * and BigQuery's "" or 0 for an empty nested value, are missing, not wrong.
+ * `name[]` counts values inside the entries of array `name`. */
+enum {
+  CM_WT_PUBLICATION_DATE,
+  CM_WT_FAMILY_ID,
+  CM_WT_ASSIGNEE_HARMONIZED,
+  CM_WT_ASSIGNEE_HARMONIZED_ENTRY,
+  CM_WT_ASSIGNEE,
+  CM_WT_ASSIGNEE_ENTRY,
+  CM_WT_CITATION,
+  CM_WT_CITATION_ENTRY,
+  CM_WT_FIRST_WORK, /* the works' fields from here on */
+  CM_WT_DOI = CM_WT_FIRST_WORK,
+  CM_WT_TITLE,
+  CM_WT_PUBLICATION_YEAR,
+  CM_WT_TYPE,
+  CM_WT_CITED_BY_COUNT,
+  CM_WT_AUTHORSHIPS,
+  CM_WT_AUTHORSHIPS_ENTRY,
+  CM_WT_PRIMARY_TOPIC,
+  CM_WT_FIELD_ID,
+  CM_WT_N
+};
+/* The fields' names as a dump spells them (CM_WT_N entries). */
+extern const char *const CM_WT_NAMES[CM_WT_N];
+/* The counts of the records parsed so far by p (CM_WT_N entries). */
+void cm_json_wrong_types(const cm_json_parser *p, uint64_t counts[CM_WT_N]);
+
+/* After CM_JSON_ARRAY (SPEC 1: a line holding a JSON array counts one reject
+ * per element): the number of elements, and the first CM_JSON_REJECT_HEAD
+ * bytes of element i as compact JSON. */
+#define CM_JSON_REJECT_HEAD 200
+size_t cm_json_array_size(const cm_json_parser *p);
+const char *cm_json_array_element(const cm_json_parser *p, size_t i, size_t *len);
 
 /* Parses one line (len bytes at line, followed by at least CM_JSON_PADDING
  * readable bytes). Returns CM_JSON_OK, CM_JSON_INVALID (not one valid JSON
- * object) or CM_JSON_MISSING (a required field is absent); on failure `why`
- * receives a short reason. */
+ * object), CM_JSON_ARRAY (a JSON array) or CM_JSON_MISSING (a required field
+ * is absent); on failure `why` receives a short reason. A member name that
+ * appears twice in an object: the last one counts (SPEC 1). */
 int cm_json_parse_patent(cm_json_parser *p, const char *line, size_t len, cm_patent *out, char *why,
                          size_t why_len);
 int cm_json_parse_work(cm_json_parser *p, const char *line, size_t len, cm_work *out, char *why,

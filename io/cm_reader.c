@@ -15,8 +15,6 @@
 #define IO_CHUNK (256u << 10) /* >= 64 KiB reads: syscalls cost ~1 us here */
 #define LINE_BUF_START (1u << 20)
 #define REJECT_HEAD 200
-/* Returned by a source whose member broke the size limit. */
-#define CM_OVER_LIMIT 2
 
 /* ---- byte sources: file descriptor, archive member, gzip over another ---- */
 
@@ -81,6 +79,25 @@ static int arch_read(src *s, uint8_t *buf, size_t cap, size_t *got) {
   return CM_OK;
 }
 
+/* After a member's end: zero bytes up to the end of the stream are padding
+ * (tapes and some mirrors pad files to a block size; gzip accepts it). Skips
+ * zeros in the input buffer; returns 1 when they run to the end of the
+ * stream, 0 when other data follows. */
+static int skip_zero_padding(gz_src *g) {
+  for (;;) {
+    while (g->st.avail_in > 0 && g->st.next_in[0] == 0)
+      g->st.next_in++, g->st.avail_in--;
+    if (g->st.avail_in > 0) return 0;
+    if (g->inner_eof) return 1;
+    size_t n = 0;
+    if (g->inner->read(g->inner, g->inbuf, IO_CHUNK, &n) != CM_OK) return 0; /* the error shows next */
+    if (n == 0) g->inner_eof = 1;
+    g->in_bytes += n;
+    g->st.next_in = g->inbuf;
+    g->st.avail_in = (uint32_t)n;
+  }
+}
+
 static int gz_read(src *s, uint8_t *buf, size_t cap, size_t *got) {
   gz_src *g = (gz_src *)s;
   for (;;) {
@@ -94,11 +111,17 @@ static int gz_read(src *s, uint8_t *buf, size_t cap, size_t *got) {
     }
     if (g->member_done || !g->started) {
       if (g->st.avail_in == 0) {
-        if (g->inner_eof) {
-          *got = 0;
-          return CM_OK;
-        }
-        continue;
+        if (!g->inner_eof) continue;
+        if (!g->started) /* as `gzip -t` says of it: not gzip data */
+          return CM_FAIL("file '%s'%s%s%s: empty (0 bytes), not gzip data; a truncated download? "
+                         "re-download it",
+                         s->file, *s->member ? ", member '" : "", s->member, *s->member ? "'" : "");
+        *got = 0;
+        return CM_OK;
+      }
+      if (g->started && g->st.next_in[0] == 0 && skip_zero_padding(g)) {
+        *got = 0;
+        return CM_OK;
       }
       /* A new gzip member starts (multi-member files, e.g. concatenated). */
       uint8_t *next = g->st.next_in;
@@ -123,7 +146,12 @@ static int gz_read(src *s, uint8_t *buf, size_t cap, size_t *got) {
       g->out_bytes += produced;
       uint64_t csize = g->compressed_size ? g->compressed_size : g->in_bytes;
       if (g->out_bytes > g->lim->max_member_bytes && g->out_bytes / g->lim->max_ratio > csize)
-        return CM_OVER_LIMIT;
+        return CM_FAIL("file '%s'%s%s%s: decompresses to more than %llu times its compressed size and more "
+                       "than %llu bytes (the size limits); what follows could not be read or counted. Real "
+                       "dumps hold no such member: if this one is genuine, raise --max-member or "
+                       "--max-ratio",
+                       s->file, *s->member ? ", member '" : "", s->member, *s->member ? "'" : "",
+                       (unsigned long long)g->lim->max_ratio, (unsigned long long)g->lim->max_member_bytes);
       *got = produced;
       return CM_OK;
     }
@@ -173,8 +201,11 @@ static int grow_line_buf(cm_reader *r, size_t cap) {
 /* Reads source s to its end, calling the sink for each non-blank line. */
 static int split_lines(cm_reader *r, src *s, cm_line_pos *pos, const cm_line_sink *sink, cm_read_stats *st) {
   size_t have = 0, scanned = 0;
-  int skipping = 0; /* inside an over-long line: drop bytes until '\n' */
+  int skipping = 0;    /* inside an over-long line: drop bytes until '\n' */
+  int bom_checked = 0; /* SPEC 1: a byte-order mark at the start is skipped */
   pos->line = 0;
+  /* a line holds at most max_record bytes: the buffer never outgrows that */
+  if (r->line_cap > r->lim.max_record + 1) CM_TRY(grow_line_buf(r, (size_t)r->lim.max_record + 1));
   for (;;) {
     if (have == r->line_cap) {
       if (r->line_cap < r->lim.max_record + 1) {
@@ -193,18 +224,17 @@ static int split_lines(cm_reader *r, src *s, cm_line_pos *pos, const cm_line_sin
     size_t want = r->line_cap - have, got = 0;
     if (want > IO_CHUNK * 4) want = IO_CHUNK * 4;
     int rc = s->read(s, r->line_buf + have, want, &got);
-    if (rc == CM_OVER_LIMIT) {
-      cm_line_pos at = *pos;
-      at.line++;
-      return sink->on_reject(sink->user, &at,
-                             "member decompresses to more than the size limit "
-                             "(ratio and size); rest of member skipped",
-                             "", 0);
-    }
     if (rc) return rc;
     st->bytes_out += got;
     if (got == 0) break;
     have += got;
+    if (!bom_checked && (have >= 3 || pos->line > 0)) { /* a UTF-8 byte-order mark opening the stream */
+      bom_checked = 1;
+      if (pos->line == 0 && have >= 3 && memcmp(r->line_buf, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(r->line_buf, r->line_buf + 3, have - 3);
+        have -= 3;
+      }
+    }
     size_t start = 0;
     uint8_t *nl;
     while ((nl = memchr(r->line_buf + scanned, '\n', have - scanned)) != NULL) {
@@ -239,10 +269,7 @@ static la_ssize_t arch_feed_cb(struct archive *a, void *client, const void **buf
   size_t got = 0;
   int rc = r->arch_feed->read(r->arch_feed, r->arch_buf, IO_CHUNK, &got);
   if (rc) {
-    r->arch_feed_rc = rc == CM_OVER_LIMIT ? CM_FAIL("file '%s': decompresses to more "
-                                                    "than the size limit",
-                                                    r->arch_feed->file)
-                                          : rc;
+    r->arch_feed_rc = rc;
     archive_set_error(a, EIO, "compressed stream error (see the message above)");
     return -1;
   }

@@ -16,7 +16,7 @@
 typedef struct {
   uint64_t max_record;       /* a line longer than this is a reject (64 MiB) */
   uint64_t max_ratio;        /* a member over max_ratio x compressed size ... */
-  uint64_t max_member_bytes; /* ... and over this many bytes is a reject */
+  uint64_t max_member_bytes; /* ... and over this many bytes fails the read (SPEC 1) */
 } cm_read_limits;
 
 typedef struct {
@@ -30,7 +30,7 @@ typedef struct {
   /* Each non-blank line. `line` is followed by >= CM_JSON_PADDING readable
    * bytes. A nonzero return stops the read and is returned. */
   int (*on_line)(void *user, const cm_line_pos *pos, const char *line, size_t len);
-  /* A record or member that breaks a size limit: a reject, the run goes on. */
+  /* A record longer than max_record: a reject, the run goes on. */
   int (*on_reject)(void *user, const cm_line_pos *pos, const char *reason, const char *head, size_t head_len);
   void *user;
 } cm_line_sink;
@@ -48,8 +48,10 @@ typedef struct cm_reader cm_reader;
 
 int cm_reader_new(const cm_read_limits *lim, cm_reader **out);
 /* Reads one file through the sink. A file that cannot be read to its end
- * (truncated gzip, broken archive, I/O error) fails with a message naming the
- * file and member. */
+ * (truncated or empty gzip, broken archive, I/O error, a member over the size
+ * limits) fails with a message naming the file and member. A UTF-8 byte-order
+ * mark opening a file or member is skipped; zero bytes padding a gzip file
+ * after its last member are ignored (as gzip does). */
 int cm_reader_read(cm_reader *r, const cm_file *f, const cm_line_sink *sink, cm_read_stats *st);
 void cm_reader_free(cm_reader *r);
 

@@ -286,20 +286,19 @@ static int emit_tables(cm_ctx *c, cm_inbox *in, int ny, int64_t office_total, co
   return rc;
 }
 
-int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, int64_t h5) {
-  const cm_config *cfg = c->cfg;
-  int ny = cfg->window_last - cfg->window_first + 1;
-  if (ny > MAX_YEARS) return CM_FAIL("--window spans more than %d years", MAX_YEARS);
-  cm_outbox ob;
-  CM_TRY(cm_outbox_init(&ob, c->nranks));
-  int64_t office_total = 0; /* also the row of c->o_asg, c->o_ctry */
+/* Not collective: a publication message for each canonical assignee of each
+ * local office-O window patent, and a citer message for each citing
+ * publication of the assignees of the patents this rank owns in cit. */
+static int send_assignees(cm_ctx *c, const cm_citations *cit, cm_outbox *ob, int64_t *office_total) {
+  int rc = CM_OK;
+  *office_total = 0; /* also the row of c->o_asg, c->o_ctry */
   for (size_t i = 0; i < c->p_n; i++) {
     if (!cm_office_window(c, i)) continue; /* the same test that filled c->o_asg */
     int64_t year = CM_BUF_AT(&c->p_year, int64_t, i);
     size_t first, cnt, ql;
-    cm_listcol_row(&c->o_asg, (size_t)office_total, &first, &cnt);
-    const uint8_t *q = cm_strcol_get(&c->o_ctry, (size_t)office_total, &ql);
-    office_total++;
+    cm_listcol_row(&c->o_asg, (size_t)*office_total, &first, &cnt);
+    const uint8_t *q = cm_strcol_get(&c->o_ctry, (size_t)*office_total, &ql);
+    (*office_total)++;
     for (size_t j = 0; j < cnt; j++) {
       size_t kl;
       const uint8_t *k = cm_strcol_get(&c->o_asg.items, first + j, &kl);
@@ -313,17 +312,15 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
         q += 4 + L;
       }
       cm_key128 h = cm_key128_of(k, kl);
-      cm_buf *b = &ob.to[cm_owner(h.h, c->nranks)];
-      CM_TRY(cm_key128_push(b, h));
-      CM_TRY(cm_buf_push_u8(b, 0));
-      CM_TRY(cm_buf_push_u32(b, (uint32_t)kl));
-      CM_TRY(cm_buf_append(b, k, kl));
-      CM_TRY(cm_buf_push_i64(b, year));
-      CM_TRY(cm_buf_append(b, qs, (size_t)(q - qs)));
+      cm_buf *b = &ob->to[cm_owner(h.h, c->nranks)];
+      CM_TRY_TO(rc, cm_key128_push(b, h), done);
+      CM_TRY_TO(rc, cm_buf_push_u8(b, 0), done);
+      CM_TRY_TO(rc, cm_buf_push_u32(b, (uint32_t)kl), done);
+      CM_TRY_TO(rc, cm_buf_append(b, k, kl), done);
+      CM_TRY_TO(rc, cm_buf_push_i64(b, year), done);
+      CM_TRY_TO(rc, cm_buf_append(b, qs, (size_t)(q - qs)), done);
     }
   }
-  cm_listcol_free(&c->o_asg); /* made by cm_job_citations for this loop only */
-  cm_strcol_free(&c->o_ctry);
   for (size_t b = 0; b < cit->n; b++) {
     size_t first, cnt;
     cm_listcol_row(&cit->assignees, b, &first, &cnt);
@@ -331,31 +328,37 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
       size_t kl;
       const uint8_t *k = cm_strcol_get(&cit->assignees.items, first + j, &kl);
       cm_key128 h = cm_key128_of(k, kl);
-      cm_buf *ob_b = &ob.to[cm_owner(h.h, c->nranks)];
+      cm_buf *ob_b = &ob->to[cm_owner(h.h, c->nranks)];
       for (uint64_t a = cit->first[b]; a < cit->first[b + 1]; a++) {
-        CM_TRY(cm_key128_push(ob_b, h));
-        CM_TRY(cm_buf_push_u8(ob_b, 1));
-        CM_TRY(cm_buf_push_u64(ob_b, cit->citer[a]));
+        CM_TRY_TO(rc, cm_key128_push(ob_b, h), done);
+        CM_TRY_TO(rc, cm_buf_push_u8(ob_b, 1), done);
+        CM_TRY_TO(rc, cm_buf_push_u64(ob_b, cit->citer[a]), done);
       }
     }
   }
-  int64_t office_all = 0;
-  CM_MPI(MPI_Allreduce(&office_total, &office_all, 1, MPI_INT64_T, MPI_SUM, c->comm));
-  cm_inbox in;
-  CM_TRY(cm_shuffle(c->comm, &ob, &in));
-  c->bytes_shuffled += in.bytes_sent;
+done:
+  cm_listcol_free(&c->o_asg); /* made by cm_job_citations for this job only */
+  cm_strcol_free(&c->o_ctry);
+  return rc;
+}
+
+/* Not collective: the owner's side. Groups the received messages by
+ * assignee and puts the candidates rank 0 needs into ob->to[0]. */
+static int owner_candidates(cm_ctx *c, const cm_inbox *in, int ny, cm_outbox *ob) {
+  const cm_config *cfg = c->cfg;
   size_t cnt = 0, cap = 1024;
   agg_item *it = malloc(cap * sizeof *it);
   CM_ALLOC(it, cap * sizeof *it);
-  for (size_t off = 0; off < in.data.len;) {
+  for (size_t off = 0; off < in->data.len;) {
     if (cnt == cap) {
       cap *= 2;
       agg_item *n2 = realloc(it, cap * sizeof *it);
+      if (!n2) free(it);
       CM_ALLOC(n2, cap * sizeof *it);
       it = n2;
     }
     agg_item *x = &it[cnt++];
-    const uint8_t *p = in.data.data + off;
+    const uint8_t *p = in->data.data + off;
     memcpy(&x->k, p, 16);
     x->tag = p[16];
     x->citer = 0;
@@ -379,32 +382,51 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
       off += 21 + x->n + q;
     }
   }
-  CM_TRY(cm_sort_by_u64(it, cnt, sizeof *it, offsetof(agg_item, k.h), item_cmp));
   cand *v = NULL;
   int64_t *years = NULL;
   size_t nv = 0;
-  CM_TRY(aggregate(c, it, cnt, ny, &v, &years, &nv));
-  CM_TRY(keep_needed(cfg, v, &nv));
-  if (nv) qsort(v, nv, sizeof *v, cand_cmp);
-  /* candidates to rank 0 */
+  int rc = cm_sort_by_u64(it, cnt, sizeof *it, offsetof(agg_item, k.h), item_cmp);
+  if (rc == CM_OK) rc = aggregate(c, it, cnt, ny, &v, &years, &nv);
+  if (rc == CM_OK) rc = keep_needed(cfg, v, &nv);
+  if (rc == CM_OK && nv) qsort(v, nv, sizeof *v, cand_cmp);
   int64_t top = cfg->top, nf = 0;
-  for (size_t i = 0; i < nv; i++) {
-    if ((int64_t)i < top) CM_TRY(put_cand(&ob.to[0], 0, &v[i], ny));
+  for (size_t i = 0; i < nv && rc == CM_OK; i++) {
+    if ((int64_t)i < top) rc = put_cand(&ob->to[0], 0, &v[i], ny);
     int foreign = is_foreign(cfg, &v[i]);
-    if (foreign && nf < top) {
-      CM_TRY(put_cand(&ob.to[0], 1, &v[i], ny));
+    if (rc == CM_OK && foreign && nf < top) {
+      rc = put_cand(&ob->to[0], 1, &v[i], ny);
       nf++;
     }
-    if (v[i].patents >= cfg->min_patents) CM_TRY(put_cand(&ob.to[0], 2, &v[i], ny));
+    if (rc == CM_OK && v[i].patents >= cfg->min_patents) rc = put_cand(&ob->to[0], 2, &v[i], ny);
   }
-  cm_inbox cands;
-  CM_TRY(cm_shuffle(c->comm, &ob, &cands));
   free(v);
   free(years);
   free(it);
-  cm_inbox_free(&in);
-  cm_outbox_free(&ob);
-  int rc = c->rank == 0 ? emit_tables(c, &cands, ny, office_all, out, h5) : CM_OK;
-  cm_inbox_free(&cands);
   return rc;
+}
+
+int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, int64_t h5) {
+  const cm_config *cfg = c->cfg;
+  int ny = cfg->window_last - cfg->window_first + 1;
+  cm_outbox ob = {0};
+  cm_inbox in = {0}, cands = {0};
+  int64_t office_total = 0, office_all = 0;
+  int rc = ny > MAX_YEARS ? CM_FAIL("--window spans more than %d years", MAX_YEARS) : CM_OK;
+  if (rc == CM_OK) rc = cm_outbox_init(&ob, c->nranks);
+  if (rc == CM_OK) rc = send_assignees(c, cit, &ob, &office_total);
+  rc = cm_agree(c->comm, rc);
+  if (rc == CM_OK && MPI_Allreduce(&office_total, &office_all, 1, MPI_INT64_T, MPI_SUM, c->comm) != MPI_SUCCESS)
+    rc = CM_FAIL("MPI_Allreduce of the office's patent count failed");
+  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+  if (rc == CM_OK) {
+    c->bytes_shuffled += in.bytes_sent;
+    rc = cm_agree(c->comm, owner_candidates(c, &in, ny, &ob));
+    cm_inbox_free(&in);
+  }
+  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &cands);
+  cm_outbox_free(&ob);
+  if (rc != CM_OK) return rc; /* agreed, or a failure inside a collective */
+  rc = c->rank == 0 ? emit_tables(c, &cands, ny, office_all, out, h5) : CM_OK;
+  cm_inbox_free(&cands);
+  return cm_agree(c->comm, rc);
 }

@@ -99,6 +99,13 @@ int cm_table_save(const cm_table *t, const char *out_dir, int64_t h5file) {
   return rc;
 }
 
+int cm_sum_to_root(const cm_ctx *c, int rc, const int64_t *v, int64_t *sum, size_t n) {
+  CM_AGREE(c->comm, rc);
+  if (n > (size_t)INT32_MAX) return CM_FAIL("too many counts to sum (%zu)", n);
+  CM_MPI(MPI_Reduce(v, sum, (int)n, MPI_INT64_T, MPI_SUM, 0, c->comm));
+  return CM_OK;
+}
+
 /* ---- rules ---- */
 
 void cm_row_slice(uint64_t n_total, int rank, int nranks, uint64_t *lo, uint64_t *n) {
@@ -251,6 +258,7 @@ static int parse_aliases(const char *path, const cm_buf *text, cm_aliases *a, cm
                          cm_buf *norm) {
   size_t pos = 0, line = 0, cap_e = 0, cap_p = 0, cap_t = 0, order = 0;
   const char *p = (const char *)text->data;
+  if (text->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) pos = 3; /* a byte-order mark (SPEC 1) */
   while (pos < text->len) {
     int nf;
     line++;

@@ -58,6 +58,10 @@ int cm_table_cstr(cm_table *t, const char *s);
 int cm_table_i64(cm_table *t, int64_t v);
 int cm_table_ratio(cm_table *t, double v, int defined);
 void cm_table_free(cm_table *t);
+/* Collective on c->comm: agrees on rc (this rank's local work so far), then
+ * sums n counts of every rank into sum on rank 0. Returns the agreed
+ * result. */
+int cm_sum_to_root(const cm_ctx *c, int rc, const int64_t *v, int64_t *sum, size_t n);
 /* Rank 0: writes OUT/tables/<name>.csv and the HDF5 group. */
 int cm_table_save(const cm_table *t, const char *out_dir, int64_t h5file);
 

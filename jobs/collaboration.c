@@ -36,6 +36,34 @@ static int window_work(const cm_ctx *c, size_t i) {
   return CM_BUF_AT(&c->w_has_year, uint8_t, i) && cm_in_window(c->cfg, CM_BUF_AT(&c->w_year, int64_t, i));
 }
 
+/* Rank 0: the partners table from the summed code counts (sum[NCODES]: the
+ * focus country's works with any other country). */
+static int partner_table(const int64_t *sum, const char *out, int64_t h5) {
+  static const char *const cols[] = {"rank", "partner", "coauthored", "share"};
+  cm_table t;
+  int rc = cm_table_init(&t, "collaboration_partners", 4, cols);
+  int order[NCODES], n = 0;
+  for (int k = 0; k < NCODES; k++)
+    if (sum[k] > 0) order[n++] = k;
+  for (int i = 1; i < n; i++) /* by coauthored desc, code asc (stable insertion) */
+    for (int j = i; j > 0 && sum[order[j - 1]] < sum[order[j]]; j--) {
+      int x = order[j];
+      order[j] = order[j - 1];
+      order[j - 1] = x;
+    }
+  for (int i = 0; i < n && rc == CM_OK; i++) {
+    char code[3] = {(char)('A' + order[i] / 26), (char)('A' + order[i] % 26), 0};
+    rc = cm_table_i64(&t, i + 1);
+    if (rc == CM_OK) rc = cm_table_cstr(&t, code);
+    if (rc == CM_OK) rc = cm_table_i64(&t, sum[order[i]]);
+    if (rc == CM_OK)
+      rc = cm_table_ratio(&t, sum[NCODES] ? (double)sum[order[i]] / (double)sum[NCODES] : 0, sum[NCODES] > 0);
+  }
+  if (rc == CM_OK) rc = cm_table_save(&t, out, h5);
+  cm_table_free(&t);
+  return rc;
+}
+
 static int partners(cm_ctx *c, const char *out, int64_t h5) {
   const char *F = c->cfg->focus;
   int64_t v[NCODES + 1] = {0}, sum[NCODES + 1];
@@ -53,31 +81,8 @@ static int partners(cm_ctx *c, const char *out, int64_t h5) {
     }
     v[NCODES] += other;
   }
-  CM_MPI(MPI_Reduce(v, sum, NCODES + 1, MPI_INT64_T, MPI_SUM, 0, c->comm));
-  if (c->rank != 0) return CM_OK;
-  static const char *const cols[] = {"rank", "partner", "coauthored", "share"};
-  cm_table t;
-  CM_TRY(cm_table_init(&t, "collaboration_partners", 4, cols));
-  int order[NCODES], n = 0;
-  for (int k = 0; k < NCODES; k++)
-    if (sum[k] > 0) order[n++] = k;
-  for (int i = 1; i < n; i++) /* by coauthored desc, code asc (stable insertion) */
-    for (int j = i; j > 0 && sum[order[j - 1]] < sum[order[j]]; j--) {
-      int x = order[j];
-      order[j] = order[j - 1];
-      order[j - 1] = x;
-    }
-  for (int i = 0; i < n; i++) {
-    char code[3] = {(char)('A' + order[i] / 26), (char)('A' + order[i] % 26), 0};
-    CM_TRY(cm_table_i64(&t, i + 1));
-    CM_TRY(cm_table_cstr(&t, code));
-    CM_TRY(cm_table_i64(&t, sum[order[i]]));
-    CM_TRY(
-        cm_table_ratio(&t, sum[NCODES] ? (double)sum[order[i]] / (double)sum[NCODES] : 0, sum[NCODES] > 0));
-  }
-  int rc = cm_table_save(&t, out, h5);
-  cm_table_free(&t);
-  return rc;
+  CM_TRY(cm_sum_to_root(c, CM_OK, v, sum, NCODES + 1));
+  return cm_agree(c->comm, c->rank == 0 ? partner_table(sum, out, h5) : CM_OK);
 }
 
 typedef struct {
@@ -144,11 +149,10 @@ static void keep_min(const uint8_t **a, uint32_t *an, const uint8_t *b, uint32_t
   if (*an == 0 || cm_bytes_cmp(b, bn, *a, *an) < 0) *a = b, *an = bn;
 }
 
-static int institutions(cm_ctx *c, const char *out, int64_t h5) {
+/* Not collective: one record per (work, institution) to the institution's
+ * owner. */
+static int send_insts(cm_ctx *c, cm_outbox *ob) {
   const char *F = c->cfg->focus;
-  size_t flen = strlen(F);
-  cm_outbox ob;
-  CM_TRY(cm_outbox_init(&ob, c->nranks));
   for (size_t i = 0; i < c->w_n; i++) {
     int counted = window_work(c, i) && work_has(c, i, F);
     int64_t cites = CM_BUF_AT(&c->w_cites, int64_t, i);
@@ -171,18 +175,23 @@ static int institutions(cm_ctx *c, const char *out, int64_t h5) {
       x.count = counted && !dup;
       x.cites = x.count ? cites : 0;
       x.h = cm_hash(x.id, l1);
-      CM_TRY(put_inst(&ob.to[cm_owner(x.h, c->nranks)], &x));
+      CM_TRY(put_inst(&ob->to[cm_owner(x.h, c->nranks)], &x));
     }
   }
-  cm_inbox in;
-  CM_TRY(cm_shuffle(c->comm, &ob, &in));
-  c->bytes_shuffled += in.bytes_sent;
+  return CM_OK;
+}
+
+/* Not collective: the owner groups its institutions and puts its top N
+ * foreign ones with a focus-country work into ob->to[0]. */
+static int owner_insts(cm_ctx *c, const cm_inbox *in, cm_outbox *ob) {
+  const char *F = c->cfg->focus;
+  size_t flen = strlen(F);
   inst *v;
   size_t n;
-  CM_TRY(parse_insts(&in.data, &v, &n));
-  CM_TRY(cm_sort_by_u64(v, n, sizeof *v, offsetof(inst, h), inst_key_cmp));
+  CM_TRY(parse_insts(&in->data, &v, &n));
+  int rc = cm_sort_by_u64(v, n, sizeof *v, offsetof(inst, h), inst_key_cmp);
   size_t m = 0;
-  for (size_t i = 0; i < n;) {
+  for (size_t i = 0; i < n && rc == CM_OK;) {
     inst a = v[i];
     size_t e = i + 1;
     for (; e < n && inst_key_cmp(&v[e], &v[i]) == 0; e++) {
@@ -196,37 +205,56 @@ static int institutions(cm_ctx *c, const char *out, int64_t h5) {
     if (a.count > 0 && foreign) v[m++] = a;
     i = e;
   }
-  if (m) qsort(v, m, sizeof *v, inst_rank_cmp);
-  for (size_t i = 0; i < m && (int64_t)i < c->cfg->top_institutions; i++)
-    CM_TRY(put_inst(&ob.to[0], &v[i]));
-  cm_inbox top;
-  CM_TRY(cm_shuffle(c->comm, &ob, &top));
+  if (rc == CM_OK && m) qsort(v, m, sizeof *v, inst_rank_cmp);
+  for (size_t i = 0; i < m && rc == CM_OK && (int64_t)i < c->cfg->top_institutions; i++)
+    rc = put_inst(&ob->to[0], &v[i]);
   free(v);
-  cm_inbox_free(&in);
-  cm_outbox_free(&ob);
-  int rc = CM_OK;
-  if (c->rank == 0) {
-    CM_TRY(parse_insts(&top.data, &v, &n));
-    if (n) qsort(v, n, sizeof *v, inst_rank_cmp);
-    static const char *const cols[] = {
-        "rank", "institution", "name", "country", "coauthored", "citations", "citations_per_publication"};
-    cm_table t;
-    CM_TRY(cm_table_init(&t, "collaborating_institutions", 7, cols));
-    for (size_t i = 0; i < n && (int64_t)i < c->cfg->top_institutions; i++) {
-      CM_TRY(cm_table_i64(&t, (int64_t)i + 1));
-      CM_TRY(cm_table_str(&t, (const char *)v[i].id, v[i].idn));
-      CM_TRY(cm_table_str(&t, (const char *)v[i].name, v[i].namen));
-      CM_TRY(cm_table_str(&t, (const char *)v[i].country, v[i].cn));
-      CM_TRY(cm_table_i64(&t, v[i].count));
-      CM_TRY(cm_table_i64(&t, v[i].cites));
-      CM_TRY(cm_table_ratio(&t, (double)v[i].cites / (double)v[i].count, 1));
-    }
-    rc = cm_table_save(&t, out, h5);
-    cm_table_free(&t);
-    free(v);
-  }
-  cm_inbox_free(&top);
   return rc;
+}
+
+/* Rank 0: the institutions table from the owners' candidates. */
+static int inst_table(cm_ctx *c, const cm_inbox *top, const char *out, int64_t h5) {
+  inst *v;
+  size_t n;
+  CM_TRY(parse_insts(&top->data, &v, &n));
+  if (n) qsort(v, n, sizeof *v, inst_rank_cmp);
+  static const char *const cols[] = {
+      "rank", "institution", "name", "country", "coauthored", "citations", "citations_per_publication"};
+  cm_table t;
+  int rc = cm_table_init(&t, "collaborating_institutions", 7, cols);
+  for (size_t i = 0; i < n && rc == CM_OK && (int64_t)i < c->cfg->top_institutions; i++) {
+    rc = cm_table_i64(&t, (int64_t)i + 1);
+    if (rc == CM_OK) rc = cm_table_str(&t, (const char *)v[i].id, v[i].idn);
+    if (rc == CM_OK) rc = cm_table_str(&t, (const char *)v[i].name, v[i].namen);
+    if (rc == CM_OK) rc = cm_table_str(&t, (const char *)v[i].country, v[i].cn);
+    if (rc == CM_OK) rc = cm_table_i64(&t, v[i].count);
+    if (rc == CM_OK) rc = cm_table_i64(&t, v[i].cites);
+    if (rc == CM_OK) rc = cm_table_ratio(&t, (double)v[i].cites / (double)v[i].count, 1);
+  }
+  if (rc == CM_OK) rc = cm_table_save(&t, out, h5);
+  cm_table_free(&t);
+  free(v);
+  return rc;
+}
+
+static int institutions(cm_ctx *c, const char *out, int64_t h5) {
+  cm_outbox ob = {0};
+  cm_inbox in = {0}, top = {0};
+  int rc = cm_outbox_init(&ob, c->nranks);
+  if (rc == CM_OK) rc = send_insts(c, &ob);
+  rc = cm_agree(c->comm, rc);
+  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+  if (rc == CM_OK) {
+    c->bytes_shuffled += in.bytes_sent;
+    rc = cm_agree(c->comm, owner_insts(c, &in, &ob));
+    cm_inbox_free(&in);
+  }
+  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &top);
+  cm_outbox_free(&ob);
+  if (rc != CM_OK) return rc;
+  rc = c->rank == 0 ? inst_table(c, &top, out, h5) : CM_OK;
+  cm_inbox_free(&top);
+  return cm_agree(c->comm, rc);
 }
 
 int cm_job_collaboration(cm_ctx *c, const char *out, int64_t h5) {

@@ -95,8 +95,9 @@ static void pack_keys(hist *h, size_t n) {
                            (uint64_t)h[i].cites;
 }
 
-/* Collective: every rank gets all cohorts, sorted by (year, field code). */
-static int build_cohorts(cm_ctx *c, cohort **out, size_t *nout) {
+/* Not collective: this rank's window works as a (year, field, cites)
+ * histogram, combined, into each cohort's owner's outbox. */
+static int send_histogram(cm_ctx *c, cm_outbox *ob) {
   hist *h = malloc((c->w_n + 1) * sizeof *h);
   CM_ALLOC(h, (c->w_n + 1) * sizeof *h);
   size_t n = 0;
@@ -105,13 +106,8 @@ static int build_cohorts(cm_ctx *c, cohort **out, size_t *nout) {
       h[n++] = (hist){0, CM_BUF_AT(&c->w_year, int64_t, i), CM_BUF_AT(&c->w_field, uint32_t, i),
                       CM_BUF_AT(&c->w_cites, int64_t, i), 1};
   pack_keys(h, n);
-  if (cm_sort_by_u64(h, n, sizeof *h, offsetof(hist, key), hist_cmp) != CM_OK) {
-    free(h);
-    return CM_ERR;
-  }
-  cm_outbox ob;
-  CM_TRY(cm_outbox_init(&ob, c->nranks));
-  for (size_t i = 0; i < n;) { /* combine before sending */
+  int rc = cm_sort_by_u64(h, n, sizeof *h, offsetof(hist, key), hist_cmp);
+  for (size_t i = 0; i < n && rc == CM_OK;) { /* combine before sending */
     hist x = h[i];
     size_t e = i + 1;
     while (e < n && hist_cmp(&h[e], &h[i]) == 0)
@@ -119,22 +115,25 @@ static int build_cohorts(cm_ctx *c, cohort **out, size_t *nout) {
     uint8_t key[12];
     memcpy(key, &x.year, 8);
     memcpy(key + 8, &x.field, 4);
-    CM_TRY(cm_buf_append(&ob.to[cm_owner(cm_hash(key, 12), c->nranks)], &x, sizeof x));
+    rc = cm_buf_append(&ob->to[cm_owner(cm_hash(key, 12), c->nranks)], &x, sizeof x);
     i = e;
   }
   free(h);
-  cm_inbox in;
-  CM_TRY(cm_shuffle(c->comm, &ob, &in));
-  c->bytes_shuffled += in.bytes_sent;
-  size_t m = in.data.len / sizeof(hist);
+  return rc;
+}
+
+/* Not collective: the thresholds of the cohorts this rank owns, from the
+ * histogram pieces it received, into mine. */
+static int own_cohorts(const cm_inbox *in, cm_buf *mine) {
+  size_t m = in->data.len / sizeof(hist);
   hist *r = malloc((m + 1) * sizeof *r);
   CM_ALLOC(r, (m + 1) * sizeof *r);
-  memcpy(r, in.data.data, m * sizeof *r);
+  memcpy(r, in->data.data, m * sizeof *r);
   for (size_t i = 0; i < m; i++)
     r[i].key = 0; /* each rank packed its own way: the fields decide here */
   if (m) qsort(r, m, sizeof *r, hist_cmp);
-  cm_buf mine = {0};
-  for (size_t i = 0; i < m;) {
+  int rc = CM_OK;
+  for (size_t i = 0; i < m && rc == CM_OK;) {
     size_t e = i;
     while (e < m && r[e].year == r[i].year && r[e].field == r[i].field)
       e++;
@@ -148,15 +147,30 @@ static int build_cohorts(cm_ctx *c, cohort **out, size_t *nout) {
     }
     cohort co = {r[i].year, r[i].field, 0, {0, 0}, {0, 0}, {0, 0}};
     thresholds(r + i, w - i + 1, &co);
-    CM_TRY(cm_buf_append(&mine, &co, sizeof co));
+    rc = cm_buf_append(mine, &co, sizeof co);
     i = e;
   }
   free(r);
-  cm_inbox_free(&in);
+  return rc;
+}
+
+/* Collective: every rank gets all cohorts, sorted by (year, field code). */
+static int build_cohorts(cm_ctx *c, cohort **out, size_t *nout) {
+  cm_outbox ob = {0};
+  cm_inbox in = {0};
+  cm_buf mine = {0}, all = {0};
+  int rc = cm_outbox_init(&ob, c->nranks);
+  if (rc == CM_OK) rc = send_histogram(c, &ob);
+  rc = cm_agree(c->comm, rc);
+  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
   cm_outbox_free(&ob);
-  cm_buf all = {0};
-  CM_TRY(cm_allgather_bytes(c->comm, &mine, &all));
+  if (rc != CM_OK) return rc;
+  c->bytes_shuffled += in.bytes_sent;
+  rc = cm_agree(c->comm, own_cohorts(&in, &mine));
+  cm_inbox_free(&in);
+  if (rc == CM_OK) rc = cm_allgather_bytes(c->comm, &mine, &all);
   cm_buf_free(&mine);
+  if (rc != CM_OK) return rc;
   *nout = all.len / sizeof(cohort);
   *out = (cohort *)all.data; /* caller frees */
   if (*nout) qsort(*out, *nout, sizeof(cohort), cohort_cmp);
@@ -174,20 +188,14 @@ static int has_country(const cm_ctx *c, size_t i, const char *code) {
   return 0;
 }
 
-int cm_job_country_publications(cm_ctx *c, const char *out, int64_t h5) {
+/* Not collective: per country, publications and citations, then per
+ * cohort the works above and at each threshold, into v (stride per country). */
+static int count_countries(const cm_ctx *c, const cohort *co, size_t nco, size_t stride, int64_t *v) {
   const cm_list *L = &c->cfg->countries;
-  cohort *co = NULL;
-  size_t nco = 0;
-  CM_TRY(build_cohorts(c, &co, &nco));
-  /* per country: pubs, cites, then per cohort: above10, at10, above1, at1 */
-  size_t stride = 2 + 4 * nco, total = stride * (size_t)L->n;
-  int64_t *v = calloc(total + 1, 8), *sum = calloc(total + 1, 8);
-  CM_ALLOC(v, (total + 1) * 8);
-  CM_ALLOC(sum, (total + 1) * 8);
   for (size_t i = 0; i < c->w_n; i++) {
     if (!in_window_work(c, i)) continue;
     cohort key = {CM_BUF_AT(&c->w_year, int64_t, i), CM_BUF_AT(&c->w_field, uint32_t, i), 0, {0}, {0}, {0}};
-    cohort *k = bsearch(&key, co, nco, sizeof *co, cohort_cmp);
+    const cohort *k = bsearch(&key, co, nco, sizeof *co, cohort_cmp);
     if (!k) return CM_FAIL("internal error: work cohort not found");
     size_t ci = (size_t)(k - co);
     int64_t cites = CM_BUF_AT(&c->w_cites, int64_t, i);
@@ -204,33 +212,49 @@ int cm_job_country_publications(cm_ctx *c, const char *out, int64_t h5) {
       }
     }
   }
-  CM_MPI(MPI_Reduce(v, sum, (int)total, MPI_INT64_T, MPI_SUM, 0, c->comm));
-  int rc = CM_OK;
-  if (c->rank == 0) {
-    static const char *const cols[] = {
-        "country", "publications", "citations", "citations_per_publication", "top10_share", "top1_share"};
-    cm_table t;
-    CM_TRY(cm_table_init(&t, "country_publications", 6, cols));
-    for (int j = 0; j < L->n; j++) {
-      const int64_t *row = sum + stride * (size_t)j;
-      int64_t pubs = row[0];
-      CM_TRY(cm_table_cstr(&t, L->v[j]));
-      CM_TRY(cm_table_i64(&t, pubs));
-      CM_TRY(cm_table_i64(&t, row[1]));
-      CM_TRY(cm_table_ratio(&t, pubs ? (double)row[1] / (double)pubs : 0, pubs > 0));
-      for (int p = 0; p < 2; p++) {
-        double score = 0;
-        for (size_t k = 0; k < nco; k++) {
-          int64_t above = row[2 + 4 * k + 2 * p], at = row[2 + 4 * k + 2 * p + 1];
-          double w = (double)(100 * co[k].le[p] - (100 - PCT[p]) * co[k].n) / (double)(100 * co[k].eq[p]);
-          score += (double)above + (at ? (double)at * w : 0);
-        }
-        CM_TRY(cm_table_ratio(&t, pubs ? score / (double)pubs : 0, pubs > 0));
+  return CM_OK;
+}
+
+/* Rank 0: the table from the summed counts. */
+static int country_table(const cm_ctx *c, const cohort *co, size_t nco, size_t stride, const int64_t *sum,
+                         const char *out, int64_t h5) {
+  const cm_list *L = &c->cfg->countries;
+  static const char *const cols[] = {
+      "country", "publications", "citations", "citations_per_publication", "top10_share", "top1_share"};
+  cm_table t;
+  int rc = cm_table_init(&t, "country_publications", 6, cols);
+  for (int j = 0; j < L->n && rc == CM_OK; j++) {
+    const int64_t *row = sum + stride * (size_t)j;
+    int64_t pubs = row[0];
+    rc = cm_table_cstr(&t, L->v[j]);
+    if (rc == CM_OK) rc = cm_table_i64(&t, pubs);
+    if (rc == CM_OK) rc = cm_table_i64(&t, row[1]);
+    if (rc == CM_OK) rc = cm_table_ratio(&t, pubs ? (double)row[1] / (double)pubs : 0, pubs > 0);
+    for (int p = 0; p < 2 && rc == CM_OK; p++) {
+      double score = 0;
+      for (size_t k = 0; k < nco; k++) {
+        int64_t above = row[2 + 4 * k + 2 * p], at = row[2 + 4 * k + 2 * p + 1];
+        double w = (double)(100 * co[k].le[p] - (100 - PCT[p]) * co[k].n) / (double)(100 * co[k].eq[p]);
+        score += (double)above + (at ? (double)at * w : 0);
       }
+      rc = cm_table_ratio(&t, pubs ? score / (double)pubs : 0, pubs > 0);
     }
-    rc = cm_table_save(&t, out, h5);
-    cm_table_free(&t);
   }
+  if (rc == CM_OK) rc = cm_table_save(&t, out, h5);
+  cm_table_free(&t);
+  return rc;
+}
+
+int cm_job_country_publications(cm_ctx *c, const char *out, int64_t h5) {
+  cohort *co = NULL;
+  size_t nco = 0;
+  CM_TRY(build_cohorts(c, &co, &nco));
+  /* per country: pubs, cites, then per cohort: above10, at10, above1, at1 */
+  size_t stride = 2 + 4 * nco, total = stride * (size_t)c->cfg->countries.n;
+  int64_t *v = calloc(total + 1, 8), *sum = calloc(total + 1, 8);
+  int rc = v && sum ? count_countries(c, co, nco, stride, v) : CM_FAIL("out of memory");
+  rc = cm_sum_to_root(c, rc, v, sum, total);
+  if (rc == CM_OK) rc = cm_agree(c->comm, c->rank == 0 ? country_table(c, co, nco, stride, sum, out, h5) : CM_OK);
   free(v);
   free(sum);
   free(co);

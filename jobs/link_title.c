@@ -405,7 +405,7 @@ static int verify(cm_ctx *c, const cm_buf *data, cm_buf *recs, words_t *w) {
 static int select_keys(cm_ctx *c, words_t *w, const uint8_t *has_doi, work_keys *wk, cm_buf *kept) {
   cm_bloom works = {0}, wanted = {0};
   int rc = compute_work_keys(c, w, wk);
-  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
+  rc = cm_agree(c->comm, rc);
   if (rc != CM_OK) return rc;
   CM_TRY(cm_bloom_init(c->comm, &works, wk->n_keys));
   for (size_t i = 0; i < c->w_n; i++)
@@ -413,7 +413,7 @@ static int select_keys(cm_ctx *c, words_t *w, const uint8_t *has_doi, work_keys 
   rc = cm_bloom_union(c->comm, &works);
   if (rc == CM_OK) rc = filter_npl(c, w, has_doi, &works, kept);
   cm_bloom_free(&works);
-  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
+  rc = cm_agree(c->comm, rc);
   if (rc != CM_OK) return rc;
   size_t n = CM_BUF_COUNT(kept, npl_window);
   CM_TRY(cm_bloom_init(c->comm, &wanted, n));
@@ -430,7 +430,7 @@ static int select_keys(cm_ctx *c, words_t *w, const uint8_t *has_doi, work_keys 
     wk->has[i] = WANTED;
   }
   cm_bloom_free(&wanted);
-  return rc;
+  return cm_agree(c->comm, rc);
 }
 
 int cm_title_links(cm_ctx *c, cm_buf *recs, const uint8_t *has_doi, uint64_t *hot_keys) {
@@ -442,7 +442,7 @@ int cm_title_links(cm_ctx *c, cm_buf *recs, const uint8_t *has_doi, uint64_t *ho
   cm_outbox ob = {0};
   int rc = select_keys(c, &w, has_doi, &wk, &kept);
   if (rc == CM_OK) rc = cm_outbox_init(&ob, c->nranks);
-  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
+  rc = cm_agree(c->comm, rc);
   uint64_t bytes = wk.bytes;
   CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &bytes, 1, MPI_UINT64_T, MPI_MAX, c->comm));
   /* CITEMILL_TITLE_ROUND_BYTES (tests only) forces many rounds on small corpora */
@@ -453,7 +453,7 @@ int cm_title_links(cm_ctx *c, cm_buf *recs, const uint8_t *has_doi, uint64_t *ho
   for (uint64_t r = 0; r < rounds && rc == CM_OK; r++) {
     rc = send_works(c, &ob, &w, &wk, r, rounds);
     if (rc == CM_OK) rc = send_npl(c, &ob, &kept, r, rounds);
-    CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
+    rc = cm_agree(c->comm, rc);
     cm_inbox in = {0};
     if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
     if (rc == CM_OK) {
@@ -461,7 +461,7 @@ int cm_title_links(cm_ctx *c, cm_buf *recs, const uint8_t *has_doi, uint64_t *ho
       rc = pair_keys(c, &in.data, &ob, hot_keys);
       cm_inbox_free(&in);
     }
-    CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
+    rc = cm_agree(c->comm, rc);
     if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
     if (rc == CM_OK) {
       c->bytes_shuffled += in.bytes_sent;
@@ -469,7 +469,7 @@ int cm_title_links(cm_ctx *c, cm_buf *recs, const uint8_t *has_doi, uint64_t *ho
       cm_inbox_free(&in);
     }
   }
-  if (rc == CM_OK) rc = verify(c, &cand, recs, &w);
+  if (rc == CM_OK) rc = cm_agree(c->comm, verify(c, &cand, recs, &w));
   cm_buf_free(&cand);
   cm_buf_free(&kept);
   if (ob.to) cm_outbox_free(&ob);

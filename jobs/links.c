@@ -116,25 +116,26 @@ static int send_patent_dois(cm_ctx *c, cm_outbox *ob, uint8_t *has_doi) {
   return rc;
 }
 
-/* DOI join: returns link records addressed to the patents' owners in ob. */
-static int doi_links(cm_ctx *c, cm_outbox *links, uint8_t *has_doi) {
-  cm_outbox ob;
-  CM_TRY(cm_outbox_init(&ob, c->nranks));
+/* Not collective: (DOI, work) for each local work with a DOI, then
+ * (DOI, patent) as send_patent_dois says. */
+static int send_dois(cm_ctx *c, cm_outbox *ob, uint8_t *has_doi) {
+  if (cm_fault("links-fail")) return CM_FAIL("injected failure in the link step (CITEMILL_FAULT)");
   for (size_t i = 0; i < c->w_n; i++) {
     size_t dl, kl;
     const uint8_t *doi = cm_strcol_get(&c->w_doi, i, &dl);
     const uint8_t *key = cm_strcol_get(&c->w_key, i, &kl);
-    if (dl) CM_TRY(put_doi(&ob, c->nranks, doi, (uint32_t)dl, 0, c->w_lo + i, key, (uint32_t)kl));
+    if (dl) CM_TRY(put_doi(ob, c->nranks, doi, (uint32_t)dl, 0, c->w_lo + i, key, (uint32_t)kl));
   }
-  CM_TRY(send_patent_dois(c, &ob, has_doi));
-  cm_inbox in;
-  CM_TRY(cm_shuffle(c->comm, &ob, &in));
-  cm_outbox_free(&ob);
-  c->bytes_shuffled += in.bytes_sent;
-  size_t cap = in.data.len / 33 + 1, n = 0;
+  return send_patent_dois(c, ob, has_doi);
+}
+
+/* Not collective: the DOI owner's side. Every (patent, work) pair that meet
+ * on a DOI becomes a link record addressed to the patent's owner. */
+static int join_dois(cm_ctx *c, const cm_inbox *in, cm_outbox *links) {
+  size_t cap = in->data.len / 33 + 1, n = 0;
   doi_item *it = malloc(cap * sizeof *it);
   CM_ALLOC(it, cap * sizeof *it);
-  for (cm_cursor q = cm_cursor_of(&in.data); cm_cursor_more(&q); n++) {
+  for (cm_cursor q = cm_cursor_of(&in->data); cm_cursor_more(&q); n++) {
     doi_item *x = &it[n];
     x->h = cm_cursor_u64(&q);
     x->n = cm_cursor_u32(&q);
@@ -144,8 +145,7 @@ static int doi_links(cm_ctx *c, cm_outbox *links, uint8_t *has_doi) {
     x->id_len = cm_cursor_u32(&q);
     x->id = cm_cursor_bytes(&q, x->id_len);
   }
-  CM_TRY(cm_sort_by_u64(it, n, sizeof *it, offsetof(doi_item, h), doi_item_cmp));
-  int rc = CM_OK;
+  int rc = cm_sort_by_u64(it, n, sizeof *it, offsetof(doi_item, h), doi_item_cmp);
   for (size_t i = 0; i < n && rc == CM_OK;) {
     size_t e = i + 1;
     while (e < n && it[e].h == it[i].h && cm_bytes_cmp(it[e].doi, it[e].n, it[i].doi, it[i].n) == 0)
@@ -160,8 +160,24 @@ static int doi_links(cm_ctx *c, cm_outbox *links, uint8_t *has_doi) {
     i = e;
   }
   free(it);
-  cm_inbox_free(&in);
   return rc;
+}
+
+/* Collective: the DOI join; link records addressed to the patents' owners
+ * in links. */
+static int doi_links(cm_ctx *c, cm_outbox *links, uint8_t *has_doi) {
+  cm_outbox ob = {0};
+  cm_inbox in = {0};
+  int rc = cm_outbox_init(&ob, c->nranks);
+  if (rc == CM_OK) rc = send_dois(c, &ob, has_doi);
+  rc = cm_agree(c->comm, rc);
+  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+  cm_outbox_free(&ob);
+  if (rc != CM_OK) return rc;
+  c->bytes_shuffled += in.bytes_sent;
+  rc = join_dois(c, &in, links);
+  cm_inbox_free(&in);
+  return cm_agree(c->comm, rc);
 }
 
 /* ---- the table ---- */
@@ -199,38 +215,20 @@ static int parse_records(const cm_buf *b, link_rec **out, size_t *n_out) {
   return CM_OK;
 }
 
-int cm_job_links(cm_ctx *c, cm_links *out) {
-  memset(out, 0, sizeof *out);
-  CM_TRY(cm_strcol_init(&out->work_id));
-  const cm_list *m = &c->cfg->link_methods;
-  cm_outbox ob;
-  CM_TRY(cm_outbox_init(&ob, c->nranks));
-  int doi = cm_list_index(m, "doi", 3) >= 0;
-  uint8_t *has_doi = NULL; /* per NPL item, when the DOI method has looked */
-  if (doi) {
-    size_t items = cm_strcol_count(&c->p_npl.items);
-    has_doi = calloc(items + 1, 1);
-    CM_ALLOC(has_doi, items + 1);
-    CM_TRY(doi_links(c, &ob, has_doi));
-  }
-  cm_inbox in;
-  CM_TRY(cm_shuffle(c->comm, &ob, &in));
-  cm_outbox_free(&ob);
-  c->bytes_shuffled += in.bytes_sent;
-  /* title links are found at the patents' owners already */
-  if (cm_list_index(m, "title", 5) >= 0) CM_TRY(cm_title_links(c, &in.data, has_doi, &out->title_hot_keys));
-  free(has_doi);
+/* Not collective: the link records this rank received, sorted and made
+ * distinct per (patent row, work row), into out. */
+static int distinct_links(const cm_buf *recs, cm_links *out) {
   link_rec *r = NULL;
   size_t n = 0;
-  CM_TRY(parse_records(&in.data, &r, &n));
-  CM_TRY(cm_sort_by_u64(r, n, sizeof *r, offsetof(link_rec, prow), link_rec_cmp));
+  CM_TRY(parse_records(recs, &r, &n));
+  int rc = cm_sort_by_u64(r, n, sizeof *r, offsetof(link_rec, prow), link_rec_cmp);
   size_t cap = n + 1;
   out->patent_row = malloc(cap * 8);
   out->work_row = malloc(cap * 8);
   out->method = malloc(cap);
   out->confidence = malloc(cap * 8);
-  int rc =
-      out->patent_row && out->work_row && out->method && out->confidence ? CM_OK : CM_FAIL("out of memory");
+  if (rc == CM_OK && !(out->patent_row && out->work_row && out->method && out->confidence))
+    rc = CM_FAIL("out of memory for %zu links", n);
   for (size_t i = 0; i < n && rc == CM_OK; i++) {
     if (i && r[i].prow == r[i - 1].prow && r[i].wrow == r[i - 1].wrow) continue;
     size_t k = out->n++;
@@ -241,6 +239,34 @@ int cm_job_links(cm_ctx *c, cm_links *out) {
     rc = cm_strcol_push(&out->work_id, r[i].id, r[i].id_len);
   }
   free(r);
+  return rc;
+}
+
+int cm_job_links(cm_ctx *c, cm_links *out) {
+  memset(out, 0, sizeof *out);
+  const cm_list *m = &c->cfg->link_methods;
+  cm_outbox ob = {0};
+  cm_inbox in = {0};
+  int doi = cm_list_index(m, "doi", 3) >= 0;
+  uint8_t *has_doi = NULL; /* per NPL item, when the DOI method has looked */
+  int rc = cm_strcol_init(&out->work_id);
+  if (rc == CM_OK) rc = cm_outbox_init(&ob, c->nranks);
+  if (rc == CM_OK && doi) {
+    size_t items = cm_strcol_count(&c->p_npl.items);
+    has_doi = calloc(items + 1, 1);
+    if (!has_doi) rc = CM_FAIL("out of memory for %zu NPL flags", items);
+  }
+  rc = cm_agree(c->comm, rc);
+  if (rc == CM_OK && doi) rc = doi_links(c, &ob, has_doi);
+  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+  cm_outbox_free(&ob);
+  if (rc == CM_OK) {
+    c->bytes_shuffled += in.bytes_sent;
+    /* title links are found at the patents' owners already */
+    if (cm_list_index(m, "title", 5) >= 0) rc = cm_title_links(c, &in.data, has_doi, &out->title_hot_keys);
+  }
+  free(has_doi);
+  if (rc == CM_OK) rc = cm_agree(c->comm, distinct_links(&in.data, out));
   cm_inbox_free(&in);
   return rc;
 }
@@ -269,10 +295,9 @@ int cm_links_write(cm_ctx *c, const cm_links *l, const char *path) {
       rc = l->method[i] == CM_LINK_DOI ? cm_strcol_push(&method, "doi", 3)
                                        : cm_strcol_push(&method, "title", 5);
   }
-  int any = 0;
-  CM_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, c->comm));
+  rc = cm_agree(c->comm, rc);
   hid_t f = -1, g = -1;
-  rc = any ? CM_ERR : cm_h5_create(c->comm, tmp, 0, &f);
+  if (rc == CM_OK) rc = cm_h5_create(c->comm, tmp, 0, &f);
   if (rc == CM_OK) rc = cm_h5_group(f, "links", &g);
   if (rc == CM_OK) rc = cm_h5_write_strcol(c->comm, g, "patent", &patent, NULL);
   if (rc == CM_OK) rc = cm_h5_write_strcol(c->comm, g, "work", &l->work_id, NULL);
@@ -288,13 +313,12 @@ int cm_links_write(cm_ctx *c, const cm_links *l, const char *path) {
   if (f >= 0) CM_TRY(cm_h5_close_written(c->comm, f, tmp, rc)); /* f is valid on every rank or none */
   cm_strcol_free(&patent);
   cm_strcol_free(&method);
-  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
+  rc = cm_agree(c->comm, rc);
   if (c->rank == 0) {
     if (rc == CM_OK && rename(tmp, path) != 0) rc = CM_FAIL("cannot rename '%s' to '%s'", tmp, path);
     if (rc != CM_OK) remove(tmp);
   }
-  CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, c->comm));
-  return rc == CM_OK ? CM_OK : CM_ERR;
+  return cm_agree(c->comm, rc);
 }
 
 /* ---- links seen from the works ---- */
@@ -327,46 +351,54 @@ static uint8_t patent_flags(const cm_ctx *c, size_t i) {
   return f;
 }
 
-int cm_links_to_works(cm_ctx *c, const cm_links *l, cm_work_links *out) {
-  memset(out, 0, sizeof *out);
-  cm_outbox ob;
-  CM_TRY(cm_outbox_init(&ob, c->nranks));
-  for (size_t i = 0; i < l->n; i++) {
-    cm_buf *b = &ob.to[cm_row_owner(c->w_bounds, c->nranks, l->work_row[i])];
-    CM_TRY(cm_buf_push_u64(b, l->work_row[i]));
-    CM_TRY(cm_buf_push_u64(b, l->patent_row[i]));
-    CM_TRY(cm_buf_push_u8(b, patent_flags(c, l->patent_row[i] - c->p_lo)));
-  }
-  cm_inbox in;
-  CM_TRY(cm_shuffle(c->comm, &ob, &in));
-  cm_outbox_free(&ob);
-  c->bytes_shuffled += in.bytes_sent;
-  size_t n = in.data.len / 17;
+/* Not collective: the received (work row, patent row, flags) records,
+ * sorted by work row, into out. */
+static int sort_work_links(const cm_inbox *in, cm_work_links *out) {
+  size_t n = in->data.len / 17;
   wl_rec *r = malloc((n + 1) * sizeof *r);
   CM_ALLOC(r, (n + 1) * sizeof *r);
-  cm_cursor q = cm_cursor_of(&in.data);
+  cm_cursor q = cm_cursor_of(&in->data);
   for (size_t i = 0; i < n; i++) {
     r[i].wrow = cm_cursor_u64(&q);
     r[i].prow = cm_cursor_u64(&q);
     r[i].flags = cm_cursor_u8(&q);
   }
-  cm_inbox_free(&in);
-  CM_TRY(cm_sort_by_u64(r, n, sizeof *r, offsetof(wl_rec, wrow), wl_cmp));
+  int rc = cm_sort_by_u64(r, n, sizeof *r, offsetof(wl_rec, wrow), wl_cmp);
   out->work_row = malloc((n + 1) * 8);
   out->patent_row = malloc((n + 1) * 8);
   out->flags = malloc(n + 1);
-  if (!out->work_row || !out->patent_row || !out->flags) {
-    free(r);
-    return CM_FAIL("out of memory for %zu links", n);
-  }
-  for (size_t i = 0; i < n; i++) {
+  if (rc == CM_OK && (!out->work_row || !out->patent_row || !out->flags))
+    rc = CM_FAIL("out of memory for %zu links", n);
+  for (size_t i = 0; i < n && rc == CM_OK; i++) {
     out->work_row[i] = r[i].wrow;
     out->patent_row[i] = r[i].prow;
     out->flags[i] = r[i].flags;
   }
-  out->n = n;
+  if (rc == CM_OK) out->n = n;
   free(r);
-  return CM_OK;
+  return rc;
+}
+
+int cm_links_to_works(cm_ctx *c, const cm_links *l, cm_work_links *out) {
+  memset(out, 0, sizeof *out);
+  cm_outbox ob = {0};
+  cm_inbox in = {0};
+  int rc = cm_fault("links-fail") ? CM_FAIL("injected failure sending links to works (CITEMILL_FAULT)")
+                                  : cm_outbox_init(&ob, c->nranks);
+  for (size_t i = 0; i < l->n && rc == CM_OK; i++) {
+    cm_buf *b = &ob.to[cm_row_owner(c->w_bounds, c->nranks, l->work_row[i])];
+    rc = cm_buf_push_u64(b, l->work_row[i]);
+    if (rc == CM_OK) rc = cm_buf_push_u64(b, l->patent_row[i]);
+    if (rc == CM_OK) rc = cm_buf_push_u8(b, patent_flags(c, l->patent_row[i] - c->p_lo));
+  }
+  rc = cm_agree(c->comm, rc);
+  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+  cm_outbox_free(&ob);
+  if (rc != CM_OK) return rc;
+  c->bytes_shuffled += in.bytes_sent;
+  rc = sort_work_links(&in, out);
+  cm_inbox_free(&in);
+  return cm_agree(c->comm, rc);
 }
 
 void cm_work_links_free(cm_work_links *w) {

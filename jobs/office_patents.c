@@ -98,11 +98,11 @@ int cm_patent_assignees(cm_ctx *c, size_t i, cm_listcol *set, cm_buf *countries,
   return cm_listcol_end_row(set);
 }
 
-int cm_job_citations(cm_ctx *c, cm_citations *out) {
-  memset(out, 0, sizeof *out);
-  CM_TRY(cm_listcol_init(&out->assignees));
-  cm_outbox ob;
-  CM_TRY(cm_outbox_init(&ob, c->nranks));
+/* Not collective: this rank's patents' self records and citation records
+ * into ob (and the canonical assignees of its office-O window patents into
+ * c->o_asg / c->o_ctry). */
+static int send_citations(cm_ctx *c, cm_outbox *ob) {
+  if (cm_fault("citations-fail")) return CM_FAIL("injected failure in the citation inversion (CITEMILL_FAULT)");
   cm_listcol *set = &c->o_asg;
   CM_TRY(cm_listcol_init(set));
   CM_TRY(cm_strcol_init(&c->o_ctry));
@@ -110,31 +110,32 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
   cm_asg_scratch scratch = {0};
   cm_view *cited = NULL;
   size_t cited_cap = 0;
+  int rc = CM_OK;
   for (size_t i = 0; i < c->p_n; i++) {
     size_t kl;
     const uint8_t *k = cm_strcol_get(&c->p_key, i, &kl);
     uint32_t off = CM_BUF_AT(&c->p_office, uint32_t, i);
     uint8_t inw = (uint8_t)cm_in_window(c->cfg, CM_BUF_AT(&c->p_year, int64_t, i));
     cm_buf *b;
-    CM_TRY(put_key(&ob, k, kl, 0, &b));
-    CM_TRY(cm_buf_push_u32(b, off));
-    CM_TRY(cm_buf_push_u8(b, inw));
+    CM_TRY_TO(rc, put_key(ob, k, kl, 0, &b), done);
+    CM_TRY_TO(rc, cm_buf_push_u32(b, off), done);
+    CM_TRY_TO(rc, cm_buf_push_u8(b, inw), done);
     uint32_t na = 0;
     size_t first = 0;
     if (cm_office_window(c, i)) { /* its canonical assignees are kept for the assignee tables */
-      CM_TRY(cm_patent_assignees(c, i, set, &ctry, &scratch));
-      CM_TRY(cm_strcol_push(&c->o_ctry, ctry.data, ctry.len));
+      CM_TRY_TO(rc, cm_patent_assignees(c, i, set, &ctry, &scratch), done);
+      CM_TRY_TO(rc, cm_strcol_push(&c->o_ctry, ctry.data, ctry.len), done);
       size_t r = cm_listcol_count(set) - 1;
       size_t cnt;
       cm_listcol_row(set, r, &first, &cnt);
       na = (uint32_t)cnt;
     }
-    CM_TRY(cm_buf_push_u32(b, na));
+    CM_TRY_TO(rc, cm_buf_push_u32(b, na), done);
     for (uint32_t j = 0; j < na; j++) {
       size_t l;
       const uint8_t *p = cm_strcol_get(&set->items, first + j, &l);
-      CM_TRY(cm_buf_push_u32(b, (uint32_t)l));
-      CM_TRY(cm_buf_append(b, p, l));
+      CM_TRY_TO(rc, cm_buf_push_u32(b, (uint32_t)l), done);
+      CM_TRY_TO(rc, cm_buf_append(b, p, l), done);
     }
     /* distinct cited keys, excluding the publication itself */
     size_t cf, cc;
@@ -142,7 +143,10 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
     if (cc > cited_cap) {
       cited_cap = cc * 2;
       cm_view *nv = realloc(cited, cited_cap * sizeof *nv);
-      CM_ALLOC(nv, cited_cap * sizeof *nv);
+      if (!nv) {
+        rc = CM_FAIL("out of memory for %zu cited keys", cited_cap);
+        goto done;
+      }
       cited = nv;
     }
     size_t m = 0;
@@ -157,30 +161,32 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
     for (size_t j = 0; j < m; j++) {
       if (j && cm_view_cmp(&cited[j], &cited[j - 1]) == 0) continue;
       cm_buf *bb;
-      CM_TRY(put_key(&ob, cited[j].p, cited[j].n, 1, &bb));
-      CM_TRY(cm_buf_push_u64(bb, g));
+      CM_TRY_TO(rc, put_key(ob, cited[j].p, cited[j].n, 1, &bb), done);
+      CM_TRY_TO(rc, cm_buf_push_u64(bb, g), done);
     }
   }
+done:
   free(cited);
   cm_buf_free(&ctry);
   cm_asg_scratch_free(&scratch);
-  cm_inbox in;
-  CM_TRY(cm_shuffle(c->comm, &ob, &in));
-  c->bytes_shuffled += in.bytes_sent;
-  cm_outbox_free(&ob);
-  /* Parse and group by key. */
+  return rc;
+}
+
+/* Not collective: the received records grouped by key into out. */
+static int join_citations(const cm_inbox *in, cm_citations *out) {
   size_t cnt = 0, cap = 1024;
   join_item *it = malloc(cap * sizeof *it);
   CM_ALLOC(it, cap * sizeof *it);
-  for (size_t off = 0; off < in.data.len;) {
+  for (size_t off = 0; off < in->data.len;) {
     if (cnt == cap) {
       cap *= 2;
       join_item *n2 = realloc(it, cap * sizeof *it);
+      if (!n2) free(it);
       CM_ALLOC(n2, cap * sizeof *it);
       it = n2;
     }
     join_item *x = &it[cnt++];
-    const uint8_t *p = in.data.data + off;
+    const uint8_t *p = in->data.data + off;
     memcpy(&x->k, p, 16);
     x->tag = p[16];
     x->body = p + 17;
@@ -200,7 +206,7 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
       off += 17 + q;
     }
   }
-  CM_TRY(cm_sort_by_u64(it, cnt, sizeof *it, offsetof(join_item, k.h), join_cmp));
+  int rc = cm_sort_by_u64(it, cnt, sizeof *it, offsetof(join_item, k.h), join_cmp);
   size_t nself = 0;
   for (size_t i = 0; i < cnt; i++)
     nself += it[i].tag == 0;
@@ -208,10 +214,10 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
   out->in_window = malloc(nself + 1);
   out->first = malloc((nself + 1) * 8);
   out->citer = malloc((cnt + 1) * 8);
-  if (!out->office || !out->in_window || !out->first || !out->citer)
-    return CM_FAIL("out of memory in citation join");
+  if (rc == CM_OK && (!out->office || !out->in_window || !out->first || !out->citer))
+    rc = CM_FAIL("out of memory in citation join");
   size_t nc = 0;
-  for (size_t i = 0; i < cnt;) {
+  for (size_t i = 0; i < cnt && rc == CM_OK;) {
     size_t e = i + 1;
     while (e < cnt && cm_key128_cmp(it[e].k, it[i].k) == 0)
       e++;
@@ -223,13 +229,13 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
       uint32_t na;
       memcpy(&na, it[i].body + 5, 4);
       size_t q = 9;
-      for (uint32_t j = 0; j < na; j++) {
+      for (uint32_t j = 0; j < na && rc == CM_OK; j++) {
         uint32_t l;
         memcpy(&l, it[i].body + q, 4);
-        CM_TRY(cm_listcol_add(&out->assignees, it[i].body + q + 4, l));
+        rc = cm_listcol_add(&out->assignees, it[i].body + q + 4, l);
         q += 4 + l;
       }
-      CM_TRY(cm_listcol_end_row(&out->assignees));
+      if (rc == CM_OK) rc = cm_listcol_end_row(&out->assignees);
       uint64_t prev = UINT64_MAX;
       for (size_t j = i + 1; j < e; j++) {
         if (it[j].tag != 1) continue; /* keys are unique in a store: no second self record */
@@ -239,13 +245,26 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
     }
     i = e;
   }
-  if (out->n)
-    out->first[out->n] = nc;
-  else
-    out->first[0] = 0;
+  if (rc == CM_OK) out->first[out->n] = nc;
   free(it);
+  return rc;
+}
+
+int cm_job_citations(cm_ctx *c, cm_citations *out) {
+  memset(out, 0, sizeof *out);
+  cm_outbox ob = {0};
+  int rc = cm_listcol_init(&out->assignees);
+  if (rc == CM_OK) rc = cm_outbox_init(&ob, c->nranks);
+  if (rc == CM_OK) rc = send_citations(c, &ob);
+  rc = cm_agree(c->comm, rc);
+  cm_inbox in = {0};
+  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+  cm_outbox_free(&ob);
+  if (rc != CM_OK) return rc; /* agreed, or a failure inside the shuffle */
+  c->bytes_shuffled += in.bytes_sent;
+  rc = join_citations(&in, out);
   cm_inbox_free(&in);
-  return CM_OK;
+  return cm_agree(c->comm, rc);
 }
 
 void cm_citations_free(cm_citations *c) {
@@ -254,6 +273,24 @@ void cm_citations_free(cm_citations *c) {
   free(c->first);
   free(c->citer);
   cm_listcol_free(&c->assignees);
+}
+
+/* Rank 0: the table from the summed counts (patents, cited) per office. */
+static int office_table(const cm_list *L, const int64_t *total, const char *out, int64_t h5) {
+  static const char *const cols[] = {"office", "patents", "cited_patents", "cited_share"};
+  cm_table t;
+  int rc = cm_table_init(&t, "office_patents", 4, cols);
+  for (int k = 0; k < L->n && rc == CM_OK; k++) {
+    rc = cm_table_cstr(&t, L->v[k]);
+    if (rc == CM_OK) rc = cm_table_i64(&t, total[2 * k]);
+    if (rc == CM_OK) rc = cm_table_i64(&t, total[2 * k + 1]);
+    if (rc == CM_OK)
+      rc = cm_table_ratio(&t, total[2 * k] ? (double)total[2 * k + 1] / (double)total[2 * k] : 0,
+                          total[2 * k] > 0);
+  }
+  if (rc == CM_OK) rc = cm_table_save(&t, out, h5);
+  cm_table_free(&t);
+  return rc;
 }
 
 int cm_job_office_patents(cm_ctx *c, const cm_citations *cit, const char *out, int64_t h5) {
@@ -268,19 +305,7 @@ int cm_job_office_patents(cm_ctx *c, const cm_citations *cit, const char *out, i
     counts[2 * k]++;
     if (cit->first[b + 1] > cit->first[b]) counts[2 * k + 1]++;
   }
-  CM_MPI(MPI_Reduce(counts, total, 2 * L->n, MPI_INT64_T, MPI_SUM, 0, c->comm));
-  if (c->rank != 0) return CM_OK;
-  static const char *const cols[] = {"office", "patents", "cited_patents", "cited_share"};
-  cm_table t;
-  CM_TRY(cm_table_init(&t, "office_patents", 4, cols));
-  for (int k = 0; k < L->n; k++) {
-    CM_TRY(cm_table_cstr(&t, L->v[k]));
-    CM_TRY(cm_table_i64(&t, total[2 * k]));
-    CM_TRY(cm_table_i64(&t, total[2 * k + 1]));
-    CM_TRY(cm_table_ratio(&t, total[2 * k] ? (double)total[2 * k + 1] / (double)total[2 * k] : 0,
-                          total[2 * k] > 0));
-  }
-  int rc = cm_table_save(&t, out, h5);
-  cm_table_free(&t);
-  return rc;
+  int rc = cm_fault("job-fail") ? CM_FAIL("injected failure in office_patents (CITEMILL_FAULT)") : CM_OK;
+  CM_TRY(cm_sum_to_root(c, rc, counts, total, 2 * (size_t)L->n));
+  return cm_agree(c->comm, c->rank == 0 ? office_table(L, total, out, h5) : CM_OK);
 }

@@ -36,21 +36,15 @@ static int cmp_pair(const void *a, const void *b) {
   return (x[1] > y[1]) - (x[1] < y[1]);
 }
 
-/* Distinct patents per country from (patent row, mask) pairs at the owner. */
-static int count_citing(cm_ctx *c, cm_outbox *ob, int64_t *citing) {
-  cm_inbox in;
-  CM_TRY(cm_shuffle(c->comm, ob, &in));
-  c->bytes_shuffled += in.bytes_sent;
-  size_t np = in.data.len / 16;
+/* Not collective: distinct patents per country from the (patent row, mask)
+ * pairs this rank owns. */
+static int count_citing(const cm_inbox *in, int64_t *citing) {
+  size_t np = in->data.len / 16;
   uint64_t(*pairs)[2] = malloc((np + 1) * 16);
   CM_ALLOC(pairs, (np + 1) * 16);
-  if (np) memcpy(pairs, in.data.data, np * 16);
-  cm_inbox_free(&in);
-  if (cm_sort_by_u64(pairs, np, 16, 0, cmp_pair) != CM_OK) {
-    free(pairs);
-    return CM_ERR;
-  }
-  for (size_t i = 0; i < np;) {
+  if (np) memcpy(pairs, in->data.data, np * 16);
+  int rc = cm_sort_by_u64(pairs, np, 16, 0, cmp_pair);
+  for (size_t i = 0; i < np && rc == CM_OK;) {
     uint64_t m = 0;
     size_t e = i;
     while (e < np && pairs[e][0] == pairs[i][0])
@@ -60,20 +54,19 @@ static int count_citing(cm_ctx *c, cm_outbox *ob, int64_t *citing) {
     i = e;
   }
   free(pairs);
-  return CM_OK;
+  return rc;
 }
 
-int cm_job_paper_citations(cm_ctx *c, const cm_work_links *wl, const char *out, int64_t h5) {
+/* Not collective: works and links per country at the works' owners, and a
+ * (patent row, country mask) pair per link to the patent's owner. */
+static int count_works(cm_ctx *c, const cm_work_links *wl, int64_t *works, int64_t *cited, int64_t *links,
+                       cm_outbox *ob) {
   const cm_list *L = &c->cfg->countries;
-  int64_t works[CM_MAX_LIST] = {0}, cited[CM_MAX_LIST] = {0}, links[CM_MAX_LIST] = {0};
-  int64_t citing[CM_MAX_LIST] = {0};
   for (size_t i = 0; i < c->w_n; i++) {
     uint64_t m = window_mask(c, i);
     for (int k = 0; k < L->n; k++)
       if (m >> k & 1) works[k]++;
   }
-  cm_outbox ob;
-  CM_TRY(cm_outbox_init(&ob, c->nranks));
   for (size_t i = 0; i < wl->n;) {
     size_t e = i;
     while (e < wl->n && wl->work_row[e] == wl->work_row[i])
@@ -82,15 +75,45 @@ int cm_job_paper_citations(cm_ctx *c, const cm_work_links *wl, const char *out, 
     for (int k = 0; m && k < L->n; k++)
       if (m >> k & 1) cited[k]++, links[k] += (int64_t)(e - i);
     for (size_t j = i; m && j < e; j++) {
-      cm_buf *b = &ob.to[cm_row_owner(c->p_bounds, c->nranks, wl->patent_row[j])];
+      cm_buf *b = &ob->to[cm_row_owner(c->p_bounds, c->nranks, wl->patent_row[j])];
       CM_TRY(cm_buf_push_u64(b, wl->patent_row[j]));
       CM_TRY(cm_buf_push_u64(b, m));
     }
     i = e;
   }
-  int rc = count_citing(c, &ob, citing);
+  return CM_OK;
+}
+
+/* Rank 0: the table from the summed counts. */
+static int paper_table(const cm_list *L, const int64_t *total, const char *out, int64_t h5) {
+  static const char *const cols[] = {"country", "works", "works_cited_by_patents", "citing_patents", "links"};
+  cm_table t;
+  int rc = cm_table_init(&t, "paper_citations", 5, cols);
+  for (int k = 0; k < L->n && rc == CM_OK; k++) {
+    rc = cm_table_cstr(&t, L->v[k]);
+    for (int j = 0; j < 4 && rc == CM_OK; j++)
+      rc = cm_table_i64(&t, total[4 * k + j]);
+  }
+  if (rc == CM_OK) rc = cm_table_save(&t, out, h5);
+  cm_table_free(&t);
+  return rc;
+}
+
+int cm_job_paper_citations(cm_ctx *c, const cm_work_links *wl, const char *out, int64_t h5) {
+  const cm_list *L = &c->cfg->countries;
+  int64_t works[CM_MAX_LIST] = {0}, cited[CM_MAX_LIST] = {0}, links[CM_MAX_LIST] = {0};
+  int64_t citing[CM_MAX_LIST] = {0};
+  cm_outbox ob = {0};
+  cm_inbox in = {0};
+  int rc = cm_outbox_init(&ob, c->nranks);
+  if (rc == CM_OK) rc = count_works(c, wl, works, cited, links, &ob);
+  rc = cm_agree(c->comm, rc);
+  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
   cm_outbox_free(&ob);
-  CM_TRY(rc);
+  if (rc != CM_OK) return rc;
+  c->bytes_shuffled += in.bytes_sent;
+  rc = count_citing(&in, citing);
+  cm_inbox_free(&in);
   int64_t local[4 * CM_MAX_LIST], total[4 * CM_MAX_LIST];
   for (int k = 0; k < L->n; k++) {
     local[4 * k] = works[k];
@@ -98,17 +121,6 @@ int cm_job_paper_citations(cm_ctx *c, const cm_work_links *wl, const char *out, 
     local[4 * k + 2] = citing[k];
     local[4 * k + 3] = links[k];
   }
-  CM_MPI(MPI_Reduce(local, total, 4 * L->n, MPI_INT64_T, MPI_SUM, 0, c->comm));
-  if (c->rank != 0) return CM_OK;
-  static const char *const cols[] = {"country", "works", "works_cited_by_patents", "citing_patents", "links"};
-  cm_table t;
-  CM_TRY(cm_table_init(&t, "paper_citations", 5, cols));
-  for (int k = 0; k < L->n; k++) {
-    CM_TRY(cm_table_cstr(&t, L->v[k]));
-    for (int j = 0; j < 4; j++)
-      CM_TRY(cm_table_i64(&t, total[4 * k + j]));
-  }
-  rc = cm_table_save(&t, out, h5);
-  cm_table_free(&t);
-  return rc;
+  CM_TRY(cm_sum_to_root(c, rc, local, total, 4 * (size_t)L->n));
+  return cm_agree(c->comm, c->rank == 0 ? paper_table(L, total, out, h5) : CM_OK);
 }

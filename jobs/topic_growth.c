@@ -377,31 +377,25 @@ static int write_table(cm_ctx *c, const cm_buf *data, uint64_t totals[3], const 
 
 int cm_job_topic_growth(cm_ctx *c, const cm_work_links *wl, const char *out, int64_t h5) {
   uint64_t totals[3] = {0};
-  cm_outbox ob;
-  CM_TRY(cm_outbox_init(&ob, c->nranks));
-  int rc = send_partials(c, &ob, totals);
+  cm_outbox ob = {0};
+  cm_inbox in = {0};
+  int rc = cm_outbox_init(&ob, c->nranks);
+  if (rc == CM_OK) rc = send_partials(c, &ob, totals);
   if (rc == CM_OK) rc = send_patents(c, wl, &ob);
-  int any;
-  CM_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, c->comm));
-  if (any) {
-    cm_outbox_free(&ob);
-    return CM_ERR;
+  rc = cm_agree(c->comm, rc);
+  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+  if (rc == CM_OK) {
+    c->bytes_shuffled += in.bytes_sent;
+    rc = cm_agree(c->comm, merge_topics(c, &in.data, &ob));
+    cm_inbox_free(&in);
   }
-  cm_inbox in;
-  CM_TRY(cm_shuffle(c->comm, &ob, &in));
-  c->bytes_shuffled += in.bytes_sent;
-  rc = merge_topics(c, &in.data, &ob);
-  cm_inbox_free(&in);
-  CM_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, c->comm));
-  if (any) {
-    cm_outbox_free(&ob);
-    return CM_ERR;
-  }
-  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, totals, 3, MPI_UINT64_T, MPI_SUM, c->comm));
-  CM_TRY(cm_shuffle(c->comm, &ob, &in));
-  c->bytes_shuffled += in.bytes_sent;
+  if (rc == CM_OK && MPI_Allreduce(MPI_IN_PLACE, totals, 3, MPI_UINT64_T, MPI_SUM, c->comm) != MPI_SUCCESS)
+    rc = CM_FAIL("MPI_Allreduce of the topic totals failed");
+  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
   cm_outbox_free(&ob);
+  if (rc != CM_OK) return rc;
+  c->bytes_shuffled += in.bytes_sent;
   rc = c->rank == 0 ? write_table(c, &in.data, totals, out, h5) : CM_OK;
   cm_inbox_free(&in);
-  return rc;
+  return cm_agree(c->comm, rc);
 }

@@ -79,7 +79,7 @@ static int patent_bounds(cm_ctx *c, hid_t g, uint64_t n, uint64_t *bounds) {
   uint32_t *cost = malloc((m + 1) * sizeof *cost);
   int rc = cost ? row_costs(c, g, lo, m, cost)
                 : CM_FAIL("out of memory for %llu row costs", (unsigned long long)m);
-  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, c->comm));
+  rc = cm_agree(c->comm, rc);
   if (rc != CM_OK) {
     free(cost);
     return rc;
@@ -116,7 +116,8 @@ static int load(cm_ctx *c, hid_t f) {
   uint64_t n;
   CM_TRY(cm_h5_length(g, "record_id", &n));
   c->p_total = n;
-  CM_TRY(patent_bounds(c, g, n, c->p_bounds));
+  CM_TRY(patent_bounds(c, g, n, c->p_bounds)); /* collective: agreed */
+  if (cm_fault("load-fail")) return CM_FAIL("injected failure loading the store (CITEMILL_FAULT)");
   c->p_lo = c->p_bounds[c->rank];
   c->p_n = c->p_bounds[c->rank + 1] - c->p_lo;
   uint64_t lo = c->p_lo, hi = c->p_lo + c->p_n;
@@ -177,27 +178,6 @@ static void unload(cm_ctx *c) {
   c->p_bounds = c->w_bounds = NULL;
 }
 
-/* Agrees on rc across ranks: returns nonzero on every rank if any failed;
- * a rank that did not fail itself says why it stops. */
-static int agree(MPI_Comm comm, int rc) {
-  int any = 0;
-  if (MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm) != MPI_SUCCESS) return CM_ERR;
-  if (any && rc == CM_OK && any != CM_INTERRUPTED) CM_FAIL("stopping: another rank failed (see its message)");
-  return any;
-}
-
-/* A job failed on this rank. The other ranks may be waiting in one of the
- * job's collectives, which this rank will never enter, so agreeing through
- * another collective could hang: the job is ended for all ranks instead
- * (bounded time; the outputs of this analyze are temporary files only). */
-static void abort_job(cm_ctx *c, const char *label) {
-  fprintf(stderr, "citemill[rank %d]: error: %s failed on this rank; ending the job on all ranks\n", c->rank,
-          label);
-  fflush(stdout);
-  fflush(stderr);
-  MPI_Abort(c->comm, 1);
-}
-
 /* Collective: reports a finished step on rank 0: its time and the most bytes
  * one rank sent in its shuffles (`sent0` is c->bytes_shuffled before it). */
 static int step_done(cm_ctx *c, const char *label, double t0, uint64_t sent0) {
@@ -212,31 +192,32 @@ static int step_done(cm_ctx *c, const char *label, double t0, uint64_t sent0) {
 static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
   double t = cm_now();
   cm_citations cit;
-  int rc = cm_job_citations(c, &cit);
-  if (agree(c->comm, rc)) return CM_ERR;
+  CM_TRY(cm_job_citations(c, &cit));
+  /* Every job returns the same result on every rank, or CM_ERR where it
+   * failed inside a collective step (main then ends the job). */
 #define JOB(call, label)                                                                                     \
   do {                                                                                                       \
     double t0 = cm_now();                                                                                    \
     uint64_t b0 = c->bytes_shuffled;                                                                         \
     int rc_ = (call);                                                                                        \
-    if (rc_ != CM_OK) abort_job(c, label); /* the others may be inside the job's collectives */              \
-    if (agree(c->comm, rc_)) {                                                                               \
-      cm_citations_free(&cit);                                                                               \
-      return CM_ERR;                                                                                         \
-    }                                                                                                        \
-    CM_TRY(step_done(c, label, t0, b0));                                                                     \
+    if (rc_ == CM_OK) rc_ = step_done(c, label, t0, b0);                                                     \
     int stop_ = 0; /* a safe point: between jobs */                                                          \
-    CM_TRY(cm_signal_stop_requested(c->comm, &stop_));                                                       \
-    if (stop_) {                                                                                             \
+    if (rc_ == CM_OK) rc_ = cm_signal_stop_requested(c->comm, &stop_);                                       \
+    if (rc_ == CM_OK && stop_) {                                                                             \
       if (c->rank == 0) printf("analyze: stop requested after %s; no outputs written\n", label);             \
+      rc_ = CM_INTERRUPTED;                                                                                  \
+    }                                                                                                        \
+    if (rc_ != CM_OK) {                                                                                      \
       cm_citations_free(&cit);                                                                               \
-      return CM_INTERRUPTED;                                                                                 \
+      return rc_;                                                                                            \
     }                                                                                                        \
   } while (0)
-  CM_TRY(step_done(c, "citation inversion", t, 0));
-  JOB(cm_fault("job-fail") ? CM_FAIL("injected failure (CITEMILL_FAULT)")
-                           : cm_job_office_patents(c, &cit, out, h5),
-      "office_patents");
+  int rc = step_done(c, "citation inversion", t, 0);
+  if (rc != CM_OK) {
+    cm_citations_free(&cit);
+    return rc;
+  }
+  JOB(cm_job_office_patents(c, &cit, out, h5), "office_patents");
   JOB(cm_job_assignee_tables(c, &cit, out, h5), "top/foreign/growth assignees");
   JOB(cm_job_country_publications(c, out, h5), "country_publications");
   JOB(cm_job_publication_growth(c, out, h5), "publication_growth");
@@ -248,7 +229,7 @@ static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
   char lpath[4200];
   snprintf(lpath, sizeof lpath, "%s/links.h5", out);
   rc = cm_links_write(c, &links, lpath);
-  if (rc == CM_OK) rc = agree(c->comm, cm_links_to_works(c, &links, &wl));
+  if (rc == CM_OK) rc = cm_links_to_works(c, &links, &wl);
   uint64_t nl = links.n, hot = links.title_hot_keys;
   cm_links_free(&links);
   if (rc == CM_OK) {
@@ -293,25 +274,17 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
   c.cfg = cfg;
   CM_MPI(MPI_Comm_rank(comm, &c.rank));
   CM_MPI(MPI_Comm_size(comm, &c.nranks));
-  if (!cfg->store || !cfg->out)
-    return c.rank == 0 ? CM_FAIL("analyze needs --store FILE.h5 and --out DIR") : CM_ERR;
-  if (cfg->countries.n > 64 || cfg->offices.n > 64) return CM_FAIL("at most 64 --countries / --offices");
-  for (int i = 0; i < cfg->link_methods.n; i++)
-    if (strcmp(cfg->link_methods.v[i], "doi") != 0 && strcmp(cfg->link_methods.v[i], "title") != 0)
-      return c.rank == 0
-                 ? CM_FAIL("--link-methods: unknown method '%s' (known: doi, title)", cfg->link_methods.v[i])
-                 : CM_ERR;
   double t0 = cm_now();
   int rc = cm_aliases_load(cfg->aliases, (cm_aliases **)&c.aliases);
   c.p_bounds = calloc((size_t)c.nranks + 1, sizeof *c.p_bounds);
   c.w_bounds = calloc((size_t)c.nranks + 1, sizeof *c.w_bounds);
   if (rc == CM_OK && (!c.p_bounds || !c.w_bounds)) rc = CM_FAIL("out of memory");
-  if (agree(comm, rc)) return CM_ERR;
+  CM_AGREE(comm, rc);
   hid_t f;
   CM_TRY(cm_h5_open(comm, cfg->store, &f));
   rc = load(&c, f);
   H5Fclose(f);
-  if (agree(comm, rc)) return CM_ERR;
+  CM_AGREE(comm, rc);
   if (c.rank == 0 && !cfg->quiet)
     printf("analyze: loaded slices of the store in %.2f s (rank 0: %" PRIu64 " patents, %" PRIu64
            " works; peak RSS %.0f MiB)\n",
@@ -329,8 +302,9 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
     else if ((h5 = H5Fcreate(h5tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)) < 0)
       rc = CM_FAIL("cannot create '%s'", h5tmp);
   }
-  if (agree(comm, rc)) return CM_ERR;
+  CM_AGREE(comm, rc);
   rc = run_jobs(&c, cfg->out, h5);
+  if (rc == CM_ERR) return rc; /* failed inside a collective step: main ends the job */
   if (c.rank == 0) {
     if (H5Fclose(h5) < 0 && rc == CM_OK) rc = CM_FAIL("closing '%s' failed", h5tmp);
     if (rc == CM_OK && rename(h5tmp, h5path) != 0) rc = CM_FAIL("cannot rename '%s'", h5tmp);
@@ -344,7 +318,7 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
            tables, h5path, cm_now() - t0, (double)smax / 1e6);
   unload(&c);
   cm_aliases_free((cm_aliases *)c.aliases);
-  rc = agree(comm, rc);
+  rc = cm_agree(comm, rc);
   if (rc == CM_OK && !cfg->quiet) CM_TRY(cm_report_rss(comm, "analyze"));
   return rc;
 }

@@ -19,15 +19,12 @@ int cm_bloom_init(MPI_Comm comm, cm_bloom *b, uint64_t my_keys) {
   b->mask = nbits - 1;
   b->bits = aligned_alloc(64, nbits / 8); /* blocks are cache lines */
   if (b->bits) memset(b->bits, 0, nbits / 8);
-  int ok = b->bits != NULL; /* agreed: the union that follows is collective */
-  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm));
-  if (!ok) {
-    cm_bloom_free(b);
-    return CM_FAIL("out of memory for a %llu MiB join filter on some rank; run with more memory "
-                   "per rank",
-                   (unsigned long long)(nbits >> 23));
-  }
-  return CM_OK;
+  int rc = b->bits ? CM_OK
+                   : CM_FAIL("out of memory for a %llu MiB join filter; run with more memory per rank",
+                             (unsigned long long)(nbits >> 23));
+  rc = cm_agree(comm, rc); /* the union that follows is collective */
+  if (rc != CM_OK) cm_bloom_free(b);
+  return rc;
 }
 
 /* Blocked: the PROBES bits of a key lie in one 512-bit block (a cache

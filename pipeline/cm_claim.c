@@ -60,12 +60,11 @@ static int node_index(MPI_Comm comm, MPI_Comm node, int *index, int *nodes) {
 int cm_claims_open(MPI_Comm comm, size_t n, const uint64_t *weight, cm_claims **out) {
   cm_claims *c = calloc(1, sizeof *c);
   uint64_t *prefix = malloc((n + 1) * sizeof *prefix);
-  int bad = !c || !prefix, any = 0;
-  CM_MPI(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm));
-  if (any) {
+  int rc = cm_agree(comm, !c || !prefix ? CM_FAIL("out of memory") : CM_OK);
+  if (rc != CM_OK) {
     free(c);
     free(prefix);
-    return CM_FAIL("out of memory");
+    return rc;
   }
   prefix[0] = 0;
   for (size_t i = 0; i < n; i++)

@@ -1,6 +1,7 @@
 #include "cm_config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,18 +115,30 @@ void cm_config_usage(const char *command) {
   printf("  --%-18s %s\n", "help", "this text");
 }
 
+/* Splits s (which the list then owns) at every comma; empty entries are kept
+ * so that validation can name them. */
 static int split_list(char *s, cm_list *l) {
+  free(l->buf);
+  l->buf = s;
   l->n = 0;
-  for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+  if (!*s) return CM_OK;
+  for (char *tok = s;;) {
     if (l->n == CM_MAX_LIST) return CM_FAIL("list has more than %d entries", CM_MAX_LIST);
     l->v[l->n++] = tok;
+    char *comma = strchr(tok, ',');
+    if (!comma) return CM_OK;
+    *comma = '\0';
+    tok = comma + 1;
   }
-  return CM_OK;
 }
 
-static void defaults(cm_config *c) {
-  static char dflt_codes[] = "CN,US,GB,DE,JP,AU", dflt_codes2[] = "CN,US,GB,DE,JP,AU",
-              dflt_links[] = "doi,title";
+static int set_list(cm_list *l, const char *text) {
+  char *copy = strdup(text);
+  CM_ALLOC(copy, strlen(text) + 1);
+  return split_list(copy, l);
+}
+
+static int defaults(cm_config *c) {
   memset(c, 0, sizeof *c);
   c->reject_rate = 0.001;
   c->max_record = 64ull << 20;
@@ -133,9 +146,9 @@ static void defaults(cm_config *c) {
   c->max_member = 1ull << 30;
   c->window_first = 2020;
   c->window_last = 2024;
-  split_list(dflt_codes, &c->offices);
-  split_list(dflt_codes2, &c->countries);
-  split_list(dflt_links, &c->link_methods);
+  CM_TRY(set_list(&c->offices, "CN,US,GB,DE,JP,AU"));
+  CM_TRY(set_list(&c->countries, "CN,US,GB,DE,JP,AU"));
+  CM_TRY(set_list(&c->link_methods, "doi,title"));
   c->office = "CN";
   c->focus = "CN";
   c->partner = "GB";
@@ -151,6 +164,7 @@ static void defaults(cm_config *c) {
   c->gen_works = -1;
   c->seed = 1;
   c->containers = "gz";
+  return CM_OK;
 }
 
 static int parse_num(const char *name, const char *v, opt_type t, void *dst) {
@@ -165,6 +179,7 @@ static int parse_num(const char *name, const char *v, opt_type t, void *dst) {
   long long x = strtoll(v, &end, 10);
   if (errno || *end || end == v || x < 0)
     return CM_FAIL("--%s needs a non-negative integer, got '%s'", name, v);
+  if (t == OPT_INT && x > INT_MAX) return CM_FAIL("--%s is too large: '%s'", name, v);
   if (t == OPT_INT) *(int *)dst = (int)x;
   if (t == OPT_I64) *(int64_t *)dst = x;
   if (t == OPT_U64) *(uint64_t *)dst = (uint64_t)x;
@@ -193,14 +208,8 @@ static int apply_option(cm_config *cfg, const opt *o, const char *val) {
     ((char **)dst)[(*n)++] = (char *)val;
     return CM_OK;
   }
-  case OPT_LIST: {
-    char *copy = strdup(val);
-    CM_ALLOC(copy, strlen(val) + 1);
-    cm_list *l = (cm_list *)dst;
-    free(l->buf); /* a later setting replaces an earlier one */
-    l->buf = copy;
-    return split_list(copy, l);
-  }
+  case OPT_LIST: /* a later setting replaces an earlier one */
+    return set_list((cm_list *)dst, val);
   case OPT_WINDOW: {
     int a0, b0;
     char extra;
@@ -284,7 +293,7 @@ static int read_config_file(cm_config *cfg, const char *path) {
 }
 
 int cm_config_parse(int argc, char **argv, cm_config *cfg, int *exit_now) {
-  defaults(cfg);
+  CM_TRY(defaults(cfg));
   *exit_now = 0;
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     cm_config_usage(NULL);
@@ -336,8 +345,124 @@ int cm_config_parse(int argc, char **argv, cm_config *cfg, int *exit_now) {
     if (o->type == OPT_PATHS && !cli_paths[o - OPTIONS]++) *(int *)((char *)cfg + o->count_offset) = 0;
     CM_TRY(apply_option(cfg, o, val));
   }
-  if (cfg->deflate > 9)
-    return CM_FAIL("--deflate must be 0 (none) to 9, not %llu", (unsigned long long)cfg->deflate);
+  return cm_config_validate(cfg);
+}
+
+/* ---- validation ---- */
+
+static int is_cmd(const cm_config *c, const char *names) {
+  const opt o = {"", names, OPT_FLAG, 0, 0, ""};
+  return accepts(&o, c->command);
+}
+
+static int check_range(const char *name, double v, double lo, double hi) {
+  if (!(v >= lo && v <= hi)) /* NaN fails both */
+    return CM_FAIL("--%s must be a number from %g to %g, not %g", name, lo, hi, v);
+  return CM_OK;
+}
+
+/* Trims ASCII spaces and upper-cases a code in place; returns its length. */
+static size_t upper_code(char *s) {
+  size_t a = 0, n = strlen(s);
+  while (a < n && s[a] == ' ')
+    a++;
+  while (n > a && s[n - 1] == ' ')
+    n--;
+  memmove(s, s + a, n - a);
+  s[n - a] = '\0';
+  for (char *p = s; *p; p++)
+    if (*p >= 'a' && *p <= 'z') *p = (char)(*p - 'a' + 'A');
+  return n - a;
+}
+
+static int two_letters(const char *s) {
+  return strlen(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
+}
+
+/* A code list: non-empty codes, upper-cased, each once; countries are two
+ * letters A-Z (SPEC 5 keeps no other work country code). */
+static int check_codes(const char *name, cm_list *l, int countries) {
+  if (l->n == 0) return CM_FAIL("--%s needs at least one code", name);
+  for (int i = 0; i < l->n; i++) {
+    if (upper_code(l->v[i]) == 0) return CM_FAIL("--%s has an empty code", name);
+    if (countries && !two_letters(l->v[i]))
+      return CM_FAIL("--%s: '%s' is not a two-letter country code", name, l->v[i]);
+    for (int j = 0; j < i; j++)
+      if (strcmp(l->v[i], l->v[j]) == 0) return CM_FAIL("--%s lists '%s' twice", name, l->v[i]);
+  }
+  return CM_OK;
+}
+
+/* One code option (--office, --focus, --partner): an upper-cased copy. */
+static int check_code(cm_config *c, const char *name, const char **v, int slot, int country) {
+  c->owned[slot] = strdup(*v ? *v : "");
+  CM_ALLOC(c->owned[slot], strlen(*v ? *v : "") + 1);
+  if (upper_code(c->owned[slot]) == 0) return CM_FAIL("--%s needs a code", name);
+  if (country && !two_letters(c->owned[slot]))
+    return CM_FAIL("--%s: '%s' is not a two-letter country code", name, c->owned[slot]);
+  *v = c->owned[slot];
+  return CM_OK;
+}
+
+int cm_config_validate(cm_config *c) {
+  /* what each command cannot do without */
+  if (is_cmd(c, "ingest") && !c->store) return CM_FAIL("ingest needs --store FILE.h5");
+  if (is_cmd(c, "ingest run") && c->n_patents + c->n_works == 0)
+    return CM_FAIL("%s needs at least one --patents or --works path", c->command);
+  if (is_cmd(c, "analyze") && (!c->store || !c->out)) return CM_FAIL("analyze needs --store FILE.h5 and --out DIR");
+  if (is_cmd(c, "info verify") && !c->store) return CM_FAIL("%s needs --store FILE.h5", c->command);
+  if (is_cmd(c, "gen run") && !c->out) return CM_FAIL("%s needs --out DIR", c->command);
+  const char *paths[] = {c->store, c->out, c->aliases, c->rejects};
+  for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+    if (paths[i] && !*paths[i]) return CM_FAIL("an empty path was given as an option value");
+  for (int i = 0; i < c->n_patents + c->n_works; i++)
+    if (!*(i < c->n_patents ? c->patents[i] : c->works[i - c->n_patents]))
+      return CM_FAIL("an empty --patents or --works path was given");
+  /* numbers */
+  CM_TRY(check_range("reject-rate", c->reject_rate, 0, 1));
+  if (c->max_record < 2 || c->max_record > (1ull << 40))
+    return CM_FAIL("--max-record must be from 2 bytes to 1 TiB, not %llu", (unsigned long long)c->max_record);
+  if (c->max_ratio < 1) return CM_FAIL("--max-ratio must be at least 1");
+  if (c->max_member < 1) return CM_FAIL("--max-member must be at least 1 byte");
+  if (c->deflate > 9)
+    return CM_FAIL("--deflate must be 0 (none) to 9, not %llu", (unsigned long long)c->deflate);
+  if (c->window_first < 1000 || c->window_last > 9999 || c->window_last - c->window_first > 200)
+    return CM_FAIL("--window must lie within the years 1000-9999 and span at most 200 years");
+  CM_TRY(check_range("bcg-cagr", c->bcg_cagr, -1, 1e6));
+  const struct {
+    const char *name;
+    int v, lo;
+  } ints[] = {{"top", c->top, 1},
+              {"top-institutions", c->top_institutions, 1},
+              {"top-topics", c->top_topics, 1},
+              {"min-topic-works", c->min_topic_works, 0}};
+  for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
+    if (ints[i].v < ints[i].lo || ints[i].v > 1000000)
+      return CM_FAIL("--%s must be from %d to 1000000, not %d", ints[i].name, ints[i].lo, ints[i].v);
+  if (is_cmd(c, "gen")) {
+    if (c->gen_patents < 0 && c->gen_works < 0) CM_TRY(check_range("scale", c->scale, 1e-9, 20));
+    if (c->gen_patents > 1000000000 || c->gen_works > 1000000000)
+      return CM_FAIL("gen: --patents and --works take at most 1000000000");
+    if (strcmp(c->containers, "gz") != 0 && strcmp(c->containers, "mixed") != 0)
+      return CM_FAIL("--containers is gz or mixed, not '%s'", c->containers);
+  }
+  if (c->until && strcmp(c->until, "ingest") != 0 && strcmp(c->until, "analyze") != 0 &&
+      strcmp(c->until, "report") != 0)
+    return CM_FAIL("--until takes ingest, analyze or report, not '%s'", c->until);
+  /* codes and methods */
+  CM_TRY(check_codes("offices", &c->offices, 0));
+  CM_TRY(check_codes("countries", &c->countries, 1));
+  CM_TRY(check_code(c, "office", &c->office, 0, 0));
+  CM_TRY(check_code(c, "focus", &c->focus, 1, 1));
+  CM_TRY(check_code(c, "partner", &c->partner, 2, 1));
+  if (c->link_methods.n == 0) return CM_FAIL("--link-methods needs doi, title or both");
+  for (int i = 0; i < c->link_methods.n; i++) {
+    const char *m = c->link_methods.v[i];
+    if (strcmp(m, "doi") != 0 && strcmp(m, "title") != 0)
+      return CM_FAIL("--link-methods: unknown method '%s' (known: doi, title)", m);
+    for (int j = 0; j < i; j++)
+      if (strcmp(m, c->link_methods.v[j]) == 0) return CM_FAIL("--link-methods lists '%s' twice", m);
+  }
   return CM_OK;
 }
 
@@ -413,4 +538,8 @@ void cm_config_free(cm_config *cfg) {
     }
   free(cfg->config_text);
   cfg->config_text = NULL;
+  for (size_t i = 0; i < sizeof cfg->owned / sizeof *cfg->owned; i++) {
+    free(cfg->owned[i]);
+    cfg->owned[i] = NULL;
+  }
 }

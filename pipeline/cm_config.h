@@ -51,13 +51,20 @@ typedef struct {
   int quiet;
   const char *config; /* --config FILE */
   char *config_text;  /* its contents (option values point into it) */
+  char *owned[4];     /* upper-cased copies of --office, --focus, --partner */
 } cm_config;
 
-/* Parses argv (argv[1] is the command). Prints usage and returns nonzero on
- * bad options; sets *exit_now for --help. Not collective (every rank parses
- * the same argv). */
+/* Parses argv (argv[1] is the command), then checks every option before any
+ * work starts (cm_config_validate). Prints usage and returns nonzero on bad
+ * options; sets *exit_now for --help. Not collective (every rank parses the
+ * same argv and reaches the same result). */
 int cm_config_parse(int argc, char **argv, cm_config *cfg, int *exit_now);
 void cm_config_usage(const char *command);
+/* Range checks of every numeric option, the command's required options, and
+ * the code lists: codes are trimmed and upper-cased (as the data's codes
+ * are, SPEC 5), a code listed twice is an error. Called by cm_config_parse;
+ * not collective. */
+int cm_config_validate(cm_config *cfg);
 /* Frees what parsing allocated (config file text, list copies). */
 void cm_config_free(cm_config *cfg);
 /* key=value lines describing the configuration, for the store's provenance. */

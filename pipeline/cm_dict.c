@@ -5,6 +5,7 @@
 #include <xxhash.h>
 
 #include "cm_error.h"
+#include "cm_shuffle.h"
 
 typedef struct {
   const uint8_t *p;
@@ -76,70 +77,72 @@ static int distinct_id(distinct *d, const uint8_t *p, size_t n, uint32_t *id) {
   return CM_OK;
 }
 
-int cm_dict_encode(MPI_Comm comm, const cm_strcol *vals, cm_strcol *dict, cm_buf *codes) {
-  int P;
-  CM_MPI(MPI_Comm_size(comm, &P));
+/* Not collective: local ids of vals into codes, this rank's distinct values
+ * (u32 length, bytes) into mine. */
+static int local_ids(const cm_strcol *vals, distinct *d, cm_buf *codes, cm_buf *mine) {
   size_t n = cm_strcol_count(vals);
-  distinct d = {0};
-  codes->len = 0; /* local ids first, global codes below */
+  codes->len = 0; /* local ids first, global codes later */
   CM_TRY(cm_buf_reserve(codes, n * 4));
   for (size_t i = 0; i < n; i++) {
     size_t l;
     const uint8_t *p = cm_strcol_get(vals, i, &l);
     uint32_t id = 0;
-    CM_TRY(distinct_id(&d, p, l, &id));
+    CM_TRY(distinct_id(d, p, l, &id));
     CM_TRY(cm_buf_push_u32(codes, id));
   }
-  cm_buf mine = {0}; /* serialized: u32 length, bytes */
-  for (size_t i = 0; i < d.n; i++) {
-    CM_TRY(cm_buf_push_u32(&mine, (uint32_t)d.v[i].n));
-    CM_TRY(cm_buf_append(&mine, d.v[i].p, d.v[i].n));
+  for (size_t i = 0; i < d->n; i++) {
+    CM_TRY(cm_buf_push_u32(mine, (uint32_t)d->v[i].n));
+    CM_TRY(cm_buf_append(mine, d->v[i].p, d->v[i].n));
   }
-  int len = (int)mine.len, *lens = malloc((size_t)P * sizeof(int)), *displs = malloc((size_t)P * sizeof(int));
-  CM_ALLOC(lens, (size_t)P * sizeof(int));
-  CM_ALLOC(displs, (size_t)P * sizeof(int));
-  CM_MPI(MPI_Allgather(&len, 1, MPI_INT, lens, 1, MPI_INT, comm));
-  int total = 0;
-  for (int r = 0; r < P; r++)
-    displs[r] = total, total += lens[r];
-  cm_buf all = {0};
-  CM_TRY(cm_buf_reserve(&all, (size_t)total + 1));
-  CM_MPI(MPI_Allgatherv(mine.data, len, MPI_BYTE, all.data, lens, displs, MPI_BYTE, comm));
-  cm_buf_free(&mine);
-  free(lens);
-  free(displs);
+  return CM_OK;
+}
+
+/* Not collective: the dictionary from every rank's distinct values (all),
+ * and the local ids in codes turned into its codes. */
+static int global_codes(const cm_buf *all, const distinct *d, cm_strcol *dict, cm_buf *codes) {
   size_t cnt = 0, cap = 16;
   sv *g = malloc(cap * sizeof *g);
   CM_ALLOC(g, cap * sizeof *g);
-  for (size_t off = 0; off < (size_t)total;) {
+  for (size_t off = 0; off < all->len;) {
     uint32_t l;
-    memcpy(&l, all.data + off, 4);
+    memcpy(&l, all->data + off, 4);
     if (cnt == cap) {
-      cap *= 2;
-      sv *ng = realloc(g, cap * sizeof *g);
-      CM_ALLOC(ng, cap * sizeof *g);
-      g = ng;
+      sv *ng = realloc(g, 2 * cap * sizeof *g);
+      if (!ng) free(g);
+      CM_ALLOC(ng, 2 * cap * sizeof *g);
+      g = ng, cap *= 2;
     }
-    g[cnt++] = (sv){all.data + off + 4, l};
+    g[cnt++] = (sv){all->data + off + 4, l};
     off += 4 + l;
   }
   cnt = sort_unique(g, cnt);
-  CM_TRY(cm_strcol_init(dict));
-  for (size_t i = 0; i < cnt; i++)
-    CM_TRY(cm_strcol_push(dict, g[i].p, g[i].n));
+  int rc = cm_strcol_init(dict);
+  for (size_t i = 0; i < cnt && rc == CM_OK; i++)
+    rc = cm_strcol_push(dict, g[i].p, g[i].n);
   /* local id -> global code, one search per distinct value */
-  uint32_t *code_of = malloc((d.n + 1) * sizeof *code_of);
-  CM_ALLOC(code_of, (d.n + 1) * sizeof *code_of);
-  for (size_t i = 0; i < d.n; i++)
-    code_of[i] = (uint32_t)((sv *)bsearch(&d.v[i], g, cnt, sizeof *g, sv_cmp) - g);
-  for (size_t i = 0; i < n; i++)
+  uint32_t *code_of = malloc((d->n + 1) * sizeof *code_of);
+  if (rc == CM_OK && !code_of) rc = CM_FAIL("out of memory");
+  for (size_t i = 0; i < d->n && rc == CM_OK; i++)
+    code_of[i] = (uint32_t)((sv *)bsearch(&d->v[i], g, cnt, sizeof *g, sv_cmp) - g);
+  size_t n = CM_BUF_COUNT(codes, uint32_t);
+  for (size_t i = 0; i < n && rc == CM_OK; i++)
     CM_BUF_AT(codes, uint32_t, i) = code_of[CM_BUF_AT(codes, uint32_t, i)];
   free(code_of);
+  free(g);
+  return rc;
+}
+
+int cm_dict_encode(MPI_Comm comm, const cm_strcol *vals, cm_strcol *dict, cm_buf *codes) {
+  distinct d = {0};
+  cm_buf mine = {0}, all = {0}; /* serialized: u32 length, bytes */
+  int rc = cm_agree(comm, local_ids(vals, &d, codes, &mine));
+  if (rc == CM_OK) rc = cm_allgather_bytes(comm, &mine, &all);
+  if (rc == CM_OK) rc = cm_agree(comm, global_codes(&all, &d, dict, codes));
+  cm_buf_free(&mine);
+  cm_buf_free(&all);
   free(d.v);
   free(d.slot);
-  free(g);
-  cm_buf_free(&all);
-  return CM_OK;
+  return rc;
 }
 
 uint32_t cm_dict_find(const cm_strcol *dict, const char *value) {

@@ -56,3 +56,21 @@ int cm_fault(const char *point) {
   if (strncmp(f, point, n) != 0 || f[n] != '@') return 0;
   return atoi(f + n + 1) == world_rank();
 }
+
+int cm_agree(MPI_Comm comm, int rc) {
+  int any = CM_OK;
+  if (MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm) != MPI_SUCCESS)
+    return cm_error_at(__FILE__, __LINE__, "MPI_Allreduce failed while the ranks agreed on a result");
+  return any >= CM_ERR ? CM_ERR_ALL : any;
+}
+
+void cm_end_alone(MPI_Comm comm, int rc) {
+  if (rc != CM_ERR) return;
+  fprintf(stderr,
+          "citemill[rank %d]: error: the failure above happened while the other ranks may be inside a "
+          "collective step; ending the job on all ranks\n",
+          world_rank());
+  fflush(stdout);
+  fflush(stderr);
+  MPI_Abort(comm, 1);
+}

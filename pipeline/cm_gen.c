@@ -578,14 +578,31 @@ static int write_aliases(const char *dir) {
   return rc;
 }
 
+/* Rank 0: the OpenAlex-style manifest of the works parts (not records:
+ * ingest skips it). */
+static int write_manifest(const char *wdir, const plan *p, uint64_t nw) {
+  cm_buf m = {0};
+  int rc = cm_buf_printf(&m, "{\"entries\":[\n");
+  for (uint64_t w = 0; w < nw && rc == CM_OK; w++) {
+    uint64_t n = (w + 1) * SHARD_RECORDS < p->works ? SHARD_RECORDS : p->works - w * SHARD_RECORDS;
+    rc = cm_buf_printf(&m,
+                       "{\"url\":\"s3://openalex/data/works/updated_date=2024-%02d-%02d/part_%03" PRIu64
+                       ".gz\",\"meta\":{\"record_count\":%" PRIu64 "}}%s\n",
+                       (int)(1 + (w / 28) % 12), (int)(1 + w % 28), w / 336, n, w + 1 < nw ? "," : "");
+  }
+  if (rc == CM_OK) rc = cm_buf_printf(&m, "],\"meta\":{\"record_count\":%" PRIu64 "}}\n", p->works);
+  char path[4200];
+  snprintf(path, sizeof path, "%s/manifest", wdir);
+  if (rc == CM_OK) rc = write_text(path, &m);
+  cm_buf_free(&m);
+  return rc;
+}
+
 int cm_gen(MPI_Comm comm, const cm_config *cfg) {
   int rank, P;
   CM_MPI(MPI_Comm_rank(comm, &rank));
   CM_MPI(MPI_Comm_size(comm, &P));
-  if (!cfg->out) return rank == 0 ? CM_FAIL("gen needs --out DIR") : CM_ERR;
   int mixed = strcmp(cfg->containers, "mixed") == 0;
-  if (!mixed && strcmp(cfg->containers, "gz") != 0)
-    return rank == 0 ? CM_FAIL("--containers is gz or mixed") : CM_ERR;
   plan p;
   make_plan(cfg, &p);
   char pdir[4096], wdir[4096], tdir[4096];
@@ -599,8 +616,7 @@ int cm_gen(MPI_Comm comm, const cm_config *cfg) {
     if (rc == CM_OK) rc = mkdirs(tdir);
     if (rc == CM_OK) rc = write_aliases(cfg->out);
   }
-  CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
-  if (rc) return rc;
+  CM_AGREE(comm, rc);
   uint64_t np = (p.patents + SHARD_RECORDS - 1) / SHARD_RECORDS,
            nw = (p.works + SHARD_RECORDS - 1) / SHARD_RECORDS;
   if (rank == 0 && !cfg->quiet)
@@ -653,25 +669,8 @@ int cm_gen(MPI_Comm comm, const cm_config *cfg) {
   }
   cm_buf_free(&b);
   cm_buf_free(&truth);
-  int any = 0;
-  CM_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm));
-  if (any) return CM_ERR;
-  if (rank == 0) { /* OpenAlex-style manifest: not records, ingest skips it */
-    cm_buf m = {0};
-    CM_TRY(cm_buf_printf(&m, "{\"entries\":[\n"));
-    for (uint64_t w = 0; w < nw; w++) {
-      uint64_t n = (w + 1) * SHARD_RECORDS < p.works ? SHARD_RECORDS : p.works - w * SHARD_RECORDS;
-      CM_TRY(cm_buf_printf(&m,
-                           "{\"url\":\"s3://openalex/data/works/updated_date=2024-%02d-%02d/part_%03" PRIu64
-                           ".gz\",\"meta\":{\"record_count\":%" PRIu64 "}}%s\n",
-                           (int)(1 + (w / 28) % 12), (int)(1 + w % 28), w / 336, n, w + 1 < nw ? "," : ""));
-    }
-    CM_TRY(cm_buf_printf(&m, "],\"meta\":{\"record_count\":%" PRIu64 "}}\n", p.works));
-    snprintf(path, sizeof path, "%s/manifest", wdir);
-    rc = write_text(path, &m);
-    cm_buf_free(&m);
-    if (!cfg->quiet) printf("gen: wrote '%s' in %.1f s\n", cfg->out, cm_now() - t0);
-  }
-  CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
-  return rc;
+  CM_AGREE(comm, rc);
+  if (rank == 0) rc = write_manifest(wdir, &p, nw);
+  if (rank == 0 && rc == CM_OK && !cfg->quiet) printf("gen: wrote '%s' in %.1f s\n", cfg->out, cm_now() - t0);
+  return cm_agree(comm, rc);
 }

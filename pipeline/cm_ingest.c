@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,8 @@ typedef struct {
   uint64_t file_index, seq;
   FILE *rej;
   uint64_t rejects, lines, records;
+  double lines_bound; /* most non-blank lines the corpus can hold (rejects_certain) */
+  int rows_capped;    /* the threshold is certain to be passed: rejects counted, not written */
   file_rejects *per_file;
   size_t n_per_file;
   cm_buf scratch;
@@ -88,7 +91,12 @@ typedef struct {
   cm_read_stats rs;
   double t_read, t_dedup, t_write; /* t_write: this rank's share of the store write */
   double busy[2];                  /* the least and most time a rank spent reading (balance) */
+  uint64_t wrong_type[CM_WT_N];    /* values read as missing because of their type (cm_json.h) */
 } corpus_totals;
+
+/* The wrong-type counters of corpus k (0 patents, 1 works): [first, end). */
+static int wt_first(int k) { return k ? CM_WT_FIRST_WORK : 0; }
+static int wt_end(int k) { return k ? CM_WT_N : CM_WT_FIRST_WORK; }
 
 /* ---- columns ---- */
 
@@ -218,10 +226,27 @@ static int append_work(corpus_cols *c, const cm_work *w, cm_buf *scratch) {
 
 /* ---- rejects ---- */
 
+static int reject_rate_passed(const cm_config *cfg, uint64_t rejects, uint64_t lines);
+
+/* Whether this rank's rejects alone are past the threshold even if the
+ * corpus held as many lines as it can (lines_bound): then the run fails
+ * whatever the other files hold, and writing more rows would only fill the
+ * disk (a small gzip of bad lines gave a rejects file of 723 MB). */
+static int rejects_certain(const ingest_ctx *x) {
+  return (double)x->rejects > x->cfg->reject_rate * x->lines_bound;
+}
+
 static int write_reject(ingest_ctx *x, const cm_line_pos *pos, const char *reason, const char *head,
                         size_t head_len) {
   x->rejects++;
   if (x->n_per_file) x->per_file[x->n_per_file - 1].rejects++;
+  if (x->rows_capped) return CM_OK;
+  if (rejects_certain(x)) {
+    x->rows_capped = 1;
+    cm_warn("%s: %" PRIu64 " rejects already pass --reject-rate whatever the rest holds; the run will fail, "
+            "and further rejects are counted but not written to the rejects file",
+            x->corpus, x->rejects);
+  }
   cm_buf *b = &x->scratch;
   b->len = 0;
   CM_TRY(cm_csv_str(b, pos->file, 1));
@@ -257,6 +282,23 @@ static void progress(ingest_ctx *x, int force) {
   fflush(stdout);
 }
 
+/* A line holding a JSON array (an API page saved to disk): one reject per
+ * element (SPEC 1), so that the threshold sees the records it holds; an
+ * empty array is one reject, as any line that is not a JSON object. */
+static int reject_array(ingest_ctx *x, const cm_line_pos *pos, const char *line, size_t len) {
+  size_t n = cm_json_array_size(x->jp);
+  if (n == 0) return write_reject(x, pos, "an empty JSON array, not a JSON object", line, len);
+  for (size_t i = 0; i < n; i++) {
+    char why[160];
+    size_t l;
+    const char *head = cm_json_array_element(x->jp, i, &l);
+    snprintf(why, sizeof why, "element %zu of %zu of a JSON array (one JSON object per line is expected)",
+             i + 1, n);
+    CM_TRY(write_reject(x, pos, why, head, l));
+  }
+  return CM_OK;
+}
+
 static int on_line(void *user, const cm_line_pos *pos, const char *line, size_t len) {
   ingest_ctx *x = user;
   x->lines++;
@@ -271,6 +313,7 @@ static int on_line(void *user, const cm_line_pos *pos, const char *line, size_t 
     rc = cm_json_parse_work(x->jp, line, len, &w, why, sizeof why);
     if (rc == CM_JSON_OK) CM_TRY(append_work(x->c, &w, &x->scratch));
   }
+  if (rc == CM_JSON_ARRAY) return reject_array(x, pos, line, len);
   if (rc != CM_JSON_OK) return write_reject(x, pos, why, line, len);
   if (x->seq >> RECORD_SEQ_BITS) return CM_FAIL("file '%s' holds more than 2^40 records", pos->file);
   CM_TRY(cm_buf_push_u64(&x->c->record_id, (x->file_index << RECORD_SEQ_BITS) | x->seq++));
@@ -298,76 +341,91 @@ static int dup_cmp(const void *a, const void *b) {
   return (x->rid > y->rid) - (x->rid < y->rid);
 }
 
-/* Collective: marks keep[i] = 0 for rows that lose the duplicate rule. */
-static int resolve_duplicates(MPI_Comm comm, corpus_cols *c, uint8_t *keep, uint64_t *dropped) {
-  int P;
-  CM_MPI(MPI_Comm_size(comm, &P));
+/* Not collective: (hash, record id, key) of every local row to its key's
+ * owner; rows[d] lists the local rows sent to rank d, in order. */
+static int send_keys(const corpus_cols *c, cm_outbox *out, cm_buf *rows) {
   size_t n = cm_strcol_count(&c->key);
-  cm_outbox out;
-  CM_TRY(cm_outbox_init(&out, P));
-  cm_buf *rows = calloc((size_t)P, sizeof *rows); /* per destination: row numbers sent */
-  CM_ALLOC(rows, (size_t)P * sizeof *rows);
   const uint64_t *rid = (const uint64_t *)c->record_id.data;
   for (size_t i = 0; i < n; i++) {
     size_t len;
     const uint8_t *k = cm_strcol_get(&c->key, i, &len);
     uint64_t h = cm_hash(k, len);
-    int d = cm_owner(h, P);
-    uint32_t l32 = (uint32_t)len;
-    CM_TRY(cm_buf_push_u64(&out.to[d], h));
-    CM_TRY(cm_buf_push_u64(&out.to[d], rid[i]));
-    CM_TRY(cm_buf_push_u32(&out.to[d], l32));
-    CM_TRY(cm_buf_append(&out.to[d], k, len));
+    int d = cm_owner(h, out->nranks);
+    CM_TRY(cm_buf_push_u64(&out->to[d], h));
+    CM_TRY(cm_buf_push_u64(&out->to[d], rid[i]));
+    CM_TRY(cm_buf_push_u32(&out->to[d], (uint32_t)len));
+    CM_TRY(cm_buf_append(&out->to[d], k, len));
     CM_TRY(cm_buf_push_u64(&rows[d], i));
   }
-  cm_inbox in;
-  CM_TRY(cm_shuffle(comm, &out, &in));
-  /* Parse the received items (in receive order). */
+  return CM_OK;
+}
+
+/* Not collective: the owner's side. Of each key's copies all but the one
+ * with the largest record id lose; one flag per received item goes back to
+ * its source, in receive order. */
+static int judge_keys(const cm_inbox *in, cm_outbox *out) {
   size_t cnt = 0, cap = 1024;
   dup_item *items = malloc(cap * sizeof *items);
   CM_ALLOC(items, cap * sizeof *items);
-  for (size_t off = 0; off < in.data.len;) {
+  int rc = CM_OK;
+  for (size_t off = 0; off < in->data.len && rc == CM_OK;) {
     if (cnt == cap) {
-      cap *= 2;
-      dup_item *ni = realloc(items, cap * sizeof *items);
-      CM_ALLOC(ni, cap * sizeof *items);
-      items = ni;
+      dup_item *ni = realloc(items, 2 * cap * sizeof *items);
+      if (!ni) {
+        rc = CM_FAIL("out of memory for %zu keys", 2 * cap);
+        break;
+      }
+      items = ni, cap *= 2;
     }
     dup_item *it = &items[cnt];
-    memcpy(&it->h, in.data.data + off, 8);
-    memcpy(&it->rid, in.data.data + off + 8, 8);
-    memcpy(&it->n, in.data.data + off + 16, 4);
-    it->k = in.data.data + off + 20;
+    memcpy(&it->h, in->data.data + off, 8);
+    memcpy(&it->rid, in->data.data + off + 8, 8);
+    memcpy(&it->n, in->data.data + off + 16, 4);
+    it->k = in->data.data + off + 20;
     it->pos = cnt++;
     off += 20 + it->n;
   }
   uint8_t *drop = calloc(cnt + 1, 1);
-  CM_ALLOC(drop, cnt + 1);
-  CM_TRY(cm_sort_by_u64(items, cnt, sizeof *items, offsetof(dup_item, h), dup_cmp));
-  for (size_t i = 0; i + 1 < cnt; i++) {
+  if (rc == CM_OK && !drop) rc = CM_FAIL("out of memory");
+  if (rc == CM_OK) rc = cm_sort_by_u64(items, cnt, sizeof *items, offsetof(dup_item, h), dup_cmp);
+  for (size_t i = 0; rc == CM_OK && i + 1 < cnt; i++) {
     const dup_item *a = &items[i], *b = &items[i + 1];
     if (a->h == b->h && a->n == b->n && memcmp(a->k, b->k, a->n) == 0)
       drop[a->pos] = 1; /* b has a larger rid */
   }
-  /* Reply: one flag per received item, to its source, in receive order. */
   size_t pos = 0;
-  for (int r = 0; r < P; r++) {
-    for (size_t off = in.from[r]; off < in.from[r + 1]; pos++) {
+  for (int r = 0; r < in->nranks && rc == CM_OK; r++) {
+    for (size_t off = in->from[r]; off < in->from[r + 1] && rc == CM_OK; pos++) {
       uint32_t l;
-      memcpy(&l, in.data.data + off + 16, 4);
+      memcpy(&l, in->data.data + off + 16, 4);
       off += 20 + l;
-      CM_TRY(cm_buf_push_u8(&out.to[r], drop[pos]));
+      rc = cm_buf_push_u8(&out->to[r], drop[pos]);
     }
   }
   free(items);
   free(drop);
+  return rc;
+}
+
+/* Collective: marks keep[i] = 0 for rows that lose the duplicate rule. */
+static int resolve_duplicates(MPI_Comm comm, corpus_cols *c, uint8_t *keep, uint64_t *dropped) {
+  int P;
+  CM_MPI(MPI_Comm_size(comm, &P));
+  cm_outbox out = {0};
+  cm_inbox in = {0}, back = {0};
+  cm_buf *rows = calloc((size_t)P, sizeof *rows); /* per destination: row numbers sent */
+  int rc = rows ? cm_outbox_init(&out, P) : CM_FAIL("out of memory");
+  if (rc == CM_OK) rc = send_keys(c, &out, rows);
+  rc = cm_agree(comm, rc);
+  if (rc == CM_OK) rc = cm_shuffle(comm, &out, &in);
+  if (rc == CM_OK) rc = cm_agree(comm, judge_keys(&in, &out));
   cm_inbox_free(&in);
-  cm_inbox back;
-  CM_TRY(cm_shuffle(comm, &out, &back));
+  if (rc == CM_OK) rc = cm_shuffle(comm, &out, &back);
+  cm_outbox_free(&out);
   uint64_t mine = 0;
-  for (int r = 0; r < P; r++) {
+  for (int r = 0; r < P && rows; r++) {
     size_t m = CM_BUF_COUNT(&rows[r], uint64_t);
-    for (size_t j = 0; j < m; j++) {
+    for (size_t j = 0; j < m && rc == CM_OK; j++) {
       uint8_t f = back.data.data[back.from[r] + j];
       if (f) keep[CM_BUF_AT(&rows[r], uint64_t, j)] = 0, mine++;
     }
@@ -375,7 +433,7 @@ static int resolve_duplicates(MPI_Comm comm, corpus_cols *c, uint8_t *keep, uint
   }
   free(rows);
   cm_inbox_free(&back);
-  cm_outbox_free(&out);
+  if (rc != CM_OK) return rc;
   CM_MPI(MPI_Allreduce(&mine, dropped, 1, MPI_UINT64_T, MPI_SUM, comm));
   return CM_OK;
 }
@@ -398,6 +456,7 @@ typedef struct {
   cm_filelist files[2];
   uint64_t *first_row[2]; /* n + 1 each */
   uint64_t lines[2], rejects[2], records[2], dups[2];
+  uint64_t wrong_type[2][CM_WT_N]; /* attributes wrong_type.<field> (0 when absent) */
   cm_strcol rej_cells[2]; /* old rejects files, 5 cells a row, header first */
   size_t rej_rows[2];
   cm_strcol dict[3]; /* office, type, field */
@@ -461,6 +520,11 @@ static int base_load_corpus(base_store *b, int k, const char *rej_dir) {
   if (rc == CM_OK) rc = read_u64_attr(g, "lines", &b->lines[k]);
   if (rc == CM_OK) rc = read_u64_attr(g, "rejects", &b->rejects[k]);
   if (rc == CM_OK) rc = read_u64_attr(g, "duplicates_dropped", &b->dups[k]);
+  for (int i = wt_first(k); rc == CM_OK && i < wt_end(k); i++) {
+    char name[96];
+    snprintf(name, sizeof name, "wrong_type.%s", CM_WT_NAMES[i]);
+    if (H5Aexists(g, name) > 0) rc = read_u64_attr(g, name, &b->wrong_type[k][i]);
+  }
   for (uint64_t i = 0; rc == CM_OK && i < n; i++) {
     size_t l;
     const uint8_t *p = cm_strcol_get(&paths, i, &l);
@@ -658,11 +722,10 @@ static int append_base_file(ingest_ctx *x, const base_store *b, int64_t j) {
  * file are consecutive; files in input order), and the total at the end. */
 static int first_rows(MPI_Comm comm, const corpus_cols *c, const cm_filelist *fl, uint64_t **out) {
   uint64_t *first = calloc(fl->n + 1, 8);
-  int bad = first == NULL, any = 0;
-  CM_MPI(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm));
-  if (any) {
+  int rc = cm_agree(comm, first ? CM_OK : CM_FAIL("out of memory for %zu file offsets", fl->n));
+  if (rc != CM_OK) {
     free(first);
-    return CM_FAIL("out of memory");
+    return rc;
   }
   uint64_t n = cm_strcol_count(&c->key);
   const uint64_t *rid = (const uint64_t *)c->record_id.data;
@@ -749,9 +812,7 @@ static int merge_rejects(MPI_Comm comm, const char *dir, const char *corpus, con
   size_t n = 0;
   reject_range *mine = malloc((n_pf ? n_pf : 1) * sizeof *mine);
   int *cnt = malloc((size_t)P * sizeof *cnt), *dis = malloc((size_t)P * sizeof *dis);
-  int bad = !mine || !cnt || !dis, any = 0;
-  CM_MPI(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm));
-  int rc = any ? CM_FAIL("out of memory merging rejects") : CM_OK;
+  int rc = cm_agree(comm, !mine || !cnt || !dis ? CM_FAIL("out of memory merging rejects") : CM_OK);
   reject_range *all = NULL;
   size_t n_all = 0;
   if (rc == CM_OK) {
@@ -765,9 +826,7 @@ static int merge_rejects(MPI_Comm comm, const char *dir, const char *corpus, con
       n_all += (size_t)cnt[r] / 4;
     }
     all = rank == 0 ? malloc((n_all ? n_all : 1) * sizeof *all) : NULL;
-    bad = rank == 0 && !all;
-    CM_MPI(MPI_Bcast(&bad, 1, MPI_INT, 0, comm));
-    if (bad) rc = CM_FAIL("out of memory merging rejects");
+    rc = cm_agree(comm, rank == 0 && !all ? CM_FAIL("out of memory merging rejects") : CM_OK);
   }
   if (rc == CM_OK) {
     CM_MPI(MPI_Gatherv(mine, (int)(4 * n), MPI_UINT64_T, all, cnt, dis, MPI_UINT64_T, 0, comm));
@@ -782,7 +841,7 @@ static int merge_rejects(MPI_Comm comm, const char *dir, const char *corpus, con
         remove(part);
       }
     }
-    CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
+    rc = cm_agree(comm, rc);
   }
   free(mine);
   free(cnt);
@@ -791,10 +850,14 @@ static int merge_rejects(MPI_Comm comm, const char *dir, const char *corpus, con
   return rc;
 }
 
+/* Rejects pass the threshold (SPEC 5: rejects > rate x non-blank lines). */
+static int reject_rate_passed(const cm_config *cfg, uint64_t rejects, uint64_t lines) {
+  return (double)rejects > cfg->reject_rate * (double)lines;
+}
+
 /* Collective: fails naming the worst files when rejects pass the threshold. */
 static int check_reject_rate(MPI_Comm comm, ingest_ctx *x, const corpus_totals *t) {
-  double limit = x->cfg->reject_rate * (double)t->lines;
-  if ((double)t->rejects <= limit) return CM_OK;
+  if (!reject_rate_passed(x->cfg, t->rejects, t->lines)) return CM_OK;
   int rank, P;
   CM_MPI(MPI_Comm_rank(comm, &rank));
   CM_MPI(MPI_Comm_size(comm, &P));
@@ -805,7 +868,7 @@ static int check_reject_rate(MPI_Comm comm, ingest_ctx *x, const corpus_totals *
         (x->per_file[i].rejects == best[0] && best[0] > 0 && x->per_file[i].file < best[1]))
       best[0] = x->per_file[i].rejects, best[1] = x->per_file[i].file;
   uint64_t *all = malloc((size_t)P * 16);
-  CM_ALLOC(all, (size_t)P * 16);
+  CM_AGREE(comm, all ? CM_OK : CM_FAIL("out of memory"));
   CM_MPI(MPI_Gather(best, 2, MPI_UINT64_T, all, 2, MPI_UINT64_T, 0, comm));
   if (rank == 0) {
     char names[2048] = "";
@@ -827,7 +890,7 @@ static int check_reject_rate(MPI_Comm comm, ingest_ctx *x, const corpus_totals *
             x->corpus, t->rejects, t->lines, x->cfg->reject_rate, names);
   }
   free(all);
-  return CM_ERR;
+  return CM_ERR_ALL; /* every rank took this branch: the counts are global */
 }
 
 /* Not collective: the position in this rank's rejects part. */
@@ -857,6 +920,38 @@ static int read_file(ingest_ctx *x, cm_reader *reader, const cm_line_sink *sink,
   return rc;
 }
 
+/* The most non-blank lines the corpus's files can hold (for
+ * rejects_certain): a line takes at least 2 bytes (a character and '\n'),
+ * and a gzip stream decompresses to at most --max-ratio times its size or
+ * --max-member bytes, else the read fails. Zip members are inflated by
+ * libarchive without that check: a corpus with a zip has no bound. The old
+ * files of a refresh count with their known lines. */
+static double lines_bound(const cm_config *cfg, const cm_filelist *fl, const base_store *b, int k) {
+  double n = b->active[k] ? (double)b->lines[k] : 0;
+  for (size_t i = 0; i < fl->n; i++) {
+    const cm_file *f = &fl->v[i];
+    if (b->active[k] && base_index(b, k, f) >= 0) continue;
+    double bytes = (double)f->size;
+    switch (cm_kind_of(f->path)) {
+    case CM_KIND_GZ:
+    case CM_KIND_TARGZ: {
+      double r = (double)cfg->max_ratio * bytes, m = (double)cfg->max_member;
+      bytes = (r > m ? r : m) + (4u << 20); /* the check runs once per chunk produced */
+      break;
+    }
+    case CM_KIND_ZIP:
+      return INFINITY;
+    case CM_KIND_PLAIN:
+    case CM_KIND_TAR:
+      break;
+    default:
+      continue; /* skipped files hold no lines */
+    }
+    n += (bytes + 1) / 2;
+  }
+  return n;
+}
+
 /* Collective: reads one corpus's files into cols. Files are claimed in runs
  * (cm_claim.h), so a rank that reads faster reads more. `pending` holds this
  * rank's share of the store columns begun so far (NULL: none): the rank
@@ -875,8 +970,7 @@ static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const c
   if (rank == 0)
     rc = cm_files_collect(patents ? cfg->patents : cfg->works, patents ? cfg->n_patents : cfg->n_works,
                           corpus, fl);
-  CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
-  if (rc) return rc;
+  CM_AGREE(comm, rc);
   CM_TRY(cm_files_bcast(comm, 0, fl));
   CM_TRY(base_check_superset(comm, base, patents ? 0 : 1, fl, cfg));
 
@@ -896,13 +990,14 @@ static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const c
     x.bytes_total += fl->v[i].size;
   }
   x.jp = cm_json_parser_new();
+  x.lines_bound = lines_bound(cfg, fl, base, patents ? 0 : 1);
   cm_read_limits lim = {cfg->max_record, cfg->max_ratio ? cfg->max_ratio : 1, cfg->max_member};
   cm_reader *reader = NULL;
   char rej_path[4096];
   rc = (!x.per_file || !x.jp || !weight) ? CM_FAIL("out of memory setting up the %s reader", corpus) : CM_OK;
   if (rc == CM_OK) rc = cm_reader_new(&lim, &reader);
   if (rc == CM_OK) rc = open_rejects(rej_dir, corpus, rank, &x.rej, rej_path, sizeof rej_path);
-  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, comm));
+  rc = cm_agree(comm, rc);
   cm_claims *claims = NULL;
   if (rc == CM_OK) rc = cm_claims_open(comm, fl->n, weight, &claims);
   if (x.show && rc == CM_OK) printf("ingest %s: %zu files over %d ranks\n", corpus, fl->n, P);
@@ -932,17 +1027,19 @@ static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const c
   double busy = cm_now() - t0;
   if (x.rej && fclose(x.rej) != 0 && rc == CM_OK) rc = CM_FAIL("writing rejects file '%s' failed", rej_path);
   cm_reader_free(reader);
+  uint64_t wrong[CM_WT_N] = {0};
+  if (x.jp) cm_json_wrong_types(x.jp, wrong);
   cm_json_parser_free(x.jp);
   cm_buf_free(&x.scratch);
   free(weight);
   /* Agree on success before any further collective. */
-  int any = 0;
-  CM_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm));
+  int any = cm_agree(comm, rc);
   if (claims) CM_TRY(cm_claims_close(claims));
-  if (any) {
+  if (any != CM_OK) {
+    if (x.rej) remove(rej_path); /* this rank's part: nobody will merge it */
     free(x.per_file);
     if (rank == 0) fprintf(stderr, "citemill: ingest of %s failed; the store was not written\n", corpus);
-    return CM_ERR;
+    return any;
   }
   CM_TRY(merge_rejects(comm, rej_dir, corpus, x.per_file, x.n_per_file));
   t->t_read = cm_now() - t0;
@@ -956,6 +1053,9 @@ static int read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const c
   t->lines = sum[0] + (base->active[k] ? base->lines[k] : 0);
   t->rejects = sum[1] + (base->active[k] ? base->rejects[k] : 0);
   t->records = sum[2] + (base->active[k] ? base->records[k] : 0);
+  CM_MPI(MPI_Allreduce(wrong, t->wrong_type, CM_WT_N, MPI_UINT64_T, MPI_SUM, comm));
+  for (int i = 0; i < CM_WT_N && base->active[k]; i++)
+    t->wrong_type[i] += base->wrong_type[k][i];
   rc = check_reject_rate(comm, &x, t);
   free(x.per_file);
   return rc;
@@ -1050,6 +1150,11 @@ static int write_corpus_in(MPI_Comm comm, hid_t g, int patents, const corpus_col
   CM_TRY(cm_h5_attr_u64(g, "lines", t->lines));
   CM_TRY(cm_h5_attr_u64(g, "rejects", t->rejects));
   CM_TRY(cm_h5_attr_u64(g, "duplicates_dropped", t->duplicates));
+  for (int i = wt_first(!patents); i < wt_end(!patents); i++) {
+    char name[96];
+    snprintf(name, sizeof name, "wrong_type.%s", CM_WT_NAMES[i]);
+    CM_TRY(cm_h5_attr_u64(g, name, t->wrong_type[i]));
+  }
   return CM_OK;
 }
 
@@ -1079,8 +1184,7 @@ static int write_corpus(MPI_Comm comm, hid_t file, int patents, const corpus_col
                         const corpus_totals *t, cm_h5_deferred *later) {
   cm_h5_placement place = {0, NULL, NULL, later};
   uint64_t *key = NULL, *rows = NULL;
-  int rc = row_segments(c, &key, &rows, &place.n_seg);
-  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, comm));
+  int rc = cm_agree(comm, row_segments(c, &key, &rows, &place.n_seg));
   place.seg_key = key;
   place.seg_rows = rows;
   hid_t g = -1;
@@ -1114,8 +1218,7 @@ static int begin_corpus(MPI_Comm comm, const cm_config *cfg, const char *tmp, in
   if (*f < 0) {
     int rc = cm_h5_create(comm, tmp, (unsigned)cfg->deflate, f);
     if (rc == CM_OK) rc = cm_h5_deferred_new(later);
-    CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, comm));
-    if (rc != CM_OK) return rc; /* (a rank whose create succeeded keeps an unusable file id) */
+    CM_AGREE(comm, rc); /* (a rank whose create succeeded keeps an unusable file id) */
   }
   int rc = write_corpus(comm, *f, k == 0, &cols[k], &fl[k], &t[k], *later);
   /* a failed collective write leaves HDF5 unable to close: this ends the job */
@@ -1143,8 +1246,7 @@ static int end_store(MPI_Comm comm, const cm_config *cfg, const char *tmp, int r
     rc = CM_FAIL("cannot rename '%s' to '%s': %s", tmp, cfg->store, strerror(errno));
     remove(tmp);
   }
-  CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
-  return rc;
+  return cm_agree(comm, rc);
 }
 
 static int mkdir_p(const char *dir) {
@@ -1165,27 +1267,23 @@ int cm_ingest(MPI_Comm comm, const cm_config *cfg) {
   int rank, P;
   CM_MPI(MPI_Comm_rank(comm, &rank));
   CM_MPI(MPI_Comm_size(comm, &P));
-  if (!cfg->store) return rank == 0 ? CM_FAIL("ingest needs --store FILE.h5") : CM_ERR;
-  if (cfg->n_patents + cfg->n_works == 0)
-    return rank == 0 ? CM_FAIL("ingest needs at least one --patents or --works path") : CM_ERR;
   char rej_dir[4096], tmp[4200];
   if (cfg->rejects)
     snprintf(rej_dir, sizeof rej_dir, "%s", cfg->rejects);
   else
     snprintf(rej_dir, sizeof rej_dir, "%s.rejects", cfg->store);
   snprintf(tmp, sizeof tmp, "%s.tmp", cfg->store);
-  int rc = rank == 0 ? mkdir_p(rej_dir) : CM_OK;
-  CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
-  if (rc) return rc;
+  CM_AGREE(comm, rank == 0 ? mkdir_p(rej_dir) : CM_OK);
+  int rc = CM_OK;
 
   double t_start = cm_now();
   corpus_cols cols[2];
   cm_filelist fl[2] = {{0}, {0}};
   corpus_totals t[2];
   memset(t, 0, sizeof t);
-  int lrc = cols_init(&cols[0]) | cols_init(&cols[1]);
-  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &lrc, 1, MPI_INT, MPI_MAX, comm));
-  if (lrc) return CM_ERR;
+  int lrc = cols_init(&cols[0]);
+  if (lrc == CM_OK) lrc = cols_init(&cols[1]);
+  CM_AGREE(comm, lrc);
   base_store base;
   memset(&base, 0, sizeof base);
   base.file = -1;
@@ -1199,8 +1297,7 @@ int cm_ingest(MPI_Comm comm, const cm_config *cfg) {
     double t0 = cm_now();
     size_t n = cm_strcol_count(&cols[k].key);
     uint8_t *keep = malloc(n + 1);
-    rc = keep ? CM_OK : CM_FAIL("out of memory");
-    CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, comm));
+    rc = cm_agree(comm, keep ? CM_OK : CM_FAIL("out of memory"));
     if (rc) break;
     memset(keep, 1, n + 1);
     rc = resolve_duplicates(comm, &cols[k], keep, &t[k].duplicates);
@@ -1209,7 +1306,7 @@ int cm_ingest(MPI_Comm comm, const cm_config *cfg) {
     free(keep);
     t[k].kept = t[k].records - t[k].duplicates;
     t[k].t_dedup = cm_now() - t0;
-    CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, comm));
+    rc = cm_agree(comm, rc);
     if (rc) break;
     t0 = cm_now();
     rc = begin_corpus(comm, cfg, tmp, k, cols, fl, t, &f, &later);
@@ -1238,6 +1335,18 @@ int cm_ingest(MPI_Comm comm, const cm_config *cfg) {
           k ? "works" : "patents", fl[k].n, t[k].lines, t[k].records, t[k].rejects, t[k].duplicates,
           t[k].kept, rsum[k][1], rsum[k][2], rsum[k][3], rsum[k][4] / 1e6, rsum[k][5] / 1e6, t[k].t_read,
           t[k].busy[0], t[k].busy[1], t[k].t_dedup);
+    for (int k = 0; k < 2; k++) {
+      char list[2048] = "";
+      size_t used = 0;
+      for (int i = wt_first(k); i < wt_end(k); i++)
+        if (t[k].wrong_type[i])
+          used += (size_t)snprintf(list + used, used < sizeof list ? sizeof list - used : 0, "%s %s %" PRIu64,
+                                   used ? "," : "", CM_WT_NAMES[i], t[k].wrong_type[i]);
+      if (used)
+        printf("ingest %s: values read as missing or unknown because of their JSON type (check the dump's "
+               "schema):%s\n",
+               k ? "works" : "patents", list);
+    }
     printf("ingest: store '%s' written in %.2f s (write %.2f s on rank 0); rejects in '%s'\n", cfg->store,
            cm_now() - t_start, t_write, rej_dir);
   }
@@ -1307,12 +1416,10 @@ static int print_info(hid_t f, const cm_config *cfg) {
 int cm_info(MPI_Comm comm, const cm_config *cfg) {
   int rank;
   CM_MPI(MPI_Comm_rank(comm, &rank));
-  if (!cfg->store) return rank == 0 ? CM_FAIL("info needs --store FILE.h5") : CM_ERR;
   hid_t f;
   CM_TRY(cm_h5_open(comm, cfg->store, &f));
   int rc = rank == 0 ? print_info(f, cfg) : CM_OK;
   H5Fclose(f);
   /* rank 0's outcome is everyone's: no rank may return success alone */
-  CM_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
-  return rc == CM_OK ? CM_OK : CM_ERR;
+  return cm_agree(comm, rc);
 }

@@ -30,7 +30,9 @@ int main(int argc, char **argv) {
     (void)null;
   }
   cm_signal_install();
+  /* every rank parses the same argv: the result is the same everywhere */
   int rc = cm_config_parse(argc, argv, &cfg, &exit_now);
+  rc = cm_agree(comm, rc);
   if (rc == CM_OK && !exit_now) {
     if (strcmp(cfg.command, "ingest") == 0)
       rc = cm_ingest(comm, &cfg);
@@ -44,13 +46,13 @@ int main(int argc, char **argv) {
       rc = cm_run(comm, &cfg);
   }
   fflush(stdout);
+  cm_end_alone(comm, rc); /* a failure the other ranks never learnt of: MPI_Abort */
   cm_config_free(&cfg);
-  int any = 0;
-  MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm);
+  rc = cm_agree(comm, rc);
   /* HDF5's own clean-up while MPI still works: after a failed close (disk
    * full) it would otherwise run inside MPI_Finalize and crash there */
   H5close();
   MPI_Finalize();
   /* a stop on request (all ranks agreed, outputs complete) has its own status */
-  return any == CM_INTERRUPTED ? CM_EXIT_INTERRUPTED : any ? 1 : 0;
+  return rc == CM_INTERRUPTED ? CM_EXIT_INTERRUPTED : rc != CM_OK ? 1 : 0;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "../io/cm_csv.h"
+#include "../io/cm_json.h"
 #include "cm_error.h"
 
 typedef struct {
@@ -292,6 +293,18 @@ int cm_report_read_counts(const char *store, cm_report_counts *c) {
     for (int i = 0; i < 4; i++) {
       hid_t a = H5Aopen(g, attrs[i], H5P_DEFAULT);
       if (a >= 0) H5Aread(a, H5T_NATIVE_UINT64, dst[i]), H5Aclose(a);
+    }
+    for (int i = 0; i < CM_WT_N && c->n_wt[k] < 32; i++) {
+      char name[96];
+      if ((i >= CM_WT_FIRST_WORK) != k) continue;
+      snprintf(name, sizeof name, "wrong_type.%s", CM_WT_NAMES[i]);
+      hid_t a = H5Aexists(g, name) > 0 ? H5Aopen(g, name, H5P_DEFAULT) : -1;
+      if (a < 0) continue;
+      uint64_t v = 0;
+      H5Aread(a, H5T_NATIVE_UINT64, &v);
+      H5Aclose(a);
+      c->wt_names[k][c->n_wt[k]] = CM_WT_NAMES[i];
+      c->wrong_type[k][c->n_wt[k]++] = v;
     }
     hid_t d = H5Dopen2(g, "input_size", H5P_DEFAULT);
     if (d >= 0) {

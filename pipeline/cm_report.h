@@ -11,6 +11,11 @@
 /* Counts recorded in a store's attributes ([0] patents, [1] works). */
 typedef struct {
   uint64_t rows[2], lines[2], rejects[2], dups[2], files[2];
+  /* values read as missing because of their JSON type, by field (attributes
+   * wrong_type.<field>; names in wt_names, n_wt of them per corpus) */
+  uint64_t wrong_type[2][32];
+  const char *wt_names[2][32];
+  int n_wt[2];
 } cm_report_counts;
 
 int cm_report_read_counts(const char *store, cm_report_counts *c);

@@ -379,13 +379,16 @@ static int run_json(const cm_config *cfg, const stage_result *res, const stage_r
             res[k].ran ? res[k].seconds : recs[k].seconds, res[k].ran ? res[k].shuffled : recs[k].shuffled,
             k + 1 < N_STAGES ? "," : "");
   fprintf(f, "  },\n");
-  if (have)
-    for (int k = 0; k < 2; k++)
-      fprintf(f,
-              "  \"%s\": {\"rows\": %" PRIu64 ", \"lines\": %" PRIu64 ", \"rejects\": %" PRIu64
-              ", \"duplicates_dropped\": %" PRIu64 ", \"input_files\": %" PRIu64 "},\n",
-              k ? "works" : "patents", counts.rows[k], counts.lines[k], counts.rejects[k], counts.dups[k],
-              counts.files[k]);
+  for (int k = 0; have && k < 2; k++) {
+    fprintf(f,
+            "  \"%s\": {\"rows\": %" PRIu64 ", \"lines\": %" PRIu64 ", \"rejects\": %" PRIu64
+            ", \"duplicates_dropped\": %" PRIu64 ", \"input_files\": %" PRIu64 ", \"values_of_wrong_type\": {",
+            k ? "works" : "patents", counts.rows[k], counts.lines[k], counts.rejects[k], counts.dups[k],
+            counts.files[k]);
+    for (int i = 0; i < counts.n_wt[k]; i++)
+      fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", counts.wt_names[k][i], counts.wrong_type[k][i]);
+    fprintf(f, "}},\n");
+  }
   fprintf(f, "  \"peak_rss_mib\": {\"max\": %.1f, \"mean\": %.1f}\n}\n", rss_max, rss_mean);
   if (fclose(f) != 0) return CM_FAIL("writing '%s' failed", tmp);
   if (rename(tmp, path) != 0) return CM_FAIL("cannot rename '%s'", tmp);
@@ -396,8 +399,6 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
   int rank, P;
   CM_MPI(MPI_Comm_rank(comm, &rank));
   CM_MPI(MPI_Comm_size(comm, &P));
-  if (!cfg->out || cfg->n_patents + cfg->n_works == 0)
-    return rank == 0 ? CM_FAIL("run needs --out DIR and --patents / --works paths") : CM_ERR;
   const char *out = cfg->out;
   stage_rec recs[N_STAGES];
   memset(recs, 0, sizeof recs);
@@ -410,16 +411,13 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
     if (rc == CM_OK) rc = repair_analysis(out);
     if (rc == CM_OK) rc = manifest_read(out, recs);
   }
-  CM_TRY(bcast_int(comm, &rc));
-  if (rc) return CM_ERR;
+  CM_AGREE(comm, rc);
   char store[4200], tmpout[4200];
   snprintf(store, sizeof store, "%s/store.h5", out);
   snprintf(tmpout, sizeof tmpout, "%s/analysis.tmp", out);
   int force = 0, last = N_STAGES - 1;
   for (int k = 0; k < N_STAGES; k++)
     if (cfg->until && strcmp(cfg->until, STAGES[k]) == 0) last = k;
-  if (cfg->until && last == N_STAGES - 1 && strcmp(cfg->until, "report") != 0)
-    return rank == 0 ? CM_FAIL("--until takes ingest, analyze or report, not '%s'", cfg->until) : CM_ERR;
   for (int k = 0; k <= last; k++) {
     int stop = 0; /* a safe point: between stages */
     CM_TRY(cm_signal_stop_requested(comm, &stop));
@@ -450,7 +448,7 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
                                  : "running");
       fflush(stdout);
     }
-    CM_TRY(bcast_int(comm, &rc));
+    rc = cm_agree(comm, rc);
     CM_TRY(bcast_int(comm, &skip));
     if (rc) {
       cm_buf_free(&inputs);
@@ -473,13 +471,14 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
       c2.command = "analyze";
       c2.out = tmpout;
       if (rank == 0) rc = rm_rf(tmpout);
-      CM_TRY(bcast_int(comm, &rc));
+      rc = cm_agree(comm, rc);
       if (rc == CM_OK) rc = cm_analyze(comm, &c2, &res[k].shuffled);
       if (rank == 0 && rc == CM_OK) rc = swap_in_analysis(out);
     } else if (rank == 0) {
       rc = cm_report_write(cfg, out);
     }
-    CM_TRY(bcast_int(comm, &rc));
+    if (rc == CM_ERR && k < 2) return rc; /* failed inside a collective step: main ends the job */
+    rc = cm_agree(comm, rc);
     if (rc) {
       cm_buf_free(&inputs);
       break;
@@ -498,7 +497,7 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
     }
     cm_buf_free(&inputs);
     cm_buf_free(&outputs);
-    CM_TRY(bcast_int(comm, &rc));
+    rc = cm_agree(comm, rc);
     if (rc) break;
   }
   double mine = (double)cm_peak_rss() / 1048576.0, mx = 0, sum = 0;
@@ -510,6 +509,5 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
     if (rc == CM_OK && !cfg->quiet) printf("run: outputs in '%s' (summary in run.json)\n", out);
   }
   if (rank == 0) recs_free(recs);
-  CM_TRY(bcast_int(comm, &rc));
-  return rc == CM_INTERRUPTED ? CM_INTERRUPTED : rc ? CM_ERR : CM_OK;
+  return cm_agree(comm, rc);
 }

@@ -11,8 +11,6 @@
 
 /* Exit status of a run stopped at a safe point (complete outputs kept). */
 #define CM_EXIT_INTERRUPTED 3
-/* Return code of functions that stopped on request (propagates like an error). */
-#define CM_INTERRUPTED 3
 
 /* Installs the handlers for SIGUSR1 and SIGTERM. Not collective. */
 void cm_signal_install(void);

@@ -74,8 +74,9 @@ def no_escape(p, store, r):
     for f in ('/tmp/citemill-escaped.json', '/abs/citemill-abs.json'):
         if os.path.exists(f): return 'wrote %s' % f
 
-# a gzip bomb: 64 MiB of zeros in ~64 KiB, with --max-member 16 MiB (same rule as the 1 GiB default)
-case('gzip_bomb', {'bomb.json.gz': bomb(64 << 20), 'ok.json': GOOD.encode()}, 'rows=1 rejects=1',
+# a gzip bomb: 64 MiB of zeros in ~64 KiB, with --max-member 16 MiB (same rule as the 1 GiB default):
+# the run fails naming the file (SPEC 1: what follows the limit could not be counted)
+case('gzip_bomb', {'bomb.json.gz': bomb(64 << 20), 'ok.json': GOOD.encode()}, 'fail:bomb.json.gz',
      extra=('--max-member', str(16 << 20)))
 case('tar_absurd_size', {'a.tar': tar_with_size('m.json', GOOD.encode(), 0o77777777777)}, 'fail:a.tar')
 case('zip_traversal', {'t.zip': zip_traversal()}, 'rows=2 rejects=0', check=no_escape)
