@@ -59,6 +59,8 @@ int cm_h5_open(MPI_Comm comm, const char *path, hid_t *file) {
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   CM_H5(fapl);
   CM_H5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
+  /* closing the file (collective) closes whatever an error path left open */
+  CM_H5(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG));
   *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
   H5Pclose(fapl);
   if (*file < 0) return CM_FAIL("cannot open HDF5 store '%s'; run `citemill ingest` first", path);

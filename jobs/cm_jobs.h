@@ -44,6 +44,10 @@ typedef struct {
   cm_strcol o_ctry;
 } cm_ctx;
 
+/* The names of the SPEC 3 tables, in the order analyze writes them. */
+#define CM_N_TABLES 10
+extern const char *const CM_TABLE_NAMES[CM_N_TABLES];
+
 /* A result table: header plus rows of text cells, built on rank 0. */
 typedef struct {
   const char *name;

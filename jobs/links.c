@@ -298,6 +298,8 @@ int cm_links_write(cm_ctx *c, const cm_links *l, const char *path) {
   rc = cm_agree(c->comm, rc);
   hid_t f = -1, g = -1;
   if (rc == CM_OK) rc = cm_h5_create(c->comm, tmp, 0, &f);
+  if (rc == CM_OK) rc = cm_h5_attr_str(f, "citemill_version", CM_VERSION);
+  if (rc == CM_OK) rc = cm_h5_attr_str(f, "citemill_kind", "links");
   if (rc == CM_OK) rc = cm_h5_group(f, "links", &g);
   if (rc == CM_OK) rc = cm_h5_write_strcol(c->comm, g, "patent", &patent, NULL);
   if (rc == CM_OK) rc = cm_h5_write_strcol(c->comm, g, "work", &l->work_id, NULL);

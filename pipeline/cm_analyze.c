@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "../io/cm_h5.h"
+#include "../io/cm_outputs.h"
 #include "../jobs/cm_jobs.h"
 #include "cm_dict.h"
 #include "cm_error.h"
@@ -110,16 +111,9 @@ static int patent_bounds(cm_ctx *c, hid_t g, uint64_t n, uint64_t *bounds) {
   return CM_OK;
 }
 
-static int load(cm_ctx *c, hid_t f) {
-  hid_t g = H5Gopen2(f, "patents", H5P_DEFAULT);
-  if (g < 0) return CM_FAIL("store has no /patents group");
-  uint64_t n;
-  CM_TRY(cm_h5_length(g, "record_id", &n));
-  c->p_total = n;
-  CM_TRY(patent_bounds(c, g, n, c->p_bounds)); /* collective: agreed */
+/* Not collective: this rank's rows [lo, hi) of the patents' columns. */
+static int load_patents(cm_ctx *c, hid_t g) {
   if (cm_fault("load-fail")) return CM_FAIL("injected failure loading the store (CITEMILL_FAULT)");
-  c->p_lo = c->p_bounds[c->rank];
-  c->p_n = c->p_bounds[c->rank + 1] - c->p_lo;
   uint64_t lo = c->p_lo, hi = c->p_lo + c->p_n;
   CM_TRY(cm_h5_read_strcol(g, "publication_number", lo, hi, &c->p_key));
   CM_TRY(read_dict(g, "office", lo, c->p_n, &c->p_office, &c->office_dict));
@@ -130,10 +124,12 @@ static int load(cm_ctx *c, hid_t f) {
   CM_TRY(cm_h5_read_listcol(g, "assignee_name", lo, hi, &c->p_asg_name));
   CM_TRY(cm_h5_read_listcol(g, "assignee_country", lo, hi, &c->p_asg_country));
   CM_TRY(cm_h5_read_listcol(g, "cited_publication_number", lo, hi, &c->p_cited));
-  CM_TRY(cm_h5_read_listcol(g, "npl_text", lo, hi, &c->p_npl));
-  H5Gclose(g);
-  g = H5Gopen2(f, "works", H5P_DEFAULT);
-  if (g < 0) return CM_FAIL("store has no /works group");
+  return cm_h5_read_listcol(g, "npl_text", lo, hi, &c->p_npl);
+}
+
+/* Not collective: this rank's rows of the works' columns (even slices). */
+static int load_works(cm_ctx *c, hid_t g) {
+  uint64_t n;
   CM_TRY(cm_h5_length(g, "record_id", &n));
   c->w_total = n;
   for (int r = 0; r <= c->nranks; r++) {
@@ -142,7 +138,7 @@ static int load(cm_ctx *c, hid_t f) {
   }
   c->w_lo = c->w_bounds[c->rank];
   c->w_n = c->w_bounds[c->rank + 1] - c->w_lo;
-  lo = c->w_lo, hi = c->w_lo + c->w_n;
+  uint64_t lo = c->w_lo, hi = c->w_lo + c->w_n;
   CM_TRY(cm_h5_read_strcol(g, "id", lo, hi, &c->w_key));
   CM_TRY(cm_h5_read_strcol(g, "doi", lo, hi, &c->w_doi));
   CM_TRY(read_fixed(g, "publication_year", H5T_NATIVE_INT64, 8, lo, c->w_n, &c->w_year));
@@ -157,8 +153,30 @@ static int load(cm_ctx *c, hid_t f) {
   CM_TRY(cm_h5_read_strcol(g, "topic_name", lo, hi, &c->w_topic_name));
   if (cm_list_index(&c->cfg->link_methods, "title", 5) >= 0)
     CM_TRY(cm_h5_read_strcol(g, "title", lo, hi, &c->w_title));
-  H5Gclose(g);
   return CM_OK;
+}
+
+/* Collective: every rank's slices of the columns the jobs need. Returns an
+ * agreed result. */
+static int load(cm_ctx *c, hid_t f) {
+  hid_t g = H5Gopen2(f, "patents", H5P_DEFAULT);
+  uint64_t n = 0;
+  int rc = g < 0 ? CM_FAIL("store has no /patents group") : cm_h5_length(g, "record_id", &n);
+  rc = cm_agree(c->comm, rc);
+  c->p_total = n;
+  if (rc == CM_OK) rc = patent_bounds(c, g, n, c->p_bounds); /* collective: agreed */
+  if (rc == CM_OK) {
+    c->p_lo = c->p_bounds[c->rank];
+    c->p_n = c->p_bounds[c->rank + 1] - c->p_lo;
+    rc = load_patents(c, g);
+  }
+  if (g >= 0) H5Gclose(g);
+  if (rc == CM_OK) {
+    g = H5Gopen2(f, "works", H5P_DEFAULT);
+    rc = g < 0 ? CM_FAIL("store has no /works group") : load_works(c, g);
+    if (g >= 0) H5Gclose(g);
+  }
+  return cm_agree(c->comm, rc);
 }
 
 static void unload(cm_ctx *c) {
@@ -266,6 +284,79 @@ static void reuse_heap_memory(void) {
 #endif
 }
 
+/* ---- outputs ---- */
+
+/* Where analyze writes: OUT, built as OUT.tmp, the old one moved to OUT.old
+ * during the swap; the files an analysis folder holds. */
+typedef struct {
+  char tmp[4200], old[4200];
+  char names[CM_N_TABLES + 2][64];
+  const char *v[CM_N_TABLES + 2];
+  cm_dir_spec spec;
+} out_plan;
+
+static void out_plan_init(out_plan *o, const char *out) {
+  snprintf(o->tmp, sizeof o->tmp, "%s.tmp", out);
+  snprintf(o->old, sizeof o->old, "%s.old", out);
+  for (int i = 0; i < CM_N_TABLES; i++)
+    snprintf(o->names[i], sizeof o->names[i], "tables/%s.csv", CM_TABLE_NAMES[i]);
+  snprintf(o->names[CM_N_TABLES], sizeof o->names[0], "results.h5");
+  snprintf(o->names[CM_N_TABLES + 1], sizeof o->names[0], "links.h5");
+  for (int i = 0; i < CM_N_TABLES + 2; i++)
+    o->v[i] = o->names[i];
+  o->spec = (cm_dir_spec){"analysis", o->v, CM_N_TABLES + 2};
+}
+
+int cm_analyze_check_out(const cm_config *cfg) {
+  out_plan o;
+  out_plan_init(&o, cfg->out);
+  int have_out, have_old;
+  CM_TRY(cm_dir_ok(cfg->out, &o.spec, &have_out));
+  CM_TRY(cm_dir_ok(o.old, &o.spec, &have_old));
+  CM_TRY(cm_dir_ok(o.tmp, &o.spec, NULL));
+  if (!have_out && have_old && rename(o.old, cfg->out) != 0) /* a swap killed between its renames */
+    return CM_FAIL("cannot restore '%s' from '%s': %s", cfg->out, o.old, strerror(errno));
+  char *inputs[2] = {(char *)cfg->store, (char *)cfg->aliases};
+  int n = cfg->aliases ? 2 : 1;
+  CM_TRY(cm_out_not_input(cfg->out, "--out", inputs, n));
+  const char *dirs[] = {cfg->out, o.tmp, o.old};
+  for (int i = 0; i < 3; i++)
+    CM_TRY(cm_out_holds_no_input(dirs[i], "--out", inputs, n));
+  return CM_OK;
+}
+
+/* Rank 0: OUT.tmp made afresh (with its record), OUT.old gone. */
+static int begin_out(const cm_config *cfg, const out_plan *o) {
+  CM_TRY(cm_analyze_check_out(cfg));
+  CM_TRY(cm_dir_remove(o->tmp, &o->spec)); /* a killed run's */
+  CM_TRY(cm_dir_remove(o->old, &o->spec)); /* a finished swap's */
+  CM_TRY(cm_dir_create(o->tmp, &o->spec, o->v, CM_N_TABLES + 2));
+  char tables[4300];
+  snprintf(tables, sizeof tables, "%s/tables", o->tmp);
+  return cm_mkdirs(tables);
+}
+
+/* Rank 0: the new analysis replaces the old one (rc == CM_OK), or goes. */
+static int end_out(const cm_config *cfg, const out_plan *o, int rc) {
+  if (rc != CM_OK) {
+    cm_dir_remove(o->tmp, &o->spec); /* best effort: a later run removes it too */
+    return rc;
+  }
+  struct stat sb;
+  if (stat(cfg->out, &sb) == 0 && rename(cfg->out, o->old) != 0)
+    return CM_FAIL("cannot move '%s' aside: %s", cfg->out, strerror(errno));
+  if (rename(o->tmp, cfg->out) != 0) return CM_FAIL("cannot rename '%s' to '%s': %s", o->tmp, cfg->out, strerror(errno));
+  return cm_dir_remove(o->old, &o->spec);
+}
+
+/* Rank 0: OUT.tmp/results.h5 begun, as an HDF5 file citemill recognises. */
+static int begin_results(const char *path, hid_t *h5) {
+  *h5 = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (*h5 < 0) return CM_FAIL("cannot create '%s'", path);
+  CM_TRY(cm_h5_attr_str(*h5, "citemill_version", CM_VERSION));
+  return cm_h5_attr_str(*h5, "citemill_kind", "results");
+}
+
 int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
   reuse_heap_memory();
   cm_ctx c;
@@ -275,37 +366,32 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
   CM_MPI(MPI_Comm_rank(comm, &c.rank));
   CM_MPI(MPI_Comm_size(comm, &c.nranks));
   double t0 = cm_now();
+  out_plan o;
+  out_plan_init(&o, cfg->out);
+  /* nothing is read or written before the outputs are known to be safe */
+  CM_AGREE(comm, c.rank == 0 ? begin_out(cfg, &o) : CM_OK);
   int rc = cm_aliases_load(cfg->aliases, (cm_aliases **)&c.aliases);
   c.p_bounds = calloc((size_t)c.nranks + 1, sizeof *c.p_bounds);
   c.w_bounds = calloc((size_t)c.nranks + 1, sizeof *c.w_bounds);
   if (rc == CM_OK && (!c.p_bounds || !c.w_bounds)) rc = CM_FAIL("out of memory");
-  CM_AGREE(comm, rc);
-  hid_t f;
-  CM_TRY(cm_h5_open(comm, cfg->store, &f));
-  rc = load(&c, f);
-  H5Fclose(f);
-  CM_AGREE(comm, rc);
-  if (c.rank == 0 && !cfg->quiet)
+  hid_t f = -1, h5 = -1;
+  rc = cm_agree(comm, rc);
+  if (rc == CM_OK) rc = cm_agree(comm, cm_h5_open(comm, cfg->store, &f));
+  if (rc == CM_OK) {
+    rc = load(&c, f);
+    H5Fclose(f);
+  }
+  if (rc == CM_OK && c.rank == 0 && !cfg->quiet)
     printf("analyze: loaded slices of the store in %.2f s (rank 0: %" PRIu64 " patents, %" PRIu64
            " works; peak RSS %.0f MiB)\n",
            cm_now() - t0, c.p_n, c.w_n, (double)cm_peak_rss() / 1048576.0);
-  /* outputs: OUT/tables/ and OUT/results.h5, via temporary names */
-  char tables[4096], h5tmp[4096], h5path[4096];
-  snprintf(tables, sizeof tables, "%s/tables", cfg->out);
-  snprintf(h5path, sizeof h5path, "%s/results.h5", cfg->out);
-  snprintf(h5tmp, sizeof h5tmp, "%s/results.h5.tmp", cfg->out);
-  hid_t h5 = -1;
-  if (c.rank == 0) {
-    mkdir(cfg->out, 0777);
-    if (mkdir(tables, 0777) != 0 && errno != EEXIST)
-      rc = CM_FAIL("cannot create '%s': %s", tables, strerror(errno));
-    else if ((h5 = H5Fcreate(h5tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)) < 0)
-      rc = CM_FAIL("cannot create '%s'", h5tmp);
-  }
-  CM_AGREE(comm, rc);
-  rc = run_jobs(&c, cfg->out, h5);
+  char h5tmp[4300], h5path[4300];
+  snprintf(h5path, sizeof h5path, "%s/results.h5", o.tmp);
+  snprintf(h5tmp, sizeof h5tmp, "%s/results.h5.tmp", o.tmp);
+  if (rc == CM_OK) rc = cm_agree(comm, c.rank == 0 ? begin_results(h5tmp, &h5) : CM_OK);
+  if (rc == CM_OK) rc = run_jobs(&c, o.tmp, h5);
   if (rc == CM_ERR) return rc; /* failed inside a collective step: main ends the job */
-  if (c.rank == 0) {
+  if (c.rank == 0 && h5 >= 0) {
     if (H5Fclose(h5) < 0 && rc == CM_OK) rc = CM_FAIL("closing '%s' failed", h5tmp);
     if (rc == CM_OK && rename(h5tmp, h5path) != 0) rc = CM_FAIL("cannot rename '%s'", h5tmp);
     if (rc != CM_OK) remove(h5tmp);
@@ -313,12 +399,14 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
   uint64_t shuffled = c.bytes_shuffled, smax = 0;
   CM_MPI(MPI_Allreduce(&shuffled, &smax, 1, MPI_UINT64_T, MPI_MAX, comm));
   if (shuffled_out) *shuffled_out = smax;
-  if (c.rank == 0 && rc == CM_OK && !cfg->quiet)
-    printf("analyze: tables in '%s', results in '%s'; %.2f s; max bytes shuffled by one rank %.1f MB\n",
-           tables, h5path, cm_now() - t0, (double)smax / 1e6);
   unload(&c);
   cm_aliases_free((cm_aliases *)c.aliases);
   rc = cm_agree(comm, rc);
+  rc = cm_agree(comm, c.rank == 0 ? end_out(cfg, &o, rc) : rc);
+  if (c.rank == 0 && rc == CM_OK && !cfg->quiet)
+    printf("analyze: tables in '%s/tables', results in '%s/results.h5'; %.2f s; max bytes shuffled by one "
+           "rank %.1f MB\n",
+           cfg->out, cfg->out, cm_now() - t0, (double)smax / 1e6);
   if (rc == CM_OK && !cfg->quiet) CM_TRY(cm_report_rss(comm, "analyze"));
   return rc;
 }

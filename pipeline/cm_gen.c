@@ -1,5 +1,6 @@
 #include "cm_gen.h"
 
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <xxhash.h>
 #include <zlib.h>
 
+#include "../io/cm_outputs.h"
 #include "cm_buf.h"
 #include "cm_error.h"
 #include "cm_gen_biblio.h"
@@ -496,18 +498,56 @@ static int gen_work(cm_buf *b, const plan *p, uint64_t j) {
 
 /* ---- output ---- */
 
-static int mkdirs(const char *path) {
-  char buf[4096];
-  snprintf(buf, sizeof buf, "%s", path);
-  for (char *q = buf + 1; *q; q++)
-    if (*q == '/') {
-      *q = 0;
-      mkdir(buf, 0777);
-      *q = '/';
-    }
-  if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-    return CM_FAIL("cannot create '%s': %s", path, strerror(errno));
-  return CM_OK;
+/* The files of shard s (patents shards first, then works parts), relative
+ * to the corpus folder: its data, and its truth file (patents only; "" for
+ * works). A patents shard is plain .json.gz, or with --containers mixed a
+ * .tar.gz (s % 3 == 1) or a .zip (s % 5 == 2). */
+static void shard_paths(uint64_t s, uint64_t np, int mixed, char *data, char *truth, size_t n) {
+  if (s < np) {
+    const char *ext = mixed && s % 3 == 1 ? ".tar.gz" : mixed && s % 5 == 2 ? ".zip" : ".json.gz";
+    snprintf(data, n, "patents/publications-%012" PRIu64 "%s", s, ext);
+    snprintf(truth, n, "truth/npl-%012" PRIu64 ".csv", s);
+  } else {
+    uint64_t w = s - np;
+    snprintf(data, n, "works/data/works/updated_date=2024-%02d-%02d/part_%03" PRIu64 ".gz", (int)(1 + (w / 28) % 12),
+             (int)(1 + w % 28), w / 336);
+    truth[0] = '\0';
+  }
+}
+
+/* A generated corpus is a folder citemill owns; its record lists every file
+ * gen writes there. */
+static const cm_dir_spec GEN_CORPUS = {"gen corpus", NULL, 0};
+
+/* Rank 0: an older corpus in the folder goes (only the files its record
+ * lists; anything else there fails the run, naming it), and the record of
+ * the new one lists all its files before any is written, so that a killed
+ * gen leaves a folder the next gen may replace. */
+static int begin_corpus_dir(const char *out, uint64_t np, uint64_t nw, int mixed) {
+  CM_TRY(cm_dir_remove(out, &GEN_CORPUS));
+  size_t n = 2 * np + nw + 2, k = 0;
+  char(*names)[128] = malloc(n * sizeof *names);
+  const char **v = malloc(n * sizeof *v);
+  int rc = names && v ? CM_OK : CM_FAIL("out of memory");
+  for (uint64_t s = 0; rc == CM_OK && s < np + nw; s++) {
+    char truth[128];
+    shard_paths(s, np, mixed, names[k], truth, sizeof names[k]);
+    v[k] = names[k], k++;
+    if (*truth) snprintf(names[k], sizeof names[k], "%s", truth), v[k] = names[k], k++;
+  }
+  if (rc == CM_OK) {
+    v[k++] = "aliases.csv";
+    v[k++] = "works/data/works/manifest";
+    rc = cm_dir_create(out, &GEN_CORPUS, v, k);
+  }
+  free(names);
+  free(v);
+  return rc;
+}
+
+static int ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
 static int write_gz(const char *path, const cm_buf *b) {
@@ -605,20 +645,21 @@ int cm_gen(MPI_Comm comm, const cm_config *cfg) {
   int mixed = strcmp(cfg->containers, "mixed") == 0;
   plan p;
   make_plan(cfg, &p);
-  char pdir[4096], wdir[4096], tdir[4096];
-  snprintf(pdir, sizeof pdir, "%s/patents", cfg->out);
+  char wdir[4200], dir[4300];
   snprintf(wdir, sizeof wdir, "%s/works/data/works", cfg->out);
-  snprintf(tdir, sizeof tdir, "%s/truth", cfg->out);
+  uint64_t np = (p.patents + SHARD_RECORDS - 1) / SHARD_RECORDS,
+           nw = (p.works + SHARD_RECORDS - 1) / SHARD_RECORDS;
   int rc = CM_OK;
   if (rank == 0) {
-    rc = mkdirs(pdir);
-    if (rc == CM_OK) rc = mkdirs(wdir);
-    if (rc == CM_OK) rc = mkdirs(tdir);
+    rc = begin_corpus_dir(cfg->out, np, nw, mixed);
+    const char *sub[] = {"patents", "truth", "works/data/works"};
+    for (int i = 0; i < 3 && rc == CM_OK; i++) {
+      snprintf(dir, sizeof dir, "%s/%s", cfg->out, sub[i]);
+      rc = cm_mkdirs(dir);
+    }
     if (rc == CM_OK) rc = write_aliases(cfg->out);
   }
   CM_AGREE(comm, rc);
-  uint64_t np = (p.patents + SHARD_RECORDS - 1) / SHARD_RECORDS,
-           nw = (p.works + SHARD_RECORDS - 1) / SHARD_RECORDS;
   if (rank == 0 && !cfg->quiet)
     printf("gen: %" PRIu64 " patents in %" PRIu64 " shards, %" PRIu64 " works in %" PRIu64
            " parts, %d ranks\n",
@@ -629,32 +670,30 @@ int cm_gen(MPI_Comm comm, const cm_config *cfg) {
   uint64_t done = 0;
   for (uint64_t s = (uint64_t)rank; s < np + nw && rc == CM_OK; s += (uint64_t)P) {
     b.len = truth.len = 0;
+    char data[128], tpath[128];
+    shard_paths(s, np, mixed, data, tpath, sizeof data);
+    snprintf(path, sizeof path, "%s/%s", cfg->out, data);
     if (s < np) {
       uint64_t lo = s * SHARD_RECORDS, hi = lo + SHARD_RECORDS < p.patents ? lo + SHARD_RECORDS : p.patents;
       for (uint64_t i = lo; i < hi && rc == CM_OK; i++)
         rc = gen_patent(&b, &truth, &p, i);
       snprintf(member, sizeof member, "publications-%012" PRIu64 ".json", s);
-      if (rc == CM_OK && mixed && s % 3 == 1) {
-        snprintf(path, sizeof path, "%s/publications-%012" PRIu64 ".tar.gz", pdir, s);
+      if (rc == CM_OK && ends_with(data, ".tar.gz"))
         rc = write_archive(path, member, &b, 0);
-      } else if (rc == CM_OK && mixed && s % 5 == 2) {
-        snprintf(path, sizeof path, "%s/publications-%012" PRIu64 ".zip", pdir, s);
+      else if (rc == CM_OK && ends_with(data, ".zip"))
         rc = write_archive(path, member, &b, 1);
-      } else if (rc == CM_OK) {
-        snprintf(path, sizeof path, "%s/%s.gz", pdir, member);
+      else if (rc == CM_OK)
         rc = write_gz(path, &b);
-      }
-      snprintf(path, sizeof path, "%s/npl-%012" PRIu64 ".csv", tdir, s);
+      snprintf(path, sizeof path, "%s/%s", cfg->out, tpath);
       if (rc == CM_OK) rc = write_text(path, &truth);
     } else {
       uint64_t w = s - np, lo = w * SHARD_RECORDS,
                hi = lo + SHARD_RECORDS < p.works ? lo + SHARD_RECORDS : p.works;
       for (uint64_t j = lo; j < hi && rc == CM_OK; j++)
         rc = gen_work(&b, &p, j);
-      snprintf(path, sizeof path, "%s/updated_date=2024-%02d-%02d", wdir, (int)(1 + (w / 28) % 12),
-               (int)(1 + w % 28));
-      if (rc == CM_OK) rc = mkdirs(path);
-      snprintf(path + strlen(path), sizeof path - strlen(path), "/part_%03" PRIu64 ".gz", w / 336);
+      snprintf(dir, sizeof dir, "%s", path);
+      *strrchr(dir, '/') = '\0';
+      if (rc == CM_OK) rc = cm_mkdirs(dir);
       if (rc == CM_OK) rc = write_gz(path, &b);
     }
     done++;

@@ -26,6 +26,7 @@
 #include "../io/cm_files.h"
 #include "../io/cm_h5.h"
 #include "../io/cm_json.h"
+#include "../io/cm_outputs.h"
 #include "../io/cm_reader.h"
 #include "cm_claim.h"
 #include "cm_dict.h"
@@ -1205,6 +1206,7 @@ static int finish_store(MPI_Comm comm, const cm_config *cfg, hid_t f, const char
   int rc = cm_config_describe(cfg, conf, sizeof conf);
   if (rc == CM_OK) rc = cm_h5_attr_u64(f, "schema_version", CM_SCHEMA_VERSION);
   if (rc == CM_OK) rc = cm_h5_attr_str(f, "citemill_version", CM_VERSION);
+  if (rc == CM_OK) rc = cm_h5_attr_str(f, "citemill_kind", "store");
   if (rc == CM_OK) rc = cm_h5_attr_str(f, "created_utc", when);
   if (rc == CM_OK) rc = cm_h5_attr_str(f, "configuration", conf);
   if (rc == CM_OK) rc = cm_h5_attr_str(f, "schema_doc", "docs/store.md of citemill");
@@ -1249,17 +1251,37 @@ static int end_store(MPI_Comm comm, const cm_config *cfg, const char *tmp, int r
   return cm_agree(comm, rc);
 }
 
-static int mkdir_p(const char *dir) {
-  char buf[4096];
-  snprintf(buf, sizeof buf, "%s", dir);
-  for (char *p = buf + 1; *p; p++)
-    if (*p == '/') {
-      *p = '\0';
-      mkdir(buf, 0777);
-      *p = '/';
-    }
-  if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-    return CM_FAIL("cannot create directory '%s': %s", dir, strerror(errno));
+/* The rejects folder of a store: --rejects, or STORE.rejects. */
+static void rejects_dir(const cm_config *cfg, char *dir, size_t n) {
+  if (cfg->rejects)
+    snprintf(dir, n, "%s", cfg->rejects);
+  else
+    snprintf(dir, n, "%s.rejects", cfg->store);
+}
+
+int cm_ingest_check_out(const cm_config *cfg) {
+  char *inputs[2 * CM_MAX_PATHS];
+  int n = 0;
+  for (int i = 0; i < cfg->n_patents; i++)
+    inputs[n++] = cfg->patents[i];
+  for (int i = 0; i < cfg->n_works; i++)
+    inputs[n++] = cfg->works[i];
+  char dir[4096], tmp[4200];
+  rejects_dir(cfg, dir, sizeof dir);
+  snprintf(tmp, sizeof tmp, "%s.tmp", cfg->store);
+  CM_TRY(cm_out_file_ok(cfg->store, CM_OUT_H5, "--store"));
+  CM_TRY(cm_out_not_input(cfg->store, "--store", inputs, n));
+  CM_TRY(cm_out_not_input(tmp, "--store", inputs, n));
+  CM_TRY(cm_out_not_input(dir, "the rejects folder", inputs, n));
+  CM_TRY(cm_out_holds_no_input(dir, "the rejects folder", inputs, n));
+  struct stat sb;
+  if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+    return CM_FAIL("the rejects folder '%s' exists and is not a folder; choose another --rejects", dir);
+  for (int k = 0; k < 2; k++) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s.csv", dir, k ? "works" : "patents");
+    CM_TRY(cm_out_file_ok(path, CM_OUT_REJECTS, "the rejects file"));
+  }
   return CM_OK;
 }
 
@@ -1268,12 +1290,11 @@ int cm_ingest(MPI_Comm comm, const cm_config *cfg) {
   CM_MPI(MPI_Comm_rank(comm, &rank));
   CM_MPI(MPI_Comm_size(comm, &P));
   char rej_dir[4096], tmp[4200];
-  if (cfg->rejects)
-    snprintf(rej_dir, sizeof rej_dir, "%s", cfg->rejects);
-  else
-    snprintf(rej_dir, sizeof rej_dir, "%s.rejects", cfg->store);
+  rejects_dir(cfg, rej_dir, sizeof rej_dir);
   snprintf(tmp, sizeof tmp, "%s.tmp", cfg->store);
-  CM_AGREE(comm, rank == 0 ? mkdir_p(rej_dir) : CM_OK);
+  /* nothing is read or written before the outputs are known to be safe */
+  CM_AGREE(comm, rank == 0 ? cm_ingest_check_out(cfg) : CM_OK);
+  CM_AGREE(comm, rank == 0 ? cm_mkdirs(rej_dir) : CM_OK);
   int rc = CM_OK;
 
   double t_start = cm_now();

@@ -8,6 +8,11 @@
 #include "cm_config.h"
 
 int cm_ingest(MPI_Comm comm, const cm_config *cfg);
+/* Rank 0, not collective: whether ingest may write its outputs (SPEC 1):
+ * the store and its temporary are not inputs and lie inside none, an
+ * existing store is a citemill store, the rejects folder holds no input and
+ * its rejects files, if any, are citemill's. */
+int cm_ingest_check_out(const cm_config *cfg);
 /* `citemill info`: prints what a store holds. Collective on comm (rank 0 prints). */
 int cm_info(MPI_Comm comm, const cm_config *cfg);
 

@@ -30,6 +30,8 @@
 #include <xxhash.h>
 
 #include "../io/cm_files.h"
+#include "../io/cm_outputs.h"
+#include "../jobs/cm_jobs.h"
 #include "cm_analyze.h"
 #include "cm_buf.h"
 #include "cm_error.h"
@@ -40,11 +42,6 @@
 
 #define N_STAGES 3
 static const char *const STAGES[N_STAGES] = {"ingest", "analyze", "report"};
-static const char *const TABLES[] = {
-    "office_patents",       "top_assignees",      "assignee_growth",        "foreign_assignees",
-    "country_publications", "publication_growth", "collaboration_partners", "collaborating_institutions",
-    "paper_citations",      "topic_growth"};
-#define N_TABLES (int)(sizeof TABLES / sizeof TABLES[0])
 
 /* One stage's record (rank 0). */
 typedef struct {
@@ -299,40 +296,38 @@ static void signature_of(const char *stage, const char *options, const cm_buf *i
 
 /* ---- stage bodies ---- */
 
-static int rm_rf(const char *path) {
-  char cmd[4400];
-  struct stat sb;
-  if (stat(path, &sb) != 0) return CM_OK;
-  snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", path);
-  return system(cmd) == 0 ? CM_OK : CM_FAIL("cannot remove '%s'", path);
-}
-
-/* Rank 0, before anything: a swap of analysis/ killed half-way is undone. */
-static int repair_analysis(const char *out) {
-  char cur[4200], old[4200];
-  snprintf(cur, sizeof cur, "%s/analysis", out);
-  snprintf(old, sizeof old, "%s/analysis.old", out);
-  struct stat sb;
-  if (stat(cur, &sb) != 0 && stat(old, &sb) == 0 && rename(old, cur) != 0)
-    return CM_FAIL("cannot restore '%s' from '%s'", cur, old);
-  return rm_rf(old);
-}
-
-static int swap_in_analysis(const char *out) {
-  char cur[4200], old[4200], tmp[4200];
-  snprintf(cur, sizeof cur, "%s/analysis", out);
-  snprintf(old, sizeof old, "%s/analysis.old", out);
-  snprintf(tmp, sizeof tmp, "%s/analysis.tmp", out);
-  struct stat sb;
-  if (stat(cur, &sb) == 0 && rename(cur, old) != 0) return CM_FAIL("cannot move '%s' aside", cur);
-  if (rename(tmp, cur) != 0) return CM_FAIL("cannot rename '%s' to '%s'", tmp, cur);
-  return rm_rf(old);
+/* Rank 0, before anything: every output of every stage may be written (the
+ * stages check again when they run), and OUT exists. */
+static int check_outputs(const cm_config *cfg, const char *store, const char *analysis) {
+  char *inputs[2 * CM_MAX_PATHS + 1];
+  int n = 0;
+  for (int i = 0; i < cfg->n_patents; i++)
+    inputs[n++] = cfg->patents[i];
+  for (int i = 0; i < cfg->n_works; i++)
+    inputs[n++] = cfg->works[i];
+  if (cfg->aliases) inputs[n++] = (char *)cfg->aliases;
+  CM_TRY(cm_out_not_input(cfg->out, "--out", inputs, n));
+  CM_TRY(cm_mkdirs(cfg->out));
+  static const struct {
+    const char *name;
+    cm_out_kind kind;
+  } files[] = {{"manifest", CM_OUT_MANIFEST}, {"report.html", CM_OUT_REPORT}, {"run.json", CM_OUT_RUN_JSON}};
+  for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+    char path[4300];
+    snprintf(path, sizeof path, "%s/%s", cfg->out, files[i].name);
+    CM_TRY(cm_out_file_ok(path, files[i].kind, "--out's"));
+  }
+  cm_config c2 = *cfg;
+  c2.store = store;
+  CM_TRY(cm_ingest_check_out(&c2));
+  c2.out = analysis;
+  return cm_analyze_check_out(&c2);
 }
 
 static int analysis_outputs(const char *out, cm_buf *lines) {
   char rel[256];
-  for (int i = 0; i < N_TABLES; i++) {
-    snprintf(rel, sizeof rel, "analysis/tables/%s.csv", TABLES[i]);
+  for (int i = 0; i < CM_N_TABLES; i++) {
+    snprintf(rel, sizeof rel, "analysis/tables/%s.csv", CM_TABLE_NAMES[i]);
     CM_TRY(record_output(out, rel, lines));
   }
   CM_TRY(record_output(out, "analysis/results.h5", lines));
@@ -404,17 +399,15 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
   memset(recs, 0, sizeof recs);
   stage_result res[N_STAGES];
   memset(res, 0, sizeof res);
+  char store[4200], analysis[4200];
+  snprintf(store, sizeof store, "%s/store.h5", out);
+  snprintf(analysis, sizeof analysis, "%s/analysis", out);
   int rc = CM_OK;
   if (rank == 0) {
-    if (mkdir(out, 0777) != 0 && errno != EEXIST)
-      rc = CM_FAIL("cannot create '%s': %s", out, strerror(errno));
-    if (rc == CM_OK) rc = repair_analysis(out);
+    rc = check_outputs(cfg, store, analysis);
     if (rc == CM_OK) rc = manifest_read(out, recs);
   }
   CM_AGREE(comm, rc);
-  char store[4200], tmpout[4200];
-  snprintf(store, sizeof store, "%s/store.h5", out);
-  snprintf(tmpout, sizeof tmpout, "%s/analysis.tmp", out);
   int force = 0, last = N_STAGES - 1;
   for (int k = 0; k < N_STAGES; k++)
     if (cfg->until && strcmp(cfg->until, STAGES[k]) == 0) last = k;
@@ -469,11 +462,8 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
       rc = cm_ingest(comm, &c2);
     } else if (k == 1) {
       c2.command = "analyze";
-      c2.out = tmpout;
-      if (rank == 0) rc = rm_rf(tmpout);
-      rc = cm_agree(comm, rc);
-      if (rc == CM_OK) rc = cm_analyze(comm, &c2, &res[k].shuffled);
-      if (rank == 0 && rc == CM_OK) rc = swap_in_analysis(out);
+      c2.out = analysis; /* built as analysis.tmp, swapped in whole (cm_analyze) */
+      rc = cm_analyze(comm, &c2, &res[k].shuffled);
     } else if (rank == 0) {
       rc = cm_report_write(cfg, out);
     }

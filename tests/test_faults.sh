@@ -41,7 +41,7 @@ inject h5-deferred-write@1 "writing dataset" 7
 # failed attempt is left behind.
 A=(analyze --store $W/r/store.h5 --aliases $W/g/aliases.csv --out $W/a --quiet)
 mpi "${A[@]}" || fail "clean analyze"
-(cd $W/a && md5sum tables/*.csv results.h5 links.h5) > $W/a.md5
+(cd $W/a && md5sum tables/*.csv results.h5 links.h5) > $W/analysis.md5
 for point in load-fail citations-fail job-fail links-fail; do
   for r in 0 1 2; do
     t0=$(date +%s)
@@ -51,11 +51,18 @@ for point in load-fail citations-fail job-fail links-fail; do
     [ $rc -ne 124 ] || fail "$point@$r: analyze hung (killed by the 120 s timeout)"
     [ "$(grep -c "injected failure" $W/err)" = 1 ] || { cat $W/err; fail "$point@$r: the failure was not reported exactly once"; }
     ! grep -q "MPI_ABORT" $W/err || fail "$point@$r: ended by MPI_Abort, not by agreement"
-    (cd $W/a && md5sum -c --quiet $W/a.md5) || fail "$point@$r: the earlier analysis changed"
+    (cd $W/a && md5sum -c --quiet $W/analysis.md5) || fail "$point@$r: the earlier analysis changed"
     [ -z "$(ls -d $W/a.* 2> /dev/null)" ] || fail "$point@$r: left $(ls -d $W/a.*)"
     echo "faults: $point@$r ended in $t s with status $rc on every rank, earlier analysis intact"
   done
 done
+# inside `run`: the ingest stage completes, analyze fails on one rank; the analysis of the
+# earlier run stays as it was
+CITEMILL_FAULT=job-fail@1 mpi "${RUN[@]}" > $W/out 2> $W/err; rc=$?
+[ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "job-fail in run: status $rc"
+grep -q "injected failure" $W/err || fail "job-fail in run: no report"
+cmp -s $W/r/analysis/tables/office_patents.csv $W/expected/tables/office_patents.csv || fail "job-fail: tables changed"
+[ ! -e $W/r/analysis.tmp ] || fail "job-fail in run: analysis.tmp left behind"
 # the next run resumes and finishes; the result equals an undisturbed run over the same inputs
 mpi "${RUN[@]}" > $W/out 2>&1 || fail "resume"
 grep -q "stage ingest: unchanged, skipped" $W/out || fail "resume redid the completed ingest"
