@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "../pipeline/cm_error.h"
+#include "cm_h5check.h"
 
 #define CHUNK_BYTES (1u << 20)
 
@@ -204,10 +205,11 @@ static int write_at(MPI_Comm comm, hid_t loc, const char *name, hid_t type, cons
   CM_MPI(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm));
   if (any || total == 0) { /* every rank knows the global total: all skip the write */
     if (bad) CM_FAIL("cannot create dataset '%s'", name);
+    int rc = any ? CM_ERR_ALL : cm_check_write(comm, d, H5Tget_size(type), 0, 0, NULL, NULL, NULL);
     H5Sclose(space);
     if (d >= 0) H5Dclose(d);
     free(owned);
-    return any ? CM_ERR_ALL : CM_OK;
+    return rc;
   }
   uint64_t n = 0;
   int rc = H5Sselect_none(space) < 0 ? CM_FAIL("selecting in '%s' failed", name) : CM_OK;
@@ -223,6 +225,8 @@ static int write_at(MPI_Comm comm, hid_t loc, const char *name, hid_t type, cons
   if (rc == CM_OK && (mspace < 0 || (n == 0 && H5Sselect_none(mspace) < 0)))
     rc = CM_FAIL("memory space of '%s' failed", name);
   rc = cm_agree(comm, rc); /* before the collective write (or the queue: the close is collective) */
+  /* the checksum, from the data as it is handed over */
+  if (rc == CM_OK) rc = cm_check_write(comm, d, H5Tget_size(type), total, sl.n, sl.start, sl.count, data);
   if (rc != CM_OK) {
     if (mspace >= 0) H5Sclose(mspace);
     H5Sclose(space);
@@ -519,65 +523,115 @@ int cm_h5_length(hid_t loc, const char *name, uint64_t *n) {
   return CM_OK;
 }
 
-int cm_h5_read(hid_t loc, const char *name, hid_t type, uint64_t start, uint64_t count, void *out) {
+/* The full path of an object, for messages ("/patents/npl_text/index"). */
+static void path_of(hid_t obj, const char *name, char *out, size_t n) {
+  char base[256] = "";
+  if (H5Iget_name(obj, base, sizeof base) <= 0) base[0] = '\0';
+  snprintf(out, n, "%s%s%s", base, strcmp(base, "/") == 0 ? "" : "/", name);
+}
+
+/* Elements [start, start + count) of dataset `name` (which must hold them:
+ * a shorter one is a damaged store) into out; own of them go to ck. */
+static int read_range(hid_t loc, const char *name, hid_t type, uint64_t start, uint64_t count, void *out,
+                      cm_check *ck, uint64_t own) {
+  char path[512];
+  path_of(loc, name, path, sizeof path);
   hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-  if (d < 0) return CM_FAIL("store has no dataset '%s'", name);
+  if (d < 0) return CM_FAIL("store has no dataset '%s'; was it written by this citemill version?", path);
+  uint64_t len = 0;
   hid_t fs = H5Dget_space(d);
+  hsize_t dims[1] = {0};
+  int rc = fs >= 0 && H5Sget_simple_extent_dims(fs, dims, NULL) == 1 ? CM_OK
+                                                                      : CM_FAIL("dataset '%s' is not a column", path);
+  len = dims[0];
+  if (rc == CM_OK && (start > len || count > len - start))
+    rc = CM_FAIL("dataset '%s' holds %llu elements, not the %llu..%llu the store's other columns call for: the "
+                 "store is damaged; write it again (citemill run re-ingests by itself)",
+                 path, (unsigned long long)len, (unsigned long long)start, (unsigned long long)(start + count));
   hsize_t st[1] = {start}, cnt[1] = {count};
   hid_t ms = H5Screate_simple(1, cnt, NULL);
-  herr_t r;
-  if (count == 0) {
-    r = 0;
-  } else {
-    H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, cnt, NULL);
-    r = H5Dread(d, type, ms, fs, H5P_DEFAULT, out);
+  if (rc == CM_OK && count > 0) {
+    herr_t r = H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, cnt, NULL);
+    if (r >= 0) r = H5Dread(d, type, ms, fs, H5P_DEFAULT, out);
+    if (r < 0) rc = CM_FAIL("reading %llu elements of '%s' failed", (unsigned long long)count, path);
   }
+  if (rc == CM_OK && ck) rc = cm_check_add(ck, d, type, start, count, own, out);
   H5Sclose(ms);
-  H5Sclose(fs);
+  if (fs >= 0) H5Sclose(fs);
   H5Dclose(d);
-  if (r < 0) return CM_FAIL("reading %llu elements of '%s' failed", (unsigned long long)count, name);
+  return rc;
+}
+
+static uint64_t own_rows(int own, uint64_t n) { return own == CM_OWN_NONE ? 0 : n; }
+static uint64_t own_offsets(int own, uint64_t n) { return own == CM_OWN_NONE ? 0 : own == CM_OWN_LAST ? n + 1 : n; }
+
+int cm_h5_read(hid_t loc, const char *name, hid_t type, uint64_t start, uint64_t count, void *out, cm_check *ck,
+               int own) {
+  return read_range(loc, name, type, start, count, out, ck, own_rows(own, count));
+}
+
+/* Offsets (or a row index) [lo, lo + n] must not decrease, nor point past
+ * the end of what they index (limit elements). */
+static int check_offsets(hid_t g, const char *name, const uint64_t *o, uint64_t n, uint64_t limit) {
+  for (uint64_t i = 0; i <= n; i++)
+    if ((i && o[i] < o[i - 1]) || o[i] > limit) {
+      char path[512];
+      path_of(g, name, path, sizeof path);
+      return CM_FAIL("dataset '%s' is damaged (entry %llu: %llu, after %llu, of at most %llu); write the store "
+                     "again (citemill run re-ingests by itself)",
+                     path, (unsigned long long)i, (unsigned long long)o[i], (unsigned long long)(i ? o[i - 1] : 0),
+                     (unsigned long long)limit);
+    }
   return CM_OK;
 }
 
 /* Reads offsets [lo, hi] and the bytes they cover into c (rebased to 0). */
-static int read_strcol_in(hid_t g, uint64_t lo, uint64_t hi, cm_strcol *c) {
+static int read_strcol_in(hid_t g, uint64_t lo, uint64_t hi, cm_strcol *c, cm_check *ck, int own) {
   memset(c, 0, sizeof *c);
-  uint64_t n = hi - lo;
+  uint64_t n = hi - lo, nbytes = 0;
+  CM_TRY(cm_h5_length(g, "bytes", &nbytes));
   CM_TRY(cm_buf_reserve(&c->off, (n + 1) * 8));
-  CM_TRY(cm_h5_read(g, "offsets", H5T_NATIVE_UINT64, lo, n + 1, c->off.data));
+  CM_TRY(read_range(g, "offsets", H5T_NATIVE_UINT64, lo, n + 1, c->off.data, ck, own_offsets(own, n)));
   c->off.len = (n + 1) * 8;
   uint64_t *o = (uint64_t *)c->off.data;
+  CM_TRY(check_offsets(g, "offsets", o, n, nbytes));
   uint64_t b0 = o[0], b1 = o[n];
   CM_TRY(cm_buf_reserve(&c->bytes, b1 - b0 + 1));
-  CM_TRY(cm_h5_read(g, "bytes", H5T_NATIVE_UINT8, b0, b1 - b0, c->bytes.data));
+  CM_TRY(read_range(g, "bytes", H5T_NATIVE_UINT8, b0, b1 - b0, c->bytes.data, ck, own_rows(own, b1 - b0)));
   c->bytes.len = b1 - b0;
   for (uint64_t i = 0; i <= n; i++)
     o[i] -= b0;
   return CM_OK;
 }
 
-int cm_h5_read_strcol(hid_t loc, const char *name, uint64_t lo, uint64_t hi, cm_strcol *c) {
+int cm_h5_read_strcol(hid_t loc, const char *name, uint64_t lo, uint64_t hi, cm_strcol *c, cm_check *ck,
+                      int own) {
   hid_t g = H5Gopen2(loc, name, H5P_DEFAULT);
   if (g < 0) return CM_FAIL("store has no column '%s'", name);
-  int rc = read_strcol_in(g, lo, hi, c);
+  int rc = read_strcol_in(g, lo, hi, c, ck, own);
   H5Gclose(g);
   return rc;
 }
 
-int cm_h5_read_listcol(hid_t loc, const char *name, uint64_t lo, uint64_t hi, cm_listcol *c) {
+int cm_h5_read_listcol(hid_t loc, const char *name, uint64_t lo, uint64_t hi, cm_listcol *c, cm_check *ck,
+                       int own) {
   hid_t g = H5Gopen2(loc, name, H5P_DEFAULT);
   if (g < 0) return CM_FAIL("store has no column '%s'", name);
   memset(c, 0, sizeof *c);
-  uint64_t n = hi - lo;
-  int rc = cm_buf_reserve(&c->index, (n + 1) * 8);
-  if (rc == CM_OK) rc = cm_h5_read(g, "index", H5T_NATIVE_UINT64, lo, n + 1, c->index.data);
+  uint64_t n = hi - lo, n_items = 0;
+  int rc = cm_h5_length(g, "offsets", &n_items); /* the items' string column shares the group */
+  if (rc == CM_OK && n_items == 0) rc = CM_FAIL("column '%s' has no items offsets", name);
+  if (rc == CM_OK) rc = cm_buf_reserve(&c->index, (n + 1) * 8);
+  if (rc == CM_OK)
+    rc = read_range(g, "index", H5T_NATIVE_UINT64, lo, n + 1, c->index.data, ck, own_offsets(own, n));
+  if (rc == CM_OK) rc = check_offsets(g, "index", (const uint64_t *)c->index.data, n, n_items - 1);
   if (rc == CM_OK) {
     c->index.len = (n + 1) * 8;
     uint64_t *x = (uint64_t *)c->index.data;
     uint64_t i0 = x[0], i1 = x[n];
     for (uint64_t i = 0; i <= n; i++)
       x[i] -= i0;
-    rc = read_strcol_in(g, i0, i1, &c->items);
+    rc = read_strcol_in(g, i0, i1, &c->items, ck, own);
   }
   H5Gclose(g);
   return rc;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "cm_columns.h"
+#include "cm_h5check.h"
 
 /* Collective: creates (truncates) a file for parallel writing. deflate > 0
  * (1-9): every dataset written to it is chunked with shuffle + deflate at
@@ -68,7 +69,9 @@ typedef struct {
 } cm_h5_placement;
 
 /* Collective: writes each rank's n_local elements (one a row) into a new
- * dataset (chunked and compressed if the file asks for it), placed by place. */
+ * dataset (chunked and compressed if the file asks for it), placed by place.
+ * Every dataset written here carries its checksum (cm_h5check.h), computed
+ * from the data as it is handed over. */
 int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type, const void *data,
                        uint64_t n_local, const cm_h5_placement *place);
 /* Collective: string and list columns, rows placed by place. */
@@ -81,12 +84,24 @@ int cm_h5_write_listcol(MPI_Comm comm, hid_t loc, const char *name, const cm_lis
 int cm_h5_attr_str(hid_t loc, const char *name, const char *value);
 int cm_h5_attr_u64(hid_t loc, const char *name, uint64_t value);
 
-/* Not collective: reads. */
+/* Not collective: reads. Every read checks that the column holds the rows
+ * asked for, and that offsets and row indexes neither decrease nor point
+ * past what they index: a damaged store is an error naming the dataset,
+ * never a crash or an absurd allocation. With ck (NULL: none) the bytes
+ * read count toward the datasets' checksums (cm_check_finish verifies them):
+ * `own` says what this rank vouches for, so that the ranks' reads cover each
+ * dataset once: CM_OWN_NONE (another rank reads the same: a dictionary),
+ * CM_OWN_ROWS (its rows), CM_OWN_LAST (its rows and a column's closing
+ * offset: the rank holding the last row, or reading a column whole). */
+enum { CM_OWN_NONE, CM_OWN_ROWS, CM_OWN_LAST };
 int cm_h5_length(hid_t loc, const char *name, uint64_t *n);
-int cm_h5_read(hid_t loc, const char *name, hid_t type, uint64_t start, uint64_t count, void *out);
+int cm_h5_read(hid_t loc, const char *name, hid_t type, uint64_t start, uint64_t count, void *out, cm_check *ck,
+               int own);
 /* Reads rows [lo, hi) of a string / list column into a fresh column. */
-int cm_h5_read_strcol(hid_t loc, const char *name, uint64_t lo, uint64_t hi, cm_strcol *c);
-int cm_h5_read_listcol(hid_t loc, const char *name, uint64_t lo, uint64_t hi, cm_listcol *c);
+int cm_h5_read_strcol(hid_t loc, const char *name, uint64_t lo, uint64_t hi, cm_strcol *c, cm_check *ck,
+                      int own);
+int cm_h5_read_listcol(hid_t loc, const char *name, uint64_t lo, uint64_t hi, cm_listcol *c, cm_check *ck,
+                       int own);
 int cm_h5_attr_read_str(hid_t loc, const char *name, char **value);
 int cm_h5_exists(hid_t loc, const char *path);
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "../io/cm_csv.h"
+#include "../io/cm_h5check.h"
 #include "../pipeline/cm_error.h"
 #include "../pipeline/cm_text.h"
 
@@ -62,22 +63,30 @@ static int save_h5(const cm_table *t, hid_t file) {
   int rc = CM_OK;
   char **v = calloc(nrows + 1, sizeof *v);
   CM_ALLOC(v, (nrows + 1) * sizeof *v);
+  cm_buf stream = {0}; /* a column's values as its checksum reads them (cm_h5check.h) */
   for (int k = 0; k < t->ncols && rc == CM_OK; k++) {
-    for (size_t r = 0; r < nrows; r++) {
+    stream.len = 0;
+    for (size_t r = 0; r < nrows && rc == CM_OK; r++) {
       size_t len;
       const uint8_t *p = cm_strcol_get(&t->cells, r * (size_t)t->ncols + (size_t)k, &len);
       v[r] = strndup((const char *)p, len);
+      /* HDF5 strings end at a NUL: the checksum covers what the dataset holds */
+      uint64_t held = v[r] ? strlen(v[r]) : 0;
+      rc = cm_buf_push_u64(&stream, held);
+      if (rc == CM_OK) rc = cm_buf_append(&stream, v[r], held);
     }
     hsize_t dims[1] = {nrows};
     hid_t sp = H5Screate_simple(1, dims, NULL);
     hid_t d = H5Dcreate2(g, t->cols[k], st, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (d < 0 || (nrows && H5Dwrite(d, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0))
+    if (rc == CM_OK && (d < 0 || (nrows && H5Dwrite(d, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)))
       rc = CM_FAIL("cannot write results column '%s/%s'", t->name, t->cols[k]);
+    if (rc == CM_OK) rc = cm_check_attr(d, cm_check_sum(stream.data, stream.len));
     if (d >= 0) H5Dclose(d);
     H5Sclose(sp);
     for (size_t r = 0; r < nrows; r++)
       free(v[r]);
   }
+  cm_buf_free(&stream);
   free(v);
   H5Tclose(st);
   H5Gclose(g);

@@ -26,20 +26,31 @@
 #include "cm_signal.h"
 
 static int read_fixed(hid_t g, const char *name, hid_t type, size_t esize, uint64_t lo, uint64_t n,
-                      cm_buf *b) {
+                      cm_buf *b, cm_check *ck, int own) {
   CM_TRY(cm_buf_reserve(b, (size_t)n * esize + 8));
-  CM_TRY(cm_h5_read(g, name, type, lo, n, b->data));
+  CM_TRY(cm_h5_read(g, name, type, lo, n, b->data, ck, own));
   b->len = (size_t)n * esize;
   return CM_OK;
 }
 
-static int read_dict(hid_t g, const char *name, uint64_t lo, uint64_t n, cm_buf *codes, cm_strcol *dict) {
+/* A dictionary-encoded column: rows' codes and the whole dictionary, which
+ * every rank reads (rank 0 vouches for it). Codes must lie in the
+ * dictionary. */
+static int read_dict(hid_t g, const char *name, uint64_t lo, uint64_t n, cm_buf *codes, cm_strcol *dict,
+                     cm_check *ck, int own, int rank) {
   hid_t d = H5Gopen2(g, name, H5P_DEFAULT);
   if (d < 0) return CM_FAIL("store has no column '%s'", name);
-  int rc = read_fixed(d, "codes", H5T_NATIVE_UINT32, 4, lo, n, codes);
+  int rc = read_fixed(d, "codes", H5T_NATIVE_UINT32, 4, lo, n, codes, ck, own);
   uint64_t nd = 0;
   if (rc == CM_OK) rc = cm_h5_length(d, "dict/offsets", &nd);
-  if (rc == CM_OK) rc = cm_h5_read_strcol(d, "dict", 0, nd - 1, dict);
+  if (rc == CM_OK && nd == 0) rc = CM_FAIL("column '%s' has an empty dictionary", name);
+  if (rc == CM_OK)
+    rc = cm_h5_read_strcol(d, "dict", 0, nd - 1, dict, ck, rank == 0 ? CM_OWN_LAST : CM_OWN_NONE);
+  for (uint64_t i = 0; rc == CM_OK && i < n; i++)
+    if (CM_BUF_AT(codes, uint32_t, i) >= nd - 1)
+      rc = CM_FAIL("column '%s' is damaged: a code points past its dictionary of %llu values; write the store "
+                   "again (citemill run re-ingests by itself)",
+                   name, (unsigned long long)(nd - 1));
   H5Gclose(d);
   return rc;
 }
@@ -50,8 +61,8 @@ static int row_costs(const cm_ctx *c, hid_t g, uint64_t lo, uint64_t m, uint32_t
   cm_buf codes = {0}, idx = {0};
   cm_strcol dict;
   CM_TRY(cm_strcol_init(&dict));
-  int rc = read_dict(g, "office", lo, m, &codes, &dict);
-  if (rc == CM_OK) rc = read_fixed(g, "npl_text/index", H5T_NATIVE_UINT64, 8, lo, m + 1, &idx);
+  int rc = read_dict(g, "office", lo, m, &codes, &dict, NULL, CM_OWN_NONE, c->rank);
+  if (rc == CM_OK) rc = read_fixed(g, "npl_text/index", H5T_NATIVE_UINT64, 8, lo, m + 1, &idx, NULL, CM_OWN_NONE);
   uint32_t office = rc == CM_OK ? cm_dict_find(&dict, c->cfg->office) : UINT32_MAX;
   for (uint64_t i = 0; rc == CM_OK && i < m; i++) {
     uint64_t npl = CM_BUF_AT(&idx, uint64_t, i + 1) - CM_BUF_AT(&idx, uint64_t, i);
@@ -111,24 +122,31 @@ static int patent_bounds(cm_ctx *c, hid_t g, uint64_t n, uint64_t *bounds) {
   return CM_OK;
 }
 
+/* This rank holds the last of a column's rows (or is rank 0 of a column
+ * without rows): it vouches for the closing offsets. */
+static int holds_last_row(int rank, uint64_t n, uint64_t hi, uint64_t total) {
+  return total == 0 ? rank == 0 : n > 0 && hi == total;
+}
+
 /* Not collective: this rank's rows [lo, hi) of the patents' columns. */
-static int load_patents(cm_ctx *c, hid_t g) {
+static int load_patents(cm_ctx *c, hid_t g, cm_check *ck) {
   if (cm_fault("load-fail")) return CM_FAIL("injected failure loading the store (CITEMILL_FAULT)");
   uint64_t lo = c->p_lo, hi = c->p_lo + c->p_n;
-  CM_TRY(cm_h5_read_strcol(g, "publication_number", lo, hi, &c->p_key));
-  CM_TRY(read_dict(g, "office", lo, c->p_n, &c->p_office, &c->office_dict));
+  int own = holds_last_row(c->rank, c->p_n, hi, c->p_total) ? CM_OWN_LAST : CM_OWN_ROWS;
+  CM_TRY(cm_h5_read_strcol(g, "publication_number", lo, hi, &c->p_key, ck, own));
+  CM_TRY(read_dict(g, "office", lo, c->p_n, &c->p_office, &c->office_dict, ck, own, c->rank));
   c->office_o = cm_dict_find(&c->office_dict, c->cfg->office);
-  CM_TRY(read_fixed(g, "publication_date", H5T_NATIVE_INT64, 8, lo, c->p_n, &c->p_year));
+  CM_TRY(read_fixed(g, "publication_date", H5T_NATIVE_INT64, 8, lo, c->p_n, &c->p_year, ck, own));
   for (size_t i = 0; i < c->p_n; i++)
     CM_BUF_AT(&c->p_year, int64_t, i) /= 10000; /* 0 stays unknown */
-  CM_TRY(cm_h5_read_listcol(g, "assignee_name", lo, hi, &c->p_asg_name));
-  CM_TRY(cm_h5_read_listcol(g, "assignee_country", lo, hi, &c->p_asg_country));
-  CM_TRY(cm_h5_read_listcol(g, "cited_publication_number", lo, hi, &c->p_cited));
-  return cm_h5_read_listcol(g, "npl_text", lo, hi, &c->p_npl);
+  CM_TRY(cm_h5_read_listcol(g, "assignee_name", lo, hi, &c->p_asg_name, ck, own));
+  CM_TRY(cm_h5_read_listcol(g, "assignee_country", lo, hi, &c->p_asg_country, ck, own));
+  CM_TRY(cm_h5_read_listcol(g, "cited_publication_number", lo, hi, &c->p_cited, ck, own));
+  return cm_h5_read_listcol(g, "npl_text", lo, hi, &c->p_npl, ck, own);
 }
 
 /* Not collective: this rank's rows of the works' columns (even slices). */
-static int load_works(cm_ctx *c, hid_t g) {
+static int load_works(cm_ctx *c, hid_t g, cm_check *ck) {
   uint64_t n;
   CM_TRY(cm_h5_length(g, "record_id", &n));
   c->w_total = n;
@@ -139,26 +157,30 @@ static int load_works(cm_ctx *c, hid_t g) {
   c->w_lo = c->w_bounds[c->rank];
   c->w_n = c->w_bounds[c->rank + 1] - c->w_lo;
   uint64_t lo = c->w_lo, hi = c->w_lo + c->w_n;
-  CM_TRY(cm_h5_read_strcol(g, "id", lo, hi, &c->w_key));
-  CM_TRY(cm_h5_read_strcol(g, "doi", lo, hi, &c->w_doi));
-  CM_TRY(read_fixed(g, "publication_year", H5T_NATIVE_INT64, 8, lo, c->w_n, &c->w_year));
-  CM_TRY(read_fixed(g, "has_year", H5T_NATIVE_UINT8, 1, lo, c->w_n, &c->w_has_year));
-  CM_TRY(read_fixed(g, "cited_by_count", H5T_NATIVE_INT64, 8, lo, c->w_n, &c->w_cites));
-  CM_TRY(cm_h5_read_listcol(g, "countries", lo, hi, &c->w_countries));
-  CM_TRY(cm_h5_read_listcol(g, "institution_id", lo, hi, &c->w_inst_id));
-  CM_TRY(cm_h5_read_listcol(g, "institution_name", lo, hi, &c->w_inst_name));
-  CM_TRY(cm_h5_read_listcol(g, "institution_country", lo, hi, &c->w_inst_country));
-  CM_TRY(read_dict(g, "field", lo, c->w_n, &c->w_field, &c->field_dict));
-  CM_TRY(cm_h5_read_strcol(g, "topic_id", lo, hi, &c->w_topic_id));
-  CM_TRY(cm_h5_read_strcol(g, "topic_name", lo, hi, &c->w_topic_name));
+  int own = holds_last_row(c->rank, c->w_n, hi, n) ? CM_OWN_LAST : CM_OWN_ROWS;
+  CM_TRY(cm_h5_read_strcol(g, "id", lo, hi, &c->w_key, ck, own));
+  CM_TRY(cm_h5_read_strcol(g, "doi", lo, hi, &c->w_doi, ck, own));
+  CM_TRY(read_fixed(g, "publication_year", H5T_NATIVE_INT64, 8, lo, c->w_n, &c->w_year, ck, own));
+  CM_TRY(read_fixed(g, "has_year", H5T_NATIVE_UINT8, 1, lo, c->w_n, &c->w_has_year, ck, own));
+  CM_TRY(read_fixed(g, "cited_by_count", H5T_NATIVE_INT64, 8, lo, c->w_n, &c->w_cites, ck, own));
+  CM_TRY(cm_h5_read_listcol(g, "countries", lo, hi, &c->w_countries, ck, own));
+  CM_TRY(cm_h5_read_listcol(g, "institution_id", lo, hi, &c->w_inst_id, ck, own));
+  CM_TRY(cm_h5_read_listcol(g, "institution_name", lo, hi, &c->w_inst_name, ck, own));
+  CM_TRY(cm_h5_read_listcol(g, "institution_country", lo, hi, &c->w_inst_country, ck, own));
+  CM_TRY(read_dict(g, "field", lo, c->w_n, &c->w_field, &c->field_dict, ck, own, c->rank));
+  CM_TRY(cm_h5_read_strcol(g, "topic_id", lo, hi, &c->w_topic_id, ck, own));
+  CM_TRY(cm_h5_read_strcol(g, "topic_name", lo, hi, &c->w_topic_name, ck, own));
   if (cm_list_index(&c->cfg->link_methods, "title", 5) >= 0)
-    CM_TRY(cm_h5_read_strcol(g, "title", lo, hi, &c->w_title));
+    CM_TRY(cm_h5_read_strcol(g, "title", lo, hi, &c->w_title, ck, own));
   return CM_OK;
 }
 
-/* Collective: every rank's slices of the columns the jobs need. Returns an
+/* Collective: every rank's slices of the columns the jobs need, validated
+ * as they are read and checked against the store's checksums. Returns an
  * agreed result. */
-static int load(cm_ctx *c, hid_t f) {
+static int load(cm_ctx *c, hid_t f, const char *path) {
+  cm_check *ck = NULL;
+  CM_AGREE(c->comm, cm_check_new(&ck));
   hid_t g = H5Gopen2(f, "patents", H5P_DEFAULT);
   uint64_t n = 0;
   int rc = g < 0 ? CM_FAIL("store has no /patents group") : cm_h5_length(g, "record_id", &n);
@@ -168,15 +190,20 @@ static int load(cm_ctx *c, hid_t f) {
   if (rc == CM_OK) {
     c->p_lo = c->p_bounds[c->rank];
     c->p_n = c->p_bounds[c->rank + 1] - c->p_lo;
-    rc = load_patents(c, g);
+    rc = load_patents(c, g, ck);
   }
   if (g >= 0) H5Gclose(g);
   if (rc == CM_OK) {
     g = H5Gopen2(f, "works", H5P_DEFAULT);
-    rc = g < 0 ? CM_FAIL("store has no /works group") : load_works(c, g);
+    rc = g < 0 ? CM_FAIL("store has no /works group") : load_works(c, g, ck);
     if (g >= 0) H5Gclose(g);
   }
-  return cm_agree(c->comm, rc);
+  rc = cm_agree(c->comm, rc);
+  if (rc != CM_OK) {
+    cm_check_free(ck);
+    return rc;
+  }
+  return cm_check_finish(c->comm, ck, path);
 }
 
 static void unload(cm_ctx *c) {
@@ -378,7 +405,7 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
   rc = cm_agree(comm, rc);
   if (rc == CM_OK) rc = cm_agree(comm, cm_h5_open(comm, cfg->store, &f));
   if (rc == CM_OK) {
-    rc = load(&c, f);
+    rc = load(&c, f, cfg->store);
     H5Fclose(f);
   }
   if (rc == CM_OK && c.rank == 0 && !cfg->quiet)

@@ -36,7 +36,8 @@ static const opt OPTIONS[] = {
      "patent input file or directory (repeatable)"},
     {"works", "ingest run", OPT_PATHS, OFF(works), OFF(n_works),
      "works input file or directory (repeatable)"},
-    {"store", "ingest analyze info", OPT_STR, OFF(store), 0, "HDF5 store path"},
+    {"store", "ingest analyze info verify", OPT_STR, OFF(store), 0,
+     "HDF5 store path (verify: any HDF5 file citemill wrote)"},
     {"rejects", "ingest run", OPT_STR, OFF(rejects), 0,
      "directory for rejects files (default STORE.rejects)"},
     {"reject-rate", "ingest run", OPT_DBL, OFF(reject_rate), 0,
@@ -91,6 +92,7 @@ static const char *COMMANDS[][2] = {
     {"analyze", "compute the SPEC tables from a store into OUT/tables/*.csv"},
     {"gen", "write a synthetic corpus (patents, works, aliases, truth)"},
     {"info", "print counts, schema, inputs and configuration of a store"},
+    {"verify", "check every dataset of a citemill HDF5 file (store, links.h5, results.h5) against its checksum"},
     {"run", "ingest, analyze and report in OUT, skipping stages whose inputs are unchanged"},
 };
 

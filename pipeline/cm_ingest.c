@@ -513,10 +513,10 @@ static int base_load_corpus(base_store *b, int k, const char *rej_dir) {
   b->first_row[k] = malloc((n + 1) * 8);
   b->files[k].v = calloc(n + 1, sizeof(cm_file));
   if (!size || !mtime || !b->first_row[k] || !b->files[k].v) rc = CM_FAIL("out of memory");
-  if (rc == CM_OK) rc = cm_h5_read_strcol(g, "input_path", 0, n, &paths);
-  if (rc == CM_OK) rc = cm_h5_read(g, "input_size", H5T_NATIVE_UINT64, 0, n, size);
-  if (rc == CM_OK) rc = cm_h5_read(g, "input_mtime", H5T_NATIVE_INT64, 0, n, mtime);
-  if (rc == CM_OK) rc = cm_h5_read(g, "input_first_row", H5T_NATIVE_UINT64, 0, n, b->first_row[k]);
+  if (rc == CM_OK) rc = cm_h5_read_strcol(g, "input_path", 0, n, &paths, NULL, CM_OWN_LAST);
+  if (rc == CM_OK) rc = cm_h5_read(g, "input_size", H5T_NATIVE_UINT64, 0, n, size, NULL, CM_OWN_LAST);
+  if (rc == CM_OK) rc = cm_h5_read(g, "input_mtime", H5T_NATIVE_INT64, 0, n, mtime, NULL, CM_OWN_LAST);
+  if (rc == CM_OK) rc = cm_h5_read(g, "input_first_row", H5T_NATIVE_UINT64, 0, n, b->first_row[k], NULL, CM_OWN_LAST);
   if (rc == CM_OK) rc = read_u64_attr(g, "rows", &kept);
   if (rc == CM_OK) rc = read_u64_attr(g, "lines", &b->lines[k]);
   if (rc == CM_OK) rc = read_u64_attr(g, "rejects", &b->rejects[k]);
@@ -560,8 +560,15 @@ static int base_open(MPI_Comm comm, const cm_config *cfg, const char *rej_dir, b
   CM_MPI(MPI_Comm_rank(comm, &rank));
   CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &exists, 1, MPI_INT, MPI_MIN, comm));
   if (!exists) return CM_OK;
-  if (cm_h5_open(comm, cfg->store, &b->file) != CM_OK) return CM_OK; /* unreadable: full ingest */
-  int ok = same_limits(b->file, cfg);
+  if (cm_agree(comm, cm_h5_open(comm, cfg->store, &b->file)) != CM_OK) {
+    b->file = -1; /* unreadable: full ingest */
+    return CM_OK;
+  }
+  /* the old rows are reused only from a store whose every checksum holds */
+  int whole = cm_check_file(comm, b->file, cfg->store) == CM_OK;
+  if (!whole && rank == 0 && !cfg->quiet)
+    printf("ingest: --refresh: the previous store fails its checksums (see above); full ingest\n");
+  int ok = whole && same_limits(b->file, cfg);
   for (int k = 0; k < 2 && ok; k++)
     ok = base_load_corpus(b, k, rej_dir) == CM_OK;
   for (int d = 0; d < 3 && ok; d++) {
@@ -572,7 +579,7 @@ static int base_open(MPI_Comm comm, const cm_config *cfg, const char *rej_dir, b
                        H5P_DEFAULT);
     uint64_t nd = 0;
     ok = g >= 0 && cm_h5_length(g, "dict/offsets", &nd) == CM_OK &&
-         cm_h5_read_strcol(g, "dict", 0, nd - 1, &b->dict[d]) == CM_OK;
+         cm_h5_read_strcol(g, "dict", 0, nd - 1, &b->dict[d], NULL, CM_OWN_LAST) == CM_OK;
     if (g >= 0) H5Gclose(g);
   }
   CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm));
@@ -622,7 +629,7 @@ static int append_dict_rows(hid_t g, const char *name, const cm_strcol *dict, ui
   hid_t d = H5Gopen2(g, name, H5P_DEFAULT);
   if (d < 0) return CM_FAIL("previous store has no column '%s'", name);
   uint32_t *codes = malloc((n + 1) * 4);
-  int rc = codes ? cm_h5_read(d, "codes", H5T_NATIVE_UINT32, lo, n, codes) : CM_FAIL("out of memory");
+  int rc = codes ? cm_h5_read(d, "codes", H5T_NATIVE_UINT32, lo, n, codes, NULL, CM_OWN_ROWS) : CM_FAIL("out of memory");
   for (uint64_t i = 0; i < n && rc == CM_OK; i++) {
     size_t l;
     const uint8_t *p = cm_strcol_get(dict, codes[i], &l);
@@ -636,7 +643,7 @@ static int append_dict_rows(hid_t g, const char *name, const cm_strcol *dict, ui
 static int append_str_rows(hid_t g, const char *name, uint64_t lo, uint64_t hi, cm_strcol *dst) {
   cm_strcol t;
   memset(&t, 0, sizeof t);
-  int rc = cm_h5_read_strcol(g, name, lo, hi, &t);
+  int rc = cm_h5_read_strcol(g, name, lo, hi, &t, NULL, CM_OWN_ROWS);
   if (rc == CM_OK) rc = cm_strcol_append_col(dst, &t);
   cm_strcol_free(&t);
   return rc;
@@ -645,7 +652,7 @@ static int append_str_rows(hid_t g, const char *name, uint64_t lo, uint64_t hi, 
 static int append_list_rows(hid_t g, const char *name, uint64_t lo, uint64_t hi, cm_listcol *dst) {
   cm_listcol t;
   memset(&t, 0, sizeof t);
-  int rc = cm_h5_read_listcol(g, name, lo, hi, &t);
+  int rc = cm_h5_read_listcol(g, name, lo, hi, &t, NULL, CM_OWN_ROWS);
   if (rc == CM_OK) rc = cm_listcol_append_col(dst, &t);
   cm_listcol_free(&t);
   return rc;
@@ -654,7 +661,7 @@ static int append_list_rows(hid_t g, const char *name, uint64_t lo, uint64_t hi,
 static int append_fixed_rows(hid_t g, const char *name, hid_t type, size_t esize, uint64_t lo, uint64_t n,
                              cm_buf *dst) {
   CM_TRY(cm_buf_reserve(dst, (size_t)n * esize + 8));
-  CM_TRY(cm_h5_read(g, name, type, lo, n, dst->data + dst->len));
+  CM_TRY(cm_h5_read(g, name, type, lo, n, dst->data + dst->len, NULL, CM_OWN_ROWS));
   dst->len += (size_t)n * esize;
   return CM_OK;
 }
@@ -1414,9 +1421,9 @@ static int print_info(hid_t f, const cm_config *cfg) {
     uint64_t *sz = NULL;
     rc = cm_h5_length(g, "input_size", &nfiles);
     if (rc == CM_OK) printf(" input_files=%" PRIu64 "\n", nfiles);
-    if (rc == CM_OK) rc = cm_h5_read_strcol(g, "input_path", 0, nfiles, &paths);
+    if (rc == CM_OK) rc = cm_h5_read_strcol(g, "input_path", 0, nfiles, &paths, NULL, CM_OWN_LAST);
     if (rc == CM_OK && !(sz = malloc((nfiles + 1) * 8))) rc = CM_FAIL("out of memory");
-    if (rc == CM_OK) rc = cm_h5_read(g, "input_size", H5T_NATIVE_UINT64, 0, nfiles, sz);
+    if (rc == CM_OK) rc = cm_h5_read(g, "input_size", H5T_NATIVE_UINT64, 0, nfiles, sz, NULL, CM_OWN_LAST);
     for (uint64_t i = 0; rc == CM_OK && i < nfiles && i < 20; i++) {
       size_t l;
       const uint8_t *p = cm_strcol_get(&paths, i, &l);
@@ -1431,6 +1438,24 @@ static int print_info(hid_t f, const cm_config *cfg) {
   free(ver);
   free(conf);
   free(when);
+  return rc;
+}
+
+int cm_verify_file(MPI_Comm comm, const char *path) {
+  hid_t f;
+  CM_AGREE(comm, cm_h5_open(comm, path, &f));
+  int rc = cm_check_file(comm, f, path);
+  H5Fclose(f);
+  return rc;
+}
+
+int cm_verify(MPI_Comm comm, const cm_config *cfg) {
+  int rank;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  double t0 = cm_now();
+  int rc = cm_verify_file(comm, cfg->store);
+  if (rc == CM_OK && rank == 0)
+    printf("verify: every dataset of '%s' matches its checksum (%.2f s)\n", cfg->store, cm_now() - t0);
   return rc;
 }
 

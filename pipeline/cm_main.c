@@ -42,6 +42,8 @@ int main(int argc, char **argv) {
       rc = cm_gen(comm, &cfg);
     else if (strcmp(cfg.command, "info") == 0)
       rc = cm_info(comm, &cfg);
+    else if (strcmp(cfg.command, "verify") == 0)
+      rc = cm_verify(comm, &cfg);
     else if (strcmp(cfg.command, "run") == 0)
       rc = cm_run(comm, &cfg);
   }

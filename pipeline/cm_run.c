@@ -447,6 +447,12 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
       cm_buf_free(&inputs);
       break;
     }
+    int damaged = 0; /* a store kept from an earlier run is reused only whole (every checksum holds) */
+    if (skip && k == 0 && cm_verify_file(comm, store) != CM_OK) {
+      skip = 0, damaged = 1;
+      if (rank == 0)
+        printf("run: stage ingest: the store fails its checksums (see above); ingesting again from the dumps\n");
+    }
     if (skip) {
       res[k].skipped = 1;
       cm_buf_free(&inputs);
@@ -458,7 +464,7 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
     c2.store = store;
     if (k == 0) {
       c2.command = "ingest";
-      c2.refresh = 1; /* only new input files are read when the old ones are unchanged */
+      c2.refresh = !damaged; /* only new input files are read when the old ones are unchanged */
       rc = cm_ingest(comm, &c2);
     } else if (k == 1) {
       c2.command = "analyze";
