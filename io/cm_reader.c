@@ -216,7 +216,7 @@ static int split_lines(cm_reader *r, src *s, cm_line_pos *pos, const cm_line_sin
         cm_line_pos at = *pos;
         at.line++;
         CM_TRY(sink->on_reject(sink->user, &at, "record larger than the size limit",
-                               (const char *)r->line_buf, REJECT_HEAD));
+                               (const char *)r->line_buf, have < REJECT_HEAD ? have : REJECT_HEAD));
         skipping = 1;
         have = scanned = 0;
       }

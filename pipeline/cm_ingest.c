@@ -1092,33 +1092,40 @@ static int write_dict_col(MPI_Comm comm, hid_t g, const char *name, const cm_str
   return rc;
 }
 
+/* Rank 0: the input files' paths, sizes and times as columns. */
+static int files_columns(const cm_filelist *fl, cm_strcol *paths, cm_buf *size, cm_buf *mtime) {
+  for (size_t i = 0; i < fl->n; i++) {
+    CM_TRY(cm_strcol_push(paths, fl->v[i].path, strlen(fl->v[i].path)));
+    CM_TRY(cm_buf_push_u64(size, fl->v[i].size));
+    CM_TRY(cm_buf_push_i64(mtime, fl->v[i].mtime));
+  }
+  return CM_OK;
+}
+
 static int write_files_table(MPI_Comm comm, hid_t g, const cm_filelist *fl, const corpus_cols *c) {
   int rank;
   CM_MPI(MPI_Comm_rank(comm, &rank));
   cm_strcol paths;
   cm_buf size = {0}, mtime = {0};
-  CM_TRY(cm_strcol_init(&paths));
-  if (rank == 0)
-    for (size_t i = 0; i < fl->n; i++) {
-      CM_TRY(cm_strcol_push(&paths, fl->v[i].path, strlen(fl->v[i].path)));
-      CM_TRY(cm_buf_push_u64(&size, fl->v[i].size));
-      CM_TRY(cm_buf_push_i64(&mtime, fl->v[i].mtime));
-    }
-  CM_TRY(cm_h5_write_strcol(comm, g, "input_path", &paths, NULL));
-  CM_TRY(cm_h5_write_concat(comm, g, "input_size", H5T_NATIVE_UINT64, size.data,
-                            CM_BUF_COUNT(&size, uint64_t), NULL));
-  CM_TRY(cm_h5_write_concat(comm, g, "input_mtime", H5T_NATIVE_INT64, mtime.data,
-                            CM_BUF_COUNT(&mtime, int64_t), NULL));
   uint64_t *first = NULL;
-  CM_TRY(first_rows(comm, c, fl, &first));
-  int rc =
-      cm_h5_write_concat(comm, g, "input_first_row", H5T_NATIVE_UINT64, first, rank == 0 ? fl->n : 0, NULL);
+  int rc = cm_strcol_init(&paths);
+  if (rc == CM_OK && rank == 0) rc = files_columns(fl, &paths, &size, &mtime);
+  rc = cm_agree(comm, rc);
+  if (rc == CM_OK) rc = cm_h5_write_strcol(comm, g, "input_path", &paths, NULL);
+  if (rc == CM_OK)
+    rc = cm_h5_write_concat(comm, g, "input_size", H5T_NATIVE_UINT64, size.data, CM_BUF_COUNT(&size, uint64_t),
+                            NULL);
+  if (rc == CM_OK)
+    rc = cm_h5_write_concat(comm, g, "input_mtime", H5T_NATIVE_INT64, mtime.data,
+                            CM_BUF_COUNT(&mtime, int64_t), NULL);
+  if (rc == CM_OK) rc = first_rows(comm, c, fl, &first);
+  if (rc == CM_OK)
+    rc = cm_h5_write_concat(comm, g, "input_first_row", H5T_NATIVE_UINT64, first, rank == 0 ? fl->n : 0, NULL);
   free(first);
-  CM_TRY(rc);
   cm_strcol_free(&paths);
   cm_buf_free(&size);
   cm_buf_free(&mtime);
-  return CM_OK;
+  return rc;
 }
 
 static int write_corpus_in(MPI_Comm comm, hid_t g, int patents, const corpus_cols *c, const cm_filelist *fl,
