@@ -1,5 +1,7 @@
 #include "cm_csv.h"
 
+#include "cm_files.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -53,16 +55,12 @@ int cm_csv_save(const cm_buf *b, const char *path) {
 }
 
 int cm_csv_read(const char *path, cm_strcol *cells, int *ncols, size_t *nrows) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return CM_FAIL("cannot open '%s': %s", path, strerror(errno));
   cm_buf text = {0};
-  char chunk[65536];
-  size_t n;
-  int rc = CM_OK;
-  while (rc == CM_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    rc = cm_buf_append(&text, chunk, n);
-  fclose(f);
-  CM_TRY(rc);
+  int rc = cm_file_read_all(path, "CSV file", &text);
+  if (rc != CM_OK) {
+    cm_buf_free(&text);
+    return rc;
+  }
   CM_TRY(cm_strcol_init(cells));
   *ncols = 0;
   *nrows = 0;

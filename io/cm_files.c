@@ -167,3 +167,19 @@ void cm_filelist_free(cm_filelist *list) {
   list->v = NULL;
   list->n = 0;
 }
+
+int cm_file_read_all(const char *path, const char *what, cm_buf *out) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return CM_FAIL("cannot open %s '%s': %s", what, path, strerror(errno));
+  out->len = 0;
+  char chunk[65536];
+  size_t k;
+  int rc = CM_OK;
+  while (rc == CM_OK && (k = fread(chunk, 1, sizeof chunk, f)) > 0)
+    rc = cm_buf_append(out, chunk, k);
+  if (rc == CM_OK && ferror(f)) rc = CM_FAIL("cannot read %s '%s'", what, path);
+  fclose(f);
+  if (rc == CM_OK) rc = cm_buf_reserve(out, 1);
+  if (rc == CM_OK) out->data[out->len] = 0;
+  return rc;
+}

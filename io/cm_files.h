@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../pipeline/cm_buf.h"
+
 typedef struct {
   char *path;
   uint64_t size; /* bytes on disk */
@@ -40,5 +42,10 @@ int cm_files_collect(char *const *paths, int npaths, const char *corpus, cm_file
 int cm_files_bcast(MPI_Comm comm, int root, cm_filelist *list);
 
 void cm_filelist_free(cm_filelist *list);
+
+/* Reads a whole (small) file into out, NUL-terminated (the NUL is not
+ * counted in out->len). what names it in messages ("alias table"). Not
+ * collective. */
+int cm_file_read_all(const char *path, const char *what, cm_buf *out);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "../pipeline/cm_buf.h"
 #include "../pipeline/cm_error.h"
+#include "cm_files.h"
 
 #define RECORD ".citemill"
 
@@ -186,16 +187,10 @@ static int record_read(const char *dir, const cm_dir_spec *s, record *r) {
   memset(r, 0, sizeof *r);
   char path[PATH_MAX];
   snprintf(path, sizeof path, "%s/%s", dir, RECORD);
-  FILE *f = fopen(path, "rb");
-  if (!f) return CM_OK;
+  struct stat sb;
+  if (stat(path, &sb) != 0) return CM_OK; /* no record */
   cm_buf b = {0};
-  char chunk[4096];
-  size_t k;
-  int rc = CM_OK;
-  while (rc == CM_OK && (k = fread(chunk, 1, sizeof chunk, f)) > 0)
-    rc = cm_buf_append(&b, chunk, k);
-  fclose(f);
-  if (rc == CM_OK) rc = cm_buf_append(&b, "", 1);
+  int rc = cm_file_read_all(path, "record", &b);
   if (rc != CM_OK) {
     cm_buf_free(&b);
     return rc;

@@ -414,16 +414,13 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
   int rc = ny > MAX_YEARS ? CM_FAIL("--window spans more than %d years", MAX_YEARS) : CM_OK;
   if (rc == CM_OK) rc = cm_outbox_init(&ob, c->nranks);
   if (rc == CM_OK) rc = send_assignees(c, cit, &ob, &office_total);
-  rc = cm_agree(c->comm, rc);
+  rc = cm_job_shuffle(c, rc, &ob, &in);
   if (rc == CM_OK && MPI_Allreduce(&office_total, &office_all, 1, MPI_INT64_T, MPI_SUM, c->comm) != MPI_SUCCESS)
     rc = CM_FAIL("MPI_Allreduce of the office's patent count failed");
-  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
   if (rc == CM_OK) {
-    c->bytes_shuffled += in.bytes_sent;
-    rc = cm_agree(c->comm, owner_candidates(c, &in, ny, &ob));
+    rc = cm_job_shuffle(c, owner_candidates(c, &in, ny, &ob), &ob, &cands);
     cm_inbox_free(&in);
   }
-  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &cands);
   cm_outbox_free(&ob);
   if (rc != CM_OK) return rc; /* agreed, or a failure inside a collective */
   rc = c->rank == 0 ? emit_tables(c, &cands, ny, office_all, out, h5) : CM_OK;

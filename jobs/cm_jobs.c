@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "../io/cm_csv.h"
+#include "../io/cm_files.h"
 #include "../io/cm_h5check.h"
 #include "../pipeline/cm_error.h"
 #include "../pipeline/cm_text.h"
@@ -111,6 +112,12 @@ int cm_table_save(const cm_table *t, const char *out_dir, int64_t h5file) {
   cm_buf_free(&b);
   if (rc == CM_OK && h5file >= 0) rc = save_h5(t, (hid_t)h5file);
   return rc;
+}
+
+int cm_job_shuffle(cm_ctx *c, int rc, cm_outbox *ob, cm_inbox *in) {
+  CM_TRY(cm_shuffle(c->comm, rc, ob, in));
+  c->bytes_shuffled += in->bytes_sent;
+  return CM_OK;
 }
 
 int cm_sum_to_root(const cm_ctx *c, int rc, const int64_t *v, int64_t *sum, size_t n) {
@@ -321,20 +328,10 @@ int cm_aliases_load(const char *path, cm_aliases **out) {
   CM_ALLOC(a, sizeof *a);
   *out = a;
   if (!path) return CM_OK;
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    cm_aliases_free(a);
-    *out = NULL;
-    return CM_FAIL("cannot open alias table '%s': %s", path, strerror(errno));
-  }
   cm_buf text = {0}, norm = {0};
   cm_strcol fields;
-  char chunk[65536];
-  size_t k;
   int rc = cm_strcol_init(&fields);
-  while (rc == CM_OK && (k = fread(chunk, 1, sizeof chunk, f)) > 0)
-    rc = cm_buf_append(&text, chunk, k);
-  fclose(f);
+  if (rc == CM_OK) rc = cm_file_read_all(path, "alias table", &text);
   if (rc == CM_OK) rc = parse_aliases(path, &text, a, &fields, &norm);
   cm_buf_free(&norm); /* on every path: failed loads are common (a user's typo) */
   cm_buf_free(&text);

@@ -13,6 +13,7 @@
 #include "../io/cm_columns.h"
 #include "../pipeline/cm_buf.h"
 #include "../pipeline/cm_config.h"
+#include "../pipeline/cm_shuffle.h"
 
 typedef struct cm_aliases cm_aliases;
 
@@ -62,6 +63,9 @@ int cm_table_cstr(cm_table *t, const char *s);
 int cm_table_i64(cm_table *t, int64_t v);
 int cm_table_ratio(cm_table *t, double v, int defined);
 void cm_table_free(cm_table *t);
+/* Collective on c->comm: cm_shuffle (agreeing on rc, this rank's filling of
+ * ob) that also counts the bytes this rank sent, for the report. */
+int cm_job_shuffle(cm_ctx *c, int rc, cm_outbox *ob, cm_inbox *in);
 /* Collective on c->comm: agrees on rc (this rank's local work so far), then
  * sums n counts of every rank into sum on rank 0. Returns the agreed
  * result. */

@@ -242,14 +242,11 @@ static int institutions(cm_ctx *c, const char *out, int64_t h5) {
   cm_inbox in = {0}, top = {0};
   int rc = cm_outbox_init(&ob, c->nranks);
   if (rc == CM_OK) rc = send_insts(c, &ob);
-  rc = cm_agree(c->comm, rc);
-  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+  rc = cm_job_shuffle(c, rc, &ob, &in);
   if (rc == CM_OK) {
-    c->bytes_shuffled += in.bytes_sent;
-    rc = cm_agree(c->comm, owner_insts(c, &in, &ob));
+    rc = cm_job_shuffle(c, owner_insts(c, &in, &ob), &ob, &top);
     cm_inbox_free(&in);
   }
-  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &top);
   cm_outbox_free(&ob);
   if (rc != CM_OK) return rc;
   rc = c->rank == 0 ? inst_table(c, &top, out, h5) : CM_OK;

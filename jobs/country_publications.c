@@ -161,11 +161,9 @@ static int build_cohorts(cm_ctx *c, cohort **out, size_t *nout) {
   cm_buf mine = {0}, all = {0};
   int rc = cm_outbox_init(&ob, c->nranks);
   if (rc == CM_OK) rc = send_histogram(c, &ob);
-  rc = cm_agree(c->comm, rc);
-  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+  rc = cm_job_shuffle(c, rc, &ob, &in);
   cm_outbox_free(&ob);
   if (rc != CM_OK) return rc;
-  c->bytes_shuffled += in.bytes_sent;
   rc = cm_agree(c->comm, own_cohorts(&in, &mine));
   cm_inbox_free(&in);
   if (rc == CM_OK) rc = cm_allgather_bytes(c->comm, &mine, &all);

@@ -453,18 +453,14 @@ int cm_title_links(cm_ctx *c, cm_buf *recs, const uint8_t *has_doi, uint64_t *ho
   for (uint64_t r = 0; r < rounds && rc == CM_OK; r++) {
     rc = send_works(c, &ob, &w, &wk, r, rounds);
     if (rc == CM_OK) rc = send_npl(c, &ob, &kept, r, rounds);
-    rc = cm_agree(c->comm, rc);
-    cm_inbox in = {0};
-    if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+    cm_inbox in = {0}, in2 = {0};
+    rc = cm_job_shuffle(c, rc, &ob, &in);
     if (rc == CM_OK) {
-      c->bytes_shuffled += in.bytes_sent;
-      rc = pair_keys(c, &in.data, &ob, hot_keys);
+      rc = cm_job_shuffle(c, pair_keys(c, &in.data, &ob, hot_keys), &ob, &in2);
       cm_inbox_free(&in);
+      in = in2;
     }
-    rc = cm_agree(c->comm, rc);
-    if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
     if (rc == CM_OK) {
-      c->bytes_shuffled += in.bytes_sent;
       rc = cm_buf_append(&cand, in.data.data, in.data.len);
       cm_inbox_free(&in);
     }

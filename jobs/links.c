@@ -170,11 +170,9 @@ static int doi_links(cm_ctx *c, cm_outbox *links, uint8_t *has_doi) {
   cm_inbox in = {0};
   int rc = cm_outbox_init(&ob, c->nranks);
   if (rc == CM_OK) rc = send_dois(c, &ob, has_doi);
-  rc = cm_agree(c->comm, rc);
-  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+  rc = cm_job_shuffle(c, rc, &ob, &in);
   cm_outbox_free(&ob);
   if (rc != CM_OK) return rc;
-  c->bytes_shuffled += in.bytes_sent;
   rc = join_dois(c, &in, links);
   cm_inbox_free(&in);
   return cm_agree(c->comm, rc);
@@ -258,10 +256,9 @@ int cm_job_links(cm_ctx *c, cm_links *out) {
   }
   rc = cm_agree(c->comm, rc);
   if (rc == CM_OK && doi) rc = doi_links(c, &ob, has_doi);
-  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+  if (rc == CM_OK) rc = cm_job_shuffle(c, CM_OK, &ob, &in); /* doi_links returned an agreed result */
   cm_outbox_free(&ob);
   if (rc == CM_OK) {
-    c->bytes_shuffled += in.bytes_sent;
     /* title links are found at the patents' owners already */
     if (cm_list_index(m, "title", 5) >= 0) rc = cm_title_links(c, &in.data, has_doi, &out->title_hot_keys);
   }
@@ -393,11 +390,9 @@ int cm_links_to_works(cm_ctx *c, const cm_links *l, cm_work_links *out) {
     if (rc == CM_OK) rc = cm_buf_push_u64(b, l->patent_row[i]);
     if (rc == CM_OK) rc = cm_buf_push_u8(b, patent_flags(c, l->patent_row[i] - c->p_lo));
   }
-  rc = cm_agree(c->comm, rc);
-  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+  rc = cm_job_shuffle(c, rc, &ob, &in);
   cm_outbox_free(&ob);
   if (rc != CM_OK) return rc;
-  c->bytes_shuffled += in.bytes_sent;
   rc = sort_work_links(&in, out);
   cm_inbox_free(&in);
   return cm_agree(c->comm, rc);

@@ -256,12 +256,10 @@ int cm_job_citations(cm_ctx *c, cm_citations *out) {
   int rc = cm_listcol_init(&out->assignees);
   if (rc == CM_OK) rc = cm_outbox_init(&ob, c->nranks);
   if (rc == CM_OK) rc = send_citations(c, &ob);
-  rc = cm_agree(c->comm, rc);
   cm_inbox in = {0};
-  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+  rc = cm_job_shuffle(c, rc, &ob, &in);
   cm_outbox_free(&ob);
   if (rc != CM_OK) return rc; /* agreed, or a failure inside the shuffle */
-  c->bytes_shuffled += in.bytes_sent;
   rc = join_citations(&in, out);
   cm_inbox_free(&in);
   return cm_agree(c->comm, rc);

@@ -107,11 +107,9 @@ int cm_job_paper_citations(cm_ctx *c, const cm_work_links *wl, const char *out, 
   cm_inbox in = {0};
   int rc = cm_outbox_init(&ob, c->nranks);
   if (rc == CM_OK) rc = count_works(c, wl, works, cited, links, &ob);
-  rc = cm_agree(c->comm, rc);
-  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+  rc = cm_job_shuffle(c, rc, &ob, &in);
   cm_outbox_free(&ob);
   if (rc != CM_OK) return rc;
-  c->bytes_shuffled += in.bytes_sent;
   rc = count_citing(&in, citing);
   cm_inbox_free(&in);
   int64_t local[4 * CM_MAX_LIST], total[4 * CM_MAX_LIST];

@@ -382,19 +382,16 @@ int cm_job_topic_growth(cm_ctx *c, const cm_work_links *wl, const char *out, int
   int rc = cm_outbox_init(&ob, c->nranks);
   if (rc == CM_OK) rc = send_partials(c, &ob, totals);
   if (rc == CM_OK) rc = send_patents(c, wl, &ob);
-  rc = cm_agree(c->comm, rc);
-  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
+  rc = cm_job_shuffle(c, rc, &ob, &in);
   if (rc == CM_OK) {
-    c->bytes_shuffled += in.bytes_sent;
-    rc = cm_agree(c->comm, merge_topics(c, &in.data, &ob));
+    rc = merge_topics(c, &in.data, &ob);
     cm_inbox_free(&in);
+    rc = cm_job_shuffle(c, rc, &ob, &in);
   }
   if (rc == CM_OK && MPI_Allreduce(MPI_IN_PLACE, totals, 3, MPI_UINT64_T, MPI_SUM, c->comm) != MPI_SUCCESS)
     rc = CM_FAIL("MPI_Allreduce of the topic totals failed");
-  if (rc == CM_OK) rc = cm_shuffle(c->comm, &ob, &in);
   cm_outbox_free(&ob);
   if (rc != CM_OK) return rc;
-  c->bytes_shuffled += in.bytes_sent;
   rc = c->rank == 0 ? write_table(c, &in.data, totals, out, h5) : CM_OK;
   cm_inbox_free(&in);
   return cm_agree(c->comm, rc);

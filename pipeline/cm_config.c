@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../io/cm_files.h"
 #include "cm_error.h"
 
 typedef enum {
@@ -230,32 +231,12 @@ static int apply_option(cm_config *cfg, const opt *o, const char *val) {
  * flag is `name = 1`). The text stays allocated for the run: option values
  * point into it. */
 static int read_config_file(cm_config *cfg, const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return CM_FAIL("cannot open --config file '%s': %s", path, strerror(errno));
-  char *text = NULL;
-  size_t cap = 0, n = 0;
-  for (;;) {
-    if (n + 4096 + 1 > cap) {
-      cap = cap ? cap * 2 : 8192;
-      char *t = realloc(text, cap);
-      if (!t) {
-        fclose(f);
-        free(text);
-        return CM_FAIL("out of memory reading '%s'", path);
-      }
-      text = t;
-    }
-    size_t r = fread(text + n, 1, 4096, f);
-    n += r;
-    if (r < 4096) break;
+  cm_buf b = {0};
+  if (cm_file_read_all(path, "--config file", &b) != CM_OK) {
+    cm_buf_free(&b);
+    return CM_ERR;
   }
-  int err = ferror(f);
-  fclose(f);
-  if (err) {
-    free(text);
-    return CM_FAIL("cannot read --config file '%s'", path);
-  }
-  text[n] = '\0';
+  char *text = (char *)b.data;
   int line = 0, rc = CM_OK;
   for (char *p = text, *next; p && *p && rc == CM_OK; p = next) {
     line++;

@@ -417,11 +417,9 @@ static int resolve_duplicates(MPI_Comm comm, corpus_cols *c, uint8_t *keep, uint
   cm_buf *rows = calloc((size_t)P, sizeof *rows); /* per destination: row numbers sent */
   int rc = rows ? cm_outbox_init(&out, P) : CM_FAIL("out of memory");
   if (rc == CM_OK) rc = send_keys(c, &out, rows);
-  rc = cm_agree(comm, rc);
-  if (rc == CM_OK) rc = cm_shuffle(comm, &out, &in);
-  if (rc == CM_OK) rc = cm_agree(comm, judge_keys(&in, &out));
+  rc = cm_shuffle(comm, rc, &out, &in);
+  if (rc == CM_OK) rc = cm_shuffle(comm, judge_keys(&in, &out), &out, &back);
   cm_inbox_free(&in);
-  if (rc == CM_OK) rc = cm_shuffle(comm, &out, &back);
   cm_outbox_free(&out);
   uint64_t mine = 0;
   for (int r = 0; r < P && rows; r++) {

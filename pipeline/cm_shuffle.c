@@ -50,7 +50,7 @@ void cm_inbox_free(cm_inbox *in) {
   in->from = NULL;
 }
 
-int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in) {
+int cm_shuffle(MPI_Comm comm, int rc_local, cm_outbox *out, cm_inbox *in) {
   if (cm_fault("shuffle-kill")) raise(SIGKILL); /* test hook: a rank dies mid-shuffle */
   int P, me;
   CM_MPI(MPI_Comm_size(comm, &P));
@@ -64,10 +64,11 @@ int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in) {
   in->from = calloc((size_t)P + 1, 8);
   cm_buf sbuf = {0}, rbuf = {0};
   /* every failure below is agreed on before the next collective step */
-  int status = !scount || !rcount || !sdone || !rdone || !sc || !rc || !sd || !rd || !in->from
+  int status = rc_local != CM_OK ? rc_local
+               : !scount || !rcount || !sdone || !rdone || !sc || !rc || !sd || !rd || !in->from
                    ? CM_FAIL("out of memory in shuffle bookkeeping")
                    : CM_OK;
-  status = cm_agree(comm, status);
+  status = cm_agree(comm, status); /* the callers' local work and this rank's bookkeeping */
   if (status != CM_OK) goto done;
   for (int r = 0; r < P; r++)
     scount[r] = out->to[r].len;

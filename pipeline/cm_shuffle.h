@@ -30,10 +30,14 @@ void cm_outbox_clear(cm_outbox *o);
 void cm_outbox_free(cm_outbox *o);
 void cm_inbox_free(cm_inbox *in);
 
-/* Collective on comm: delivers every outbox. Moves any volume (rounds of at
- * most a few hundred MiB per rank pair, so MPI's int counts never overflow).
- * The outboxes are emptied and their memory released. */
-int cm_shuffle(MPI_Comm comm, cm_outbox *out, cm_inbox *in);
+/* Collective on comm: delivers every outbox. rc is this rank's result of the
+ * local work that filled its outboxes: the ranks agree on it in the
+ * shuffle's first reduction, so a rank that failed still calls the shuffle,
+ * and every rank then returns CM_ERR_ALL without delivering anything (the
+ * error protocol of cm_error.h at no extra collective). Moves any volume
+ * (rounds of at most a few hundred MiB per rank pair, so MPI's int counts
+ * never overflow). The outboxes are emptied and their memory released. */
+int cm_shuffle(MPI_Comm comm, int rc, cm_outbox *out, cm_inbox *in);
 
 uint64_t cm_hash(const void *p, size_t n);
 /* A second 64-bit hash of the same bytes, independent of cm_hash and never
