@@ -541,13 +541,15 @@ static int read_range(hid_t loc, const char *name, hid_t type, uint64_t start, u
   uint64_t len = 0;
   hid_t fs = H5Dget_space(d);
   hsize_t dims[1] = {0};
-  int rc = fs >= 0 && H5Sget_simple_extent_dims(fs, dims, NULL) == 1 ? CM_OK
-                                                                      : CM_FAIL("dataset '%s' is not a column", path);
+  int rc = fs >= 0 && H5Sget_simple_extent_dims(fs, dims, NULL) == 1
+               ? CM_OK
+               : CM_FAIL("dataset '%s' is not a column", path);
   len = dims[0];
   if (rc == CM_OK && (start > len || count > len - start))
-    rc = CM_FAIL("dataset '%s' holds %llu elements, not the %llu..%llu the store's other columns call for: the "
-                 "store is damaged; write it again (citemill run re-ingests by itself)",
-                 path, (unsigned long long)len, (unsigned long long)start, (unsigned long long)(start + count));
+    rc = CM_FAIL(
+        "dataset '%s' holds %llu elements, not the %llu..%llu the store's other columns call for: the "
+        "store is damaged; write it again (citemill run re-ingests by itself)",
+        path, (unsigned long long)len, (unsigned long long)start, (unsigned long long)(start + count));
   hsize_t st[1] = {start}, cnt[1] = {count};
   hid_t ms = H5Screate_simple(1, cnt, NULL);
   if (rc == CM_OK && count > 0) {
@@ -563,10 +565,12 @@ static int read_range(hid_t loc, const char *name, hid_t type, uint64_t start, u
 }
 
 static uint64_t own_rows(int own, uint64_t n) { return own == CM_OWN_NONE ? 0 : n; }
-static uint64_t own_offsets(int own, uint64_t n) { return own == CM_OWN_NONE ? 0 : own == CM_OWN_LAST ? n + 1 : n; }
+static uint64_t own_offsets(int own, uint64_t n) {
+  return own == CM_OWN_NONE ? 0 : own == CM_OWN_LAST ? n + 1 : n;
+}
 
-int cm_h5_read(hid_t loc, const char *name, hid_t type, uint64_t start, uint64_t count, void *out, cm_check *ck,
-               int own) {
+int cm_h5_read(hid_t loc, const char *name, hid_t type, uint64_t start, uint64_t count, void *out,
+               cm_check *ck, int own) {
   return read_range(loc, name, type, start, count, out, ck, own_rows(own, count));
 }
 
@@ -577,10 +581,11 @@ static int check_offsets(hid_t g, const char *name, const uint64_t *o, uint64_t 
     if ((i && o[i] < o[i - 1]) || o[i] > limit) {
       char path[512];
       path_of(g, name, path, sizeof path);
-      return CM_FAIL("dataset '%s' is damaged (entry %llu: %llu, after %llu, of at most %llu); write the store "
-                     "again (citemill run re-ingests by itself)",
-                     path, (unsigned long long)i, (unsigned long long)o[i], (unsigned long long)(i ? o[i - 1] : 0),
-                     (unsigned long long)limit);
+      return CM_FAIL(
+          "dataset '%s' is damaged (entry %llu: %llu, after %llu, of at most %llu); write the store "
+          "again (citemill run re-ingests by itself)",
+          path, (unsigned long long)i, (unsigned long long)o[i], (unsigned long long)(i ? o[i - 1] : 0),
+          (unsigned long long)limit);
     }
   return CM_OK;
 }

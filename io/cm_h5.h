@@ -95,8 +95,8 @@ int cm_h5_attr_u64(hid_t loc, const char *name, uint64_t value);
  * offset: the rank holding the last row, or reading a column whole). */
 enum { CM_OWN_NONE, CM_OWN_ROWS, CM_OWN_LAST };
 int cm_h5_length(hid_t loc, const char *name, uint64_t *n);
-int cm_h5_read(hid_t loc, const char *name, hid_t type, uint64_t start, uint64_t count, void *out, cm_check *ck,
-               int own);
+int cm_h5_read(hid_t loc, const char *name, hid_t type, uint64_t start, uint64_t count, void *out,
+               cm_check *ck, int own);
 /* Reads rows [lo, hi) of a string / list column into a fresh column. */
 int cm_h5_read_strcol(hid_t loc, const char *name, uint64_t lo, uint64_t hi, cm_strcol *c, cm_check *ck,
                       int own);

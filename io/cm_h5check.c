@@ -95,16 +95,15 @@ static int gather_fragments(MPI_Comm comm, int rc, const cm_buf *mine, cm_buf *a
   if (rc == CM_OK)
     rc = cm_agree(comm, sum > INT_MAX ? CM_FAIL("checksum fragments over 2 GiB")
                                       : cm_buf_reserve(all, (size_t)sum + 1));
-  if (rc == CM_OK)
-    CM_MPI(MPI_Gatherv(mine->data, len, MPI_BYTE, all->data, lens, dis, MPI_BYTE, 0, comm));
+  if (rc == CM_OK) CM_MPI(MPI_Gatherv(mine->data, len, MPI_BYTE, all->data, lens, dis, MPI_BYTE, 0, comm));
   if (rc == CM_OK) all->len = (size_t)sum;
   free(lens);
   free(dis);
   return rc;
 }
 
-int cm_check_write(MPI_Comm comm, hid_t dset, size_t esize, uint64_t total_elems, size_t n, const uint64_t *start,
-                   const uint64_t *count, const void *data) {
+int cm_check_write(MPI_Comm comm, hid_t dset, size_t esize, uint64_t total_elems, size_t n,
+                   const uint64_t *start, const uint64_t *count, const void *data) {
   int rank;
   CM_MPI(MPI_Comm_rank(comm, &rank));
   uint64_t sum = 0, total = total_elems * esize;
@@ -298,7 +297,8 @@ static int check_strings(cm_check *ck, hid_t d, hid_t type) {
   char **v = calloc(n + 1, sizeof *v);
   CM_ALLOC(v, (n + 1) * sizeof *v);
   hid_t mt = H5Tcopy(type);
-  int rc = n && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0 ? CM_FAIL("reading strings failed") : CM_OK;
+  int rc =
+      n && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0 ? CM_FAIL("reading strings failed") : CM_OK;
   cm_buf b = {0};
   for (uint64_t i = 0; i < n && rc == CM_OK; i++) {
     uint64_t l = v[i] ? strlen(v[i]) : 0;
@@ -349,9 +349,10 @@ int cm_check_file(MPI_Comm comm, hid_t file, const char *path) {
   CM_MPI(MPI_Comm_rank(comm, &rank));
   name_list names = {0};
   cm_check *ck = NULL;
-  int rc = H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, add_dataset, &names, H5O_INFO_BASIC) < 0 || names.failed
-               ? CM_FAIL("cannot list the datasets of '%s'", path)
-               : cm_check_new(&ck);
+  int rc =
+      H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, add_dataset, &names, H5O_INFO_BASIC) < 0 || names.failed
+          ? CM_FAIL("cannot list the datasets of '%s'", path)
+          : cm_check_new(&ck);
   for (size_t i = 0; i < names.n && rc == CM_OK; i++) {
     hid_t d = H5Dopen2(file, names.v[i], H5P_DEFAULT);
     hid_t t = d < 0 ? -1 : H5Dget_type(d);

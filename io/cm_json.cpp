@@ -11,12 +11,23 @@
 
 using namespace simdjson;
 
-extern "C" const char *const CM_WT_NAMES[CM_WT_N] = {
-    "publication_date", "family_id",        "assignee_harmonized", "assignee_harmonized[]",
-    "assignee",         "assignee[]",       "citation",            "citation[]",
-    "doi",              "title",            "publication_year",    "type",
-    "cited_by_count",   "authorships",      "authorships[]",       "primary_topic",
-    "primary_topic.field.id"};
+extern "C" const char *const CM_WT_NAMES[CM_WT_N] = {"publication_date",
+                                                     "family_id",
+                                                     "assignee_harmonized",
+                                                     "assignee_harmonized[]",
+                                                     "assignee",
+                                                     "assignee[]",
+                                                     "citation",
+                                                     "citation[]",
+                                                     "doi",
+                                                     "title",
+                                                     "publication_year",
+                                                     "type",
+                                                     "cited_by_count",
+                                                     "authorships",
+                                                     "authorships[]",
+                                                     "primary_topic",
+                                                     "primary_topic.field.id"};
 
 struct cm_json_parser {
   dom::parser dom;
@@ -307,8 +318,9 @@ extern "C" const char *cm_json_array_element(const cm_json_parser *p, size_t i, 
 
 extern "C" int cm_json_parse_patent(cm_json_parser *p, const char *line, size_t len, cm_patent *out,
                                     char *why, size_t why_len) {
-  static const std::string_view KEYS[] = {"publication_number",  "country_code", "publication_date", "family_id",
-                                          "assignee_harmonized", "assignee",     "citation"};
+  static const std::string_view KEYS[] = {
+      "publication_number",  "country_code", "publication_date", "family_id",
+      "assignee_harmonized", "assignee",     "citation"};
   try {
     dom::object o;
     int rc = parse_object(p, line, len, o, why, why_len);
@@ -350,9 +362,9 @@ extern "C" int cm_json_parse_patent(cm_json_parser *p, const char *line, size_t 
 
 extern "C" int cm_json_parse_work(cm_json_parser *p, const char *line, size_t len, cm_work *out, char *why,
                                   size_t why_len) {
-  static const std::string_view KEYS[] = {"id",   "doi",            "title",       "display_name",
-                                          "type", "cited_by_count", "authorships", "primary_topic",
-                                          "publication_year"};
+  static const std::string_view KEYS[] = {"id",           "doi",           "title",
+                                          "display_name", "type",          "cited_by_count",
+                                          "authorships",  "primary_topic", "publication_year"};
   try {
     dom::object o;
     int rc = parse_object(p, line, len, o, why, why_len);

@@ -147,7 +147,8 @@ static int is_kind(const char *path, cm_out_kind k) {
 int cm_out_file_ok(const char *path, cm_out_kind k, const char *what) {
   struct stat sb;
   char tmp[PATH_MAX];
-  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return CM_FAIL("path too long: '%s'", path);
+  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+    return CM_FAIL("path too long: '%s'", path);
   if (stat(tmp, &sb) == 0 && !S_ISREG(sb.st_mode))
     return CM_FAIL("'%s' (the temporary name of %s '%s') exists and is not a regular file; citemill will not "
                    "replace it",

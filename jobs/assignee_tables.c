@@ -415,7 +415,8 @@ int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, 
   if (rc == CM_OK) rc = cm_outbox_init(&ob, c->nranks);
   if (rc == CM_OK) rc = send_assignees(c, cit, &ob, &office_total);
   rc = cm_job_shuffle(c, rc, &ob, &in);
-  if (rc == CM_OK && MPI_Allreduce(&office_total, &office_all, 1, MPI_INT64_T, MPI_SUM, c->comm) != MPI_SUCCESS)
+  if (rc == CM_OK &&
+      MPI_Allreduce(&office_total, &office_all, 1, MPI_INT64_T, MPI_SUM, c->comm) != MPI_SUCCESS)
     rc = CM_FAIL("MPI_Allreduce of the office's patent count failed");
   if (rc == CM_OK) {
     rc = cm_job_shuffle(c, owner_candidates(c, &in, ny, &ob), &ob, &cands);

@@ -217,8 +217,8 @@ static int count_countries(const cm_ctx *c, const cohort *co, size_t nco, size_t
 static int country_table(const cm_ctx *c, const cohort *co, size_t nco, size_t stride, const int64_t *sum,
                          const char *out, int64_t h5) {
   const cm_list *L = &c->cfg->countries;
-  static const char *const cols[] = {
-      "country", "publications", "citations", "citations_per_publication", "top10_share", "top1_share"};
+  static const char *const cols[] = {"country",     "publications", "citations", "citations_per_publication",
+                                     "top10_share", "top1_share"};
   cm_table t;
   int rc = cm_table_init(&t, "country_publications", 6, cols);
   for (int j = 0; j < L->n && rc == CM_OK; j++) {
@@ -252,7 +252,8 @@ int cm_job_country_publications(cm_ctx *c, const char *out, int64_t h5) {
   int64_t *v = calloc(total + 1, 8), *sum = calloc(total + 1, 8);
   int rc = v && sum ? count_countries(c, co, nco, stride, v) : CM_FAIL("out of memory");
   rc = cm_sum_to_root(c, rc, v, sum, total);
-  if (rc == CM_OK) rc = cm_agree(c->comm, c->rank == 0 ? country_table(c, co, nco, stride, sum, out, h5) : CM_OK);
+  if (rc == CM_OK)
+    rc = cm_agree(c->comm, c->rank == 0 ? country_table(c, co, nco, stride, sum, out, h5) : CM_OK);
   free(v);
   free(sum);
   free(co);

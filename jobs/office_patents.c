@@ -102,7 +102,8 @@ int cm_patent_assignees(cm_ctx *c, size_t i, cm_listcol *set, cm_buf *countries,
  * into ob (and the canonical assignees of its office-O window patents into
  * c->o_asg / c->o_ctry). */
 static int send_citations(cm_ctx *c, cm_outbox *ob) {
-  if (cm_fault("citations-fail")) return CM_FAIL("injected failure in the citation inversion (CITEMILL_FAULT)");
+  if (cm_fault("citations-fail"))
+    return CM_FAIL("injected failure in the citation inversion (CITEMILL_FAULT)");
   cm_listcol *set = &c->o_asg;
   CM_TRY(cm_listcol_init(set));
   CM_TRY(cm_strcol_init(&c->o_ctry));

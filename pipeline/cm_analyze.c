@@ -25,8 +25,8 @@
 #include "cm_progress.h"
 #include "cm_signal.h"
 
-static int read_fixed(hid_t g, const char *name, hid_t type, size_t esize, uint64_t lo, uint64_t n,
-                      cm_buf *b, cm_check *ck, int own) {
+static int read_fixed(hid_t g, const char *name, hid_t type, size_t esize, uint64_t lo, uint64_t n, cm_buf *b,
+                      cm_check *ck, int own) {
   CM_TRY(cm_buf_reserve(b, (size_t)n * esize + 8));
   CM_TRY(cm_h5_read(g, name, type, lo, n, b->data, ck, own));
   b->len = (size_t)n * esize;
@@ -48,9 +48,10 @@ static int read_dict(hid_t g, const char *name, uint64_t lo, uint64_t n, cm_buf 
     rc = cm_h5_read_strcol(d, "dict", 0, nd - 1, dict, ck, rank == 0 ? CM_OWN_LAST : CM_OWN_NONE);
   for (uint64_t i = 0; rc == CM_OK && i < n; i++)
     if (CM_BUF_AT(codes, uint32_t, i) >= nd - 1)
-      rc = CM_FAIL("column '%s' is damaged: a code points past its dictionary of %llu values; write the store "
-                   "again (citemill run re-ingests by itself)",
-                   name, (unsigned long long)(nd - 1));
+      rc =
+          CM_FAIL("column '%s' is damaged: a code points past its dictionary of %llu values; write the store "
+                  "again (citemill run re-ingests by itself)",
+                  name, (unsigned long long)(nd - 1));
   H5Gclose(d);
   return rc;
 }
@@ -62,7 +63,8 @@ static int row_costs(const cm_ctx *c, hid_t g, uint64_t lo, uint64_t m, uint32_t
   cm_strcol dict;
   CM_TRY(cm_strcol_init(&dict));
   int rc = read_dict(g, "office", lo, m, &codes, &dict, NULL, CM_OWN_NONE, c->rank);
-  if (rc == CM_OK) rc = read_fixed(g, "npl_text/index", H5T_NATIVE_UINT64, 8, lo, m + 1, &idx, NULL, CM_OWN_NONE);
+  if (rc == CM_OK)
+    rc = read_fixed(g, "npl_text/index", H5T_NATIVE_UINT64, 8, lo, m + 1, &idx, NULL, CM_OWN_NONE);
   uint32_t office = rc == CM_OK ? cm_dict_find(&dict, c->cfg->office) : UINT32_MAX;
   for (uint64_t i = 0; rc == CM_OK && i < m; i++) {
     uint64_t npl = CM_BUF_AT(&idx, uint64_t, i + 1) - CM_BUF_AT(&idx, uint64_t, i);
@@ -372,7 +374,8 @@ static int end_out(const cm_config *cfg, const out_plan *o, int rc) {
   struct stat sb;
   if (stat(cfg->out, &sb) == 0 && rename(cfg->out, o->old) != 0)
     return CM_FAIL("cannot move '%s' aside: %s", cfg->out, strerror(errno));
-  if (rename(o->tmp, cfg->out) != 0) return CM_FAIL("cannot rename '%s' to '%s': %s", o->tmp, cfg->out, strerror(errno));
+  if (rename(o->tmp, cfg->out) != 0)
+    return CM_FAIL("cannot rename '%s' to '%s': %s", o->tmp, cfg->out, strerror(errno));
   return cm_dir_remove(o->old, &o->spec);
 }
 

@@ -93,7 +93,8 @@ static const char *COMMANDS[][2] = {
     {"analyze", "compute the SPEC tables from a store into OUT/tables/*.csv"},
     {"gen", "write a synthetic corpus (patents, works, aliases, truth)"},
     {"info", "print counts, schema, inputs and configuration of a store"},
-    {"verify", "check every dataset of a citemill HDF5 file (store, links.h5, results.h5) against its checksum"},
+    {"verify",
+     "check every dataset of a citemill HDF5 file (store, links.h5, results.h5) against its checksum"},
     {"run", "ingest, analyze and report in OUT, skipping stages whose inputs are unchanged"},
 };
 
@@ -392,7 +393,8 @@ int cm_config_validate(cm_config *c) {
   if (is_cmd(c, "ingest") && !c->store) return CM_FAIL("ingest needs --store FILE.h5");
   if (is_cmd(c, "ingest run") && c->n_patents + c->n_works == 0)
     return CM_FAIL("%s needs at least one --patents or --works path", c->command);
-  if (is_cmd(c, "analyze") && (!c->store || !c->out)) return CM_FAIL("analyze needs --store FILE.h5 and --out DIR");
+  if (is_cmd(c, "analyze") && (!c->store || !c->out))
+    return CM_FAIL("analyze needs --store FILE.h5 and --out DIR");
   if (is_cmd(c, "info verify") && !c->store) return CM_FAIL("%s needs --store FILE.h5", c->command);
   if (is_cmd(c, "gen run") && !c->out) return CM_FAIL("%s needs --out DIR", c->command);
   const char *paths[] = {c->store, c->out, c->aliases, c->rejects};

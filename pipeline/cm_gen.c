@@ -1,6 +1,5 @@
 #include "cm_gen.h"
 
-
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -509,8 +508,8 @@ static void shard_paths(uint64_t s, uint64_t np, int mixed, char *data, char *tr
     snprintf(truth, n, "truth/npl-%012" PRIu64 ".csv", s);
   } else {
     uint64_t w = s - np;
-    snprintf(data, n, "works/data/works/updated_date=2024-%02d-%02d/part_%03" PRIu64 ".gz", (int)(1 + (w / 28) % 12),
-             (int)(1 + w % 28), w / 336);
+    snprintf(data, n, "works/data/works/updated_date=2024-%02d-%02d/part_%03" PRIu64 ".gz",
+             (int)(1 + (w / 28) % 12), (int)(1 + w % 28), w / 336);
     truth[0] = '\0';
   }
 }

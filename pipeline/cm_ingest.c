@@ -456,7 +456,7 @@ typedef struct {
   uint64_t *first_row[2]; /* n + 1 each */
   uint64_t lines[2], rejects[2], records[2], dups[2];
   uint64_t wrong_type[2][CM_WT_N]; /* attributes wrong_type.<field> (0 when absent) */
-  cm_strcol rej_cells[2]; /* old rejects files, 5 cells a row, header first */
+  cm_strcol rej_cells[2];          /* old rejects files, 5 cells a row, header first */
   size_t rej_rows[2];
   cm_strcol dict[3]; /* office, type, field */
 } base_store;
@@ -514,7 +514,8 @@ static int base_load_corpus(base_store *b, int k, const char *rej_dir) {
   if (rc == CM_OK) rc = cm_h5_read_strcol(g, "input_path", 0, n, &paths, NULL, CM_OWN_LAST);
   if (rc == CM_OK) rc = cm_h5_read(g, "input_size", H5T_NATIVE_UINT64, 0, n, size, NULL, CM_OWN_LAST);
   if (rc == CM_OK) rc = cm_h5_read(g, "input_mtime", H5T_NATIVE_INT64, 0, n, mtime, NULL, CM_OWN_LAST);
-  if (rc == CM_OK) rc = cm_h5_read(g, "input_first_row", H5T_NATIVE_UINT64, 0, n, b->first_row[k], NULL, CM_OWN_LAST);
+  if (rc == CM_OK)
+    rc = cm_h5_read(g, "input_first_row", H5T_NATIVE_UINT64, 0, n, b->first_row[k], NULL, CM_OWN_LAST);
   if (rc == CM_OK) rc = read_u64_attr(g, "rows", &kept);
   if (rc == CM_OK) rc = read_u64_attr(g, "lines", &b->lines[k]);
   if (rc == CM_OK) rc = read_u64_attr(g, "rejects", &b->rejects[k]);
@@ -627,7 +628,8 @@ static int append_dict_rows(hid_t g, const char *name, const cm_strcol *dict, ui
   hid_t d = H5Gopen2(g, name, H5P_DEFAULT);
   if (d < 0) return CM_FAIL("previous store has no column '%s'", name);
   uint32_t *codes = malloc((n + 1) * 4);
-  int rc = codes ? cm_h5_read(d, "codes", H5T_NATIVE_UINT32, lo, n, codes, NULL, CM_OWN_ROWS) : CM_FAIL("out of memory");
+  int rc = codes ? cm_h5_read(d, "codes", H5T_NATIVE_UINT32, lo, n, codes, NULL, CM_OWN_ROWS)
+                 : CM_FAIL("out of memory");
   for (uint64_t i = 0; i < n && rc == CM_OK; i++) {
     size_t l;
     const uint8_t *p = cm_strcol_get(dict, codes[i], &l);
@@ -1111,14 +1113,15 @@ static int write_files_table(MPI_Comm comm, hid_t g, const cm_filelist *fl, cons
   rc = cm_agree(comm, rc);
   if (rc == CM_OK) rc = cm_h5_write_strcol(comm, g, "input_path", &paths, NULL);
   if (rc == CM_OK)
-    rc = cm_h5_write_concat(comm, g, "input_size", H5T_NATIVE_UINT64, size.data, CM_BUF_COUNT(&size, uint64_t),
-                            NULL);
+    rc = cm_h5_write_concat(comm, g, "input_size", H5T_NATIVE_UINT64, size.data,
+                            CM_BUF_COUNT(&size, uint64_t), NULL);
   if (rc == CM_OK)
     rc = cm_h5_write_concat(comm, g, "input_mtime", H5T_NATIVE_INT64, mtime.data,
                             CM_BUF_COUNT(&mtime, int64_t), NULL);
   if (rc == CM_OK) rc = first_rows(comm, c, fl, &first);
   if (rc == CM_OK)
-    rc = cm_h5_write_concat(comm, g, "input_first_row", H5T_NATIVE_UINT64, first, rank == 0 ? fl->n : 0, NULL);
+    rc =
+        cm_h5_write_concat(comm, g, "input_first_row", H5T_NATIVE_UINT64, first, rank == 0 ? fl->n : 0, NULL);
   free(first);
   cm_strcol_free(&paths);
   cm_buf_free(&size);

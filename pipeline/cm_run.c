@@ -377,7 +377,8 @@ static int run_json(const cm_config *cfg, const stage_result *res, const stage_r
   for (int k = 0; have && k < 2; k++) {
     fprintf(f,
             "  \"%s\": {\"rows\": %" PRIu64 ", \"lines\": %" PRIu64 ", \"rejects\": %" PRIu64
-            ", \"duplicates_dropped\": %" PRIu64 ", \"input_files\": %" PRIu64 ", \"values_of_wrong_type\": {",
+            ", \"duplicates_dropped\": %" PRIu64 ", \"input_files\": %" PRIu64
+            ", \"values_of_wrong_type\": {",
             k ? "works" : "patents", counts.rows[k], counts.lines[k], counts.rejects[k], counts.dups[k],
             counts.files[k]);
     for (int i = 0; i < counts.n_wt[k]; i++)
@@ -451,7 +452,8 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
     if (skip && k == 0 && cm_verify_file(comm, store) != CM_OK) {
       skip = 0, damaged = 1;
       if (rank == 0)
-        printf("run: stage ingest: the store fails its checksums (see above); ingesting again from the dumps\n");
+        printf(
+            "run: stage ingest: the store fails its checksums (see above); ingesting again from the dumps\n");
     }
     if (skip) {
       res[k].skipped = 1;
