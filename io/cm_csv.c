@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../pipeline/cm_error.h"
+#include "cm_error.h"
 
 int cm_csv_field(cm_buf *b, const char *p, size_t n, int first) {
   if (!first) CM_TRY(cm_buf_push_u8(b, ','));

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../pipeline/cm_buf.h"
+#include "cm_buf.h"
 #include "cm_columns.h"
 
 int cm_csv_field(cm_buf *b, const char *p, size_t n, int first);

@@ -8,8 +8,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "../pipeline/cm_buf.h"
-#include "../pipeline/cm_error.h"
+#include "cm_buf.h"
+#include "cm_error.h"
 
 static int ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), m = strlen(suffix);

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../pipeline/cm_error.h"
+#include "cm_error.h"
 #include "cm_h5check.h"
 
 #define CHUNK_BYTES (1u << 20)

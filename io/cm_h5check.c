@@ -6,8 +6,8 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "../pipeline/cm_buf.h"
-#include "../pipeline/cm_error.h"
+#include "cm_buf.h"
+#include "cm_error.h"
 
 #define B CM_CHECK_BLOCK
 #define READ_STEP (16u << 20) /* bytes a verifying rank reads at a time */

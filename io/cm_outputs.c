@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../pipeline/cm_buf.h"
-#include "../pipeline/cm_error.h"
+#include "cm_buf.h"
+#include "cm_error.h"
 #include "cm_files.h"
 
 #define RECORD ".citemill"

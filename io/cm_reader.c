@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../pipeline/cm_error.h"
+#include "cm_error.h"
 #include "cm_json.h"
 
 #define IO_CHUNK (256u << 10) /* >= 64 KiB reads: syscalls cost ~1 us here */

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../pipeline/cm_error.h"
-#include "../pipeline/cm_shuffle.h"
-#include "../pipeline/cm_sort.h"
-#include "../pipeline/cm_text.h"
+#include "cm_error.h"
+#include "cm_shuffle.h"
+#include "cm_sort.h"
+#include "cm_text.h"
 #include "cm_jobs.h"
 
 #define MAX_YEARS 128
@@ -59,9 +59,9 @@ static int cand_cmp(const void *a, const void *b) {
   return cm_bytes_cmp(x->name, x->n, y->name, y->n);
 }
 
-static int is_foreign(const cm_config *cfg, const cand *a) {
-  size_t ol = strlen(cfg->office);
-  return a->cn > 0 && !(a->cn == ol && memcmp(a->country, cfg->office, ol) == 0);
+static int is_foreign(const cm_params *par, const cand *a) {
+  size_t ol = strlen(par->office);
+  return a->cn > 0 && !(a->cn == ol && memcmp(a->country, par->office, ol) == 0);
 }
 
 static int u64_cmp(const void *a, const void *b) {
@@ -71,12 +71,12 @@ static int u64_cmp(const void *a, const void *b) {
 
 /* Patent count of the k-th candidate in descending order (among the foreign
  * ones only, when foreign), or 0 when there are fewer than k. */
-static int kth_count(const cm_config *cfg, const cand *v, size_t n, int64_t k, int foreign, int64_t *out) {
+static int kth_count(const cm_params *par, const cand *v, size_t n, int64_t k, int foreign, int64_t *out) {
   uint64_t *c = malloc((n + 1) * sizeof *c);
   CM_ALLOC(c, (n + 1) * sizeof *c);
   size_t m = 0;
   for (size_t i = 0; i < n; i++)
-    if (!foreign || is_foreign(cfg, &v[i])) c[m++] = UINT64_MAX - (uint64_t)v[i].patents; /* descending */
+    if (!foreign || is_foreign(par, &v[i])) c[m++] = UINT64_MAX - (uint64_t)v[i].patents; /* descending */
   int rc = cm_sort_by_u64(c, m, sizeof *c, 0, u64_cmp);
   *out = k > 0 && (size_t)k <= m ? (int64_t)(UINT64_MAX - c[k - 1]) : 0;
   free(c);
@@ -89,14 +89,14 @@ static int kth_count(const cm_config *cfg, const cand *v, size_t n, int64_t k, i
  * at a threshold included, the name decides after the sort). Sorting every
  * assignee, most of them tied at one or two patents, took a fifth of the
  * job. */
-static int keep_needed(const cm_config *cfg, cand *v, size_t *n) {
+static int keep_needed(const cm_params *par, cand *v, size_t *n) {
   int64_t t_all, t_for;
-  CM_TRY(kth_count(cfg, v, *n, cfg->top, 0, &t_all));
-  CM_TRY(kth_count(cfg, v, *n, cfg->top, 1, &t_for));
+  CM_TRY(kth_count(par, v, *n, par->top, 0, &t_all));
+  CM_TRY(kth_count(par, v, *n, par->top, 1, &t_for));
   size_t w = 0;
   for (size_t i = 0; i < *n; i++)
-    if (v[i].patents >= t_all || v[i].patents >= cfg->min_patents ||
-        (v[i].patents >= t_for && is_foreign(cfg, &v[i])))
+    if (v[i].patents >= t_all || v[i].patents >= par->min_patents ||
+        (v[i].patents >= t_for && is_foreign(par, &v[i])))
       v[w++] = v[i];
   *n = w;
   return CM_OK;
@@ -169,7 +169,7 @@ static int aggregate(cm_ctx *c, agg_item *it, size_t cnt, int ny, cand **out, in
       a->patents++;
       int64_t year;
       memcpy(&year, it[j].body, 8);
-      a->years[year - c->cfg->window_first]++;
+      a->years[year - c->par->window_first]++;
       uint32_t nc;
       memcpy(&nc, it[j].body + 8, 4);
       const uint8_t *q = it[j].body + 12;
@@ -206,7 +206,7 @@ static int aggregate(cm_ctx *c, agg_item *it, size_t cnt, int ny, cand **out, in
 }
 
 static int emit_tables(cm_ctx *c, cm_inbox *in, int ny, int64_t office_total, const char *out, int64_t h5) {
-  const cm_config *cfg = c->cfg;
+  const cm_params *par = c->par;
   size_t n[3] = {0, 0, 0};
   size_t maxn = in->data.len / 25 + 1; /* every candidate record is >= 25 bytes */
   cand *lists[3];
@@ -232,7 +232,7 @@ static int emit_tables(cm_ctx *c, cm_inbox *in, int ny, int64_t office_total, co
   int rc = CM_OK;
   for (int k = 0; k < 2 && rc == CM_OK; k++) {
     CM_TRY(cm_table_init(&t, k ? "foreign_assignees" : "top_assignees", k ? 6 : 5, k ? for_cols : top_cols));
-    for (size_t i = 0; i < n[k] && (int64_t)i < cfg->top; i++) {
+    for (size_t i = 0; i < n[k] && (int64_t)i < par->top; i++) {
       const cand *a = &lists[k][i];
       CM_TRY(cm_table_i64(&t, (int64_t)i + 1));
       CM_TRY(cm_table_str(&t, (const char *)a->name, a->n));
@@ -251,7 +251,7 @@ static int emit_tables(cm_ctx *c, cm_inbox *in, int ny, int64_t office_total, co
   cols[nc++] = "assignee";
   cols[nc++] = "type";
   for (int y = 0; y < ny; y++) {
-    snprintf(names[y], sizeof names[y], "n%d", cfg->window_first + y);
+    snprintf(names[y], sizeof names[y], "n%d", par->window_first + y);
     cols[nc++] = names[y];
   }
   cols[nc++] = "patents";
@@ -273,7 +273,7 @@ static int emit_tables(cm_ctx *c, cm_inbox *in, int ny, int64_t office_total, co
     CM_TRY(cm_table_ratio(&t, g, def));
     const char *q = "n/a";
     if (def) {
-      int hi_n = a->patents >= cfg->bcg_count, hi_g = g >= cfg->bcg_cagr;
+      int hi_n = a->patents >= par->bcg_count, hi_g = g >= par->bcg_cagr;
       q = hi_n ? (hi_g ? "Star" : "Cash cow") : (hi_g ? "Question mark" : "Dog");
     }
     CM_TRY(cm_table_cstr(&t, q));
@@ -345,7 +345,7 @@ done:
 /* Not collective: the owner's side. Groups the received messages by
  * assignee and puts the candidates rank 0 needs into ob->to[0]. */
 static int owner_candidates(cm_ctx *c, const cm_inbox *in, int ny, cm_outbox *ob) {
-  const cm_config *cfg = c->cfg;
+  const cm_params *par = c->par;
   size_t cnt = 0, cap = 1024;
   agg_item *it = malloc(cap * sizeof *it);
   CM_ALLOC(it, cap * sizeof *it);
@@ -387,17 +387,17 @@ static int owner_candidates(cm_ctx *c, const cm_inbox *in, int ny, cm_outbox *ob
   size_t nv = 0;
   int rc = cm_sort_by_u64(it, cnt, sizeof *it, offsetof(agg_item, k.h), item_cmp);
   if (rc == CM_OK) rc = aggregate(c, it, cnt, ny, &v, &years, &nv);
-  if (rc == CM_OK) rc = keep_needed(cfg, v, &nv);
+  if (rc == CM_OK) rc = keep_needed(par, v, &nv);
   if (rc == CM_OK && nv) qsort(v, nv, sizeof *v, cand_cmp);
-  int64_t top = cfg->top, nf = 0;
+  int64_t top = par->top, nf = 0;
   for (size_t i = 0; i < nv && rc == CM_OK; i++) {
     if ((int64_t)i < top) rc = put_cand(&ob->to[0], 0, &v[i], ny);
-    int foreign = is_foreign(cfg, &v[i]);
+    int foreign = is_foreign(par, &v[i]);
     if (rc == CM_OK && foreign && nf < top) {
       rc = put_cand(&ob->to[0], 1, &v[i], ny);
       nf++;
     }
-    if (rc == CM_OK && v[i].patents >= cfg->min_patents) rc = put_cand(&ob->to[0], 2, &v[i], ny);
+    if (rc == CM_OK && v[i].patents >= par->min_patents) rc = put_cand(&ob->to[0], 2, &v[i], ny);
   }
   free(v);
   free(years);
@@ -406,8 +406,8 @@ static int owner_candidates(cm_ctx *c, const cm_inbox *in, int ny, cm_outbox *ob
 }
 
 int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, int64_t h5) {
-  const cm_config *cfg = c->cfg;
-  int ny = cfg->window_last - cfg->window_first + 1;
+  const cm_params *par = c->par;
+  int ny = par->window_last - par->window_first + 1;
   cm_outbox ob = {0};
   cm_inbox in = {0}, cands = {0};
   int64_t office_total = 0, office_all = 0;

@@ -11,11 +11,11 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "../io/cm_csv.h"
-#include "../io/cm_files.h"
-#include "../io/cm_h5check.h"
-#include "../pipeline/cm_error.h"
-#include "../pipeline/cm_text.h"
+#include "cm_csv.h"
+#include "cm_files.h"
+#include "cm_h5check.h"
+#include "cm_error.h"
+#include "cm_text.h"
 
 /* ---- tables ---- */
 
@@ -147,13 +147,13 @@ int cm_row_owner(const uint64_t *bounds, int nranks, uint64_t row) {
   }
   return a;
 }
-int cm_in_window(const cm_config *cfg, int64_t year) {
-  return year >= cfg->window_first && year <= cfg->window_last;
+int cm_in_window(const cm_params *par, int64_t year) {
+  return year >= par->window_first && year <= par->window_last;
 }
 
 int cm_office_window(const cm_ctx *c, size_t i) {
   return CM_BUF_AT(&c->p_office, uint32_t, i) == c->office_o &&
-         cm_in_window(c->cfg, CM_BUF_AT(&c->p_year, int64_t, i));
+         cm_in_window(c->par, CM_BUF_AT(&c->p_year, int64_t, i));
 }
 
 double cm_cagr(int64_t first, int64_t last, int years, int *defined) {
@@ -162,11 +162,6 @@ double cm_cagr(int64_t first, int64_t last, int years, int *defined) {
   return pow((double)last / (double)first, 1.0 / years) - 1;
 }
 
-int cm_list_index(const cm_list *l, const char *p, size_t n) {
-  for (int i = 0; i < l->n; i++)
-    if (strlen(l->v[i]) == n && memcmp(l->v[i], p, n) == 0) return i;
-  return -1;
-}
 
 /* ---- alias table ---- */
 

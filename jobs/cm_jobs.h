@@ -10,17 +10,31 @@
 #include <mpi.h>
 #include <stdint.h>
 
-#include "../io/cm_columns.h"
-#include "../pipeline/cm_buf.h"
-#include "../pipeline/cm_config.h"
-#include "../pipeline/cm_shuffle.h"
+#include "cm_columns.h"
+#include "cm_buf.h"
+#include "cm_list.h"
+#include "cm_shuffle.h"
 
 typedef struct cm_aliases cm_aliases;
+
+/* What the jobs are asked: the analysis options of the run configuration,
+ * which the pipeline copies in (cm_analyze.c); codes are upper-cased and
+ * lists validated there. */
+typedef struct {
+  int window_first, window_last; /* the window of years, inclusive */
+  cm_list offices, countries;    /* office_patents / country tables (views into the config) */
+  const char *office, *focus, *partner;
+  int top, top_institutions, top_topics, min_topic_works;
+  int64_t min_patents, bcg_count;
+  double bcg_cagr;
+  cm_list link_methods; /* doi, title */
+  int quiet;
+} cm_params;
 
 typedef struct {
   MPI_Comm comm;
   int rank, nranks;
-  const cm_config *cfg;
+  const cm_params *par;
   const cm_aliases *aliases;
   /* patents: rows [p_lo, p_lo + p_n) of the store; rank r holds rows
    * [p_bounds[r], p_bounds[r + 1]) (nranks + 1 entries; cut by cost) */
@@ -82,13 +96,11 @@ void cm_row_slice(uint64_t n_total, int rank, int nranks, uint64_t *lo, uint64_t
 int cm_row_owner(const uint64_t *bounds, int nranks, uint64_t row);
 
 /* Window test and CAGR (SPEC 5). */
-int cm_in_window(const cm_config *cfg, int64_t year);
+int cm_in_window(const cm_params *par, int64_t year);
 /* Local patent i is an office-O patent of the window: the patents of the
  * assignee tables (and of c->o_asg's rows). Not collective. */
 int cm_office_window(const cm_ctx *c, size_t i);
 double cm_cagr(int64_t first, int64_t last, int years, int *defined);
-/* Index of code (n bytes) in a command-line list, -1 when absent (verbatim). */
-int cm_list_index(const cm_list *l, const char *p, size_t n);
 
 /* Alias table (SPEC 2/5), loaded on every rank (it is small). */
 /* On failure *out is NULL and nothing stays allocated. Not collective. */

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../pipeline/cm_error.h"
-#include "../pipeline/cm_shuffle.h"
-#include "../pipeline/cm_sort.h"
-#include "../pipeline/cm_text.h"
+#include "cm_error.h"
+#include "cm_shuffle.h"
+#include "cm_sort.h"
+#include "cm_text.h"
 #include "cm_jobs.h"
 
 #define NCODES (26 * 26)
@@ -33,7 +33,7 @@ static int work_has(const cm_ctx *c, size_t i, const char *code) {
 }
 
 static int window_work(const cm_ctx *c, size_t i) {
-  return CM_BUF_AT(&c->w_has_year, uint8_t, i) && cm_in_window(c->cfg, CM_BUF_AT(&c->w_year, int64_t, i));
+  return CM_BUF_AT(&c->w_has_year, uint8_t, i) && cm_in_window(c->par, CM_BUF_AT(&c->w_year, int64_t, i));
 }
 
 /* Rank 0: the partners table from the summed code counts (sum[NCODES]: the
@@ -65,7 +65,7 @@ static int partner_table(const int64_t *sum, const char *out, int64_t h5) {
 }
 
 static int partners(cm_ctx *c, const char *out, int64_t h5) {
-  const char *F = c->cfg->focus;
+  const char *F = c->par->focus;
   int64_t v[NCODES + 1] = {0}, sum[NCODES + 1];
   for (size_t i = 0; i < c->w_n; i++) {
     if (!window_work(c, i) || !work_has(c, i, F)) continue;
@@ -152,7 +152,7 @@ static void keep_min(const uint8_t **a, uint32_t *an, const uint8_t *b, uint32_t
 /* Not collective: one record per (work, institution) to the institution's
  * owner. */
 static int send_insts(cm_ctx *c, cm_outbox *ob) {
-  const char *F = c->cfg->focus;
+  const char *F = c->par->focus;
   for (size_t i = 0; i < c->w_n; i++) {
     int counted = window_work(c, i) && work_has(c, i, F);
     int64_t cites = CM_BUF_AT(&c->w_cites, int64_t, i);
@@ -184,7 +184,7 @@ static int send_insts(cm_ctx *c, cm_outbox *ob) {
 /* Not collective: the owner groups its institutions and puts its top N
  * foreign ones with a focus-country work into ob->to[0]. */
 static int owner_insts(cm_ctx *c, const cm_inbox *in, cm_outbox *ob) {
-  const char *F = c->cfg->focus;
+  const char *F = c->par->focus;
   size_t flen = strlen(F);
   inst *v;
   size_t n;
@@ -206,7 +206,7 @@ static int owner_insts(cm_ctx *c, const cm_inbox *in, cm_outbox *ob) {
     i = e;
   }
   if (rc == CM_OK && m) qsort(v, m, sizeof *v, inst_rank_cmp);
-  for (size_t i = 0; i < m && rc == CM_OK && (int64_t)i < c->cfg->top_institutions; i++)
+  for (size_t i = 0; i < m && rc == CM_OK && (int64_t)i < c->par->top_institutions; i++)
     rc = put_inst(&ob->to[0], &v[i]);
   free(v);
   return rc;
@@ -222,7 +222,7 @@ static int inst_table(cm_ctx *c, const cm_inbox *top, const char *out, int64_t h
       "rank", "institution", "name", "country", "coauthored", "citations", "citations_per_publication"};
   cm_table t;
   int rc = cm_table_init(&t, "collaborating_institutions", 7, cols);
-  for (size_t i = 0; i < n && rc == CM_OK && (int64_t)i < c->cfg->top_institutions; i++) {
+  for (size_t i = 0; i < n && rc == CM_OK && (int64_t)i < c->par->top_institutions; i++) {
     rc = cm_table_i64(&t, (int64_t)i + 1);
     if (rc == CM_OK) rc = cm_table_str(&t, (const char *)v[i].id, v[i].idn);
     if (rc == CM_OK) rc = cm_table_str(&t, (const char *)v[i].name, v[i].namen);

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../pipeline/cm_error.h"
-#include "../pipeline/cm_shuffle.h"
-#include "../pipeline/cm_sort.h"
+#include "cm_error.h"
+#include "cm_shuffle.h"
+#include "cm_sort.h"
 #include "cm_jobs.h"
 
 typedef struct {
@@ -67,7 +67,7 @@ static void thresholds(const hist *h, size_t n, cohort *c) {
 }
 
 static int in_window_work(const cm_ctx *c, size_t i) {
-  return CM_BUF_AT(&c->w_has_year, uint8_t, i) && cm_in_window(c->cfg, CM_BUF_AT(&c->w_year, int64_t, i));
+  return CM_BUF_AT(&c->w_has_year, uint8_t, i) && cm_in_window(c->par, CM_BUF_AT(&c->w_year, int64_t, i));
 }
 
 static unsigned bits_of(uint64_t v) { return v ? 64u - (unsigned)__builtin_clzll(v) : 0; }
@@ -189,7 +189,7 @@ static int has_country(const cm_ctx *c, size_t i, const char *code) {
 /* Not collective: per country, publications and citations, then per
  * cohort the works above and at each threshold, into v (stride per country). */
 static int count_countries(const cm_ctx *c, const cohort *co, size_t nco, size_t stride, int64_t *v) {
-  const cm_list *L = &c->cfg->countries;
+  const cm_list *L = &c->par->countries;
   for (size_t i = 0; i < c->w_n; i++) {
     if (!in_window_work(c, i)) continue;
     cohort key = {CM_BUF_AT(&c->w_year, int64_t, i), CM_BUF_AT(&c->w_field, uint32_t, i), 0, {0}, {0}, {0}};
@@ -216,7 +216,7 @@ static int count_countries(const cm_ctx *c, const cohort *co, size_t nco, size_t
 /* Rank 0: the table from the summed counts. */
 static int country_table(const cm_ctx *c, const cohort *co, size_t nco, size_t stride, const int64_t *sum,
                          const char *out, int64_t h5) {
-  const cm_list *L = &c->cfg->countries;
+  const cm_list *L = &c->par->countries;
   static const char *const cols[] = {"country",     "publications", "citations", "citations_per_publication",
                                      "top10_share", "top1_share"};
   cm_table t;
@@ -248,7 +248,7 @@ int cm_job_country_publications(cm_ctx *c, const char *out, int64_t h5) {
   size_t nco = 0;
   CM_TRY(build_cohorts(c, &co, &nco));
   /* per country: pubs, cites, then per cohort: above10, at10, above1, at1 */
-  size_t stride = 2 + 4 * nco, total = stride * (size_t)c->cfg->countries.n;
+  size_t stride = 2 + 4 * nco, total = stride * (size_t)c->par->countries.n;
   int64_t *v = calloc(total + 1, 8), *sum = calloc(total + 1, 8);
   int rc = v && sum ? count_countries(c, co, nco, stride, v) : CM_FAIL("out of memory");
   rc = cm_sum_to_root(c, rc, v, sum, total);

@@ -24,11 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../pipeline/cm_bloom.h"
-#include "../pipeline/cm_error.h"
-#include "../pipeline/cm_shuffle.h"
-#include "../pipeline/cm_sort.h"
-#include "../pipeline/cm_text.h"
+#include "cm_bloom.h"
+#include "cm_error.h"
+#include "cm_shuffle.h"
+#include "cm_sort.h"
+#include "cm_text.h"
 #include "cm_jobs.h"
 
 #define KEY_WORDS 5

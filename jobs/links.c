@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../io/cm_h5.h"
-#include "../pipeline/cm_error.h"
-#include "../pipeline/cm_shuffle.h"
-#include "../pipeline/cm_sort.h"
-#include "../pipeline/cm_text.h"
+#include "cm_h5.h"
+#include "cm_error.h"
+#include "cm_shuffle.h"
+#include "cm_sort.h"
+#include "cm_text.h"
 #include "cm_jobs.h"
 
 int cm_link_record(cm_buf *b, uint64_t patent_row, uint64_t work_row, uint8_t method, double confidence,
@@ -242,7 +242,7 @@ static int distinct_links(const cm_buf *recs, cm_links *out) {
 
 int cm_job_links(cm_ctx *c, cm_links *out) {
   memset(out, 0, sizeof *out);
-  const cm_list *m = &c->cfg->link_methods;
+  const cm_list *m = &c->par->link_methods;
   cm_outbox ob = {0};
   cm_inbox in = {0};
   int doi = cm_list_index(m, "doi", 3) >= 0;
@@ -335,17 +335,17 @@ static int wl_cmp(const void *a, const void *b) {
 
 /* Flags of local patent row i (see cm_work_links). */
 static uint8_t patent_flags(const cm_ctx *c, size_t i) {
-  const cm_config *cfg = c->cfg;
+  const cm_params *par = c->par;
   size_t ol;
   const uint8_t *office = cm_strcol_get(&c->office_dict, CM_BUF_AT(&c->p_office, uint32_t, i), &ol);
-  uint8_t f = cfg->office && strlen(cfg->office) == ol && memcmp(cfg->office, office, ol) == 0;
+  uint8_t f = par->office && strlen(par->office) == ol && memcmp(par->office, office, ol) == 0;
   size_t first, cnt;
   cm_listcol_row(&c->p_asg_country, i, &first, &cnt);
   for (size_t j = 0; j < cnt; j++) {
     size_t l;
     const uint8_t *cc = cm_strcol_get(&c->p_asg_country.items, first + j, &l);
-    if (cfg->focus && l && strlen(cfg->focus) == l && memcmp(cfg->focus, cc, l) == 0) f |= 2;
-    if (cfg->partner && l && strlen(cfg->partner) == l && memcmp(cfg->partner, cc, l) == 0) f |= 4;
+    if (par->focus && l && strlen(par->focus) == l && memcmp(par->focus, cc, l) == 0) f |= 2;
+    if (par->partner && l && strlen(par->partner) == l && memcmp(par->partner, cc, l) == 0) f |= 4;
   }
   return f;
 }

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../pipeline/cm_error.h"
-#include "../pipeline/cm_shuffle.h"
-#include "../pipeline/cm_sort.h"
-#include "../pipeline/cm_text.h"
+#include "cm_error.h"
+#include "cm_shuffle.h"
+#include "cm_sort.h"
+#include "cm_text.h"
 #include "cm_jobs.h"
 
 typedef struct {
@@ -116,7 +116,7 @@ static int send_citations(cm_ctx *c, cm_outbox *ob) {
     size_t kl;
     const uint8_t *k = cm_strcol_get(&c->p_key, i, &kl);
     uint32_t off = CM_BUF_AT(&c->p_office, uint32_t, i);
-    uint8_t inw = (uint8_t)cm_in_window(c->cfg, CM_BUF_AT(&c->p_year, int64_t, i));
+    uint8_t inw = (uint8_t)cm_in_window(c->par, CM_BUF_AT(&c->p_year, int64_t, i));
     cm_buf *b;
     CM_TRY_TO(rc, put_key(ob, k, kl, 0, &b), done);
     CM_TRY_TO(rc, cm_buf_push_u32(b, off), done);
@@ -293,7 +293,7 @@ static int office_table(const cm_list *L, const int64_t *total, const char *out,
 }
 
 int cm_job_office_patents(cm_ctx *c, const cm_citations *cit, const char *out, int64_t h5) {
-  const cm_list *L = &c->cfg->offices;
+  const cm_list *L = &c->par->offices;
   int64_t counts[2 * CM_MAX_LIST] = {0}, total[2 * CM_MAX_LIST];
   for (size_t b = 0; b < cit->n; b++) {
     if (!cit->in_window[b]) continue;

@@ -9,14 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../pipeline/cm_error.h"
-#include "../pipeline/cm_shuffle.h"
-#include "../pipeline/cm_sort.h"
+#include "cm_error.h"
+#include "cm_shuffle.h"
+#include "cm_sort.h"
 #include "cm_jobs.h"
 
 /* Bit k set when local work i is in the window and has country k. */
 static uint64_t window_mask(const cm_ctx *c, size_t i) {
-  if (!CM_BUF_AT(&c->w_has_year, uint8_t, i) || !cm_in_window(c->cfg, CM_BUF_AT(&c->w_year, int64_t, i)))
+  if (!CM_BUF_AT(&c->w_has_year, uint8_t, i) || !cm_in_window(c->par, CM_BUF_AT(&c->w_year, int64_t, i)))
     return 0;
   uint64_t mask = 0;
   size_t first, cnt;
@@ -24,7 +24,7 @@ static uint64_t window_mask(const cm_ctx *c, size_t i) {
   for (size_t j = 0; j < cnt; j++) {
     size_t l;
     const uint8_t *p = cm_strcol_get(&c->w_countries.items, first + j, &l);
-    int k = cm_list_index(&c->cfg->countries, (const char *)p, l);
+    int k = cm_list_index(&c->par->countries, (const char *)p, l);
     if (k >= 0) mask |= 1ull << k;
   }
   return mask;
@@ -61,7 +61,7 @@ static int count_citing(const cm_inbox *in, int64_t *citing) {
  * (patent row, country mask) pair per link to the patent's owner. */
 static int count_works(cm_ctx *c, const cm_work_links *wl, int64_t *works, int64_t *cited, int64_t *links,
                        cm_outbox *ob) {
-  const cm_list *L = &c->cfg->countries;
+  const cm_list *L = &c->par->countries;
   for (size_t i = 0; i < c->w_n; i++) {
     uint64_t m = window_mask(c, i);
     for (int k = 0; k < L->n; k++)
@@ -100,7 +100,7 @@ static int paper_table(const cm_list *L, const int64_t *total, const char *out, 
 }
 
 int cm_job_paper_citations(cm_ctx *c, const cm_work_links *wl, const char *out, int64_t h5) {
-  const cm_list *L = &c->cfg->countries;
+  const cm_list *L = &c->par->countries;
   int64_t works[CM_MAX_LIST] = {0}, cited[CM_MAX_LIST] = {0}, links[CM_MAX_LIST] = {0};
   int64_t citing[CM_MAX_LIST] = {0};
   cm_outbox ob = {0};

@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../pipeline/cm_error.h"
-#include "../pipeline/cm_shuffle.h"
-#include "../pipeline/cm_sort.h"
-#include "../pipeline/cm_text.h"
+#include "cm_error.h"
+#include "cm_shuffle.h"
+#include "cm_sort.h"
+#include "cm_text.h"
 #include "cm_jobs.h"
 
 typedef unsigned __int128 u128;
@@ -41,7 +41,7 @@ static int has_country(const cm_ctx *c, size_t i, const char *code) {
 /* Local window work i with a topic: its key, else n == 0. */
 static cm_view topic_of(const cm_ctx *c, size_t i) {
   cm_view v = {NULL, 0};
-  if (!CM_BUF_AT(&c->w_has_year, uint8_t, i) || !cm_in_window(c->cfg, CM_BUF_AT(&c->w_year, int64_t, i)))
+  if (!CM_BUF_AT(&c->w_has_year, uint8_t, i) || !cm_in_window(c->par, CM_BUF_AT(&c->w_year, int64_t, i)))
     return v;
   size_t l;
   v.p = cm_strcol_get(&c->w_topic_id, i, &l);
@@ -153,7 +153,7 @@ static int table_find(topic_table *t, uint64_t h, cm_view k, partial **out) {
  * owner sums the partials of a topic whatever order they arrive in (sums
  * and minimums), so the table's order does not reach the output. */
 static int send_partials(cm_ctx *c, cm_outbox *ob, uint64_t totals[3]) {
-  const cm_config *cfg = c->cfg;
+  const cm_params *par = c->par;
   topic_table t;
   memset(&t, 0, sizeof t);
   int rc = CM_OK;
@@ -169,10 +169,10 @@ static int send_partials(cm_ctx *c, cm_outbox *ob, uint64_t totals[3]) {
     p->name = min_name(p->name, (cm_view){nm, (uint32_t)l});
     p->field = min_field(p->field, field_of(c, i));
     p->cnt[T_N]++;
-    p->cnt[T_FIRST] += y == cfg->window_first;
-    p->cnt[T_LAST] += y == cfg->window_last;
-    p->cnt[T_FOCUS] += (uint64_t)has_country(c, i, cfg->focus);
-    p->cnt[T_PARTNER] += (uint64_t)has_country(c, i, cfg->partner);
+    p->cnt[T_FIRST] += y == par->window_first;
+    p->cnt[T_LAST] += y == par->window_last;
+    p->cnt[T_FOCUS] += (uint64_t)has_country(c, i, par->focus);
+    p->cnt[T_PARTNER] += (uint64_t)has_country(c, i, par->partner);
   }
   for (size_t j = 0; j < t.n && rc == CM_OK; j++) {
     const partial *p = &t.part[j];
@@ -268,7 +268,7 @@ static int merge_topics(cm_ctx *c, const cm_buf *data, cm_outbox *to_root) {
   }
   for (size_t j = 0; j < t.n && rc == CM_OK; j++) {
     const partial *p = &t.part[j];
-    if (p->cnt[T_N] == 0 || p->cnt[T_N] < (uint64_t)c->cfg->min_topic_works) continue;
+    if (p->cnt[T_N] == 0 || p->cnt[T_N] < (uint64_t)c->par->min_topic_works) continue;
     cm_buf *b = &to_root->to[0];
     rc = put_view(b, p->key);
     if (rc == CM_OK) rc = put_view(b, p->name);
@@ -315,12 +315,12 @@ static int row_cmp(const void *pa, const void *pb) {
 }
 
 static int write_table(cm_ctx *c, const cm_buf *data, uint64_t totals[3], const char *out, int64_t h5) {
-  const cm_config *cfg = c->cfg;
+  const cm_params *par = c->par;
   size_t cap = data->len / 68 + 1, n = 0;
   topic_row *r = calloc(cap, sizeof *r);
   CM_ALLOC(r, cap * sizeof *r);
   uint64_t N = totals[0], of[2] = {totals[1], totals[2]}; /* works with a topic: all, focus's, partner's */
-  int years = cfg->window_last - cfg->window_first;
+  int years = par->window_last - par->window_first;
   for (cm_cursor q = {data->data, data->data + data->len}; cm_cursor_more(&q); n++) {
     topic_row *x = &r[n];
     x->key = get_view(&q);
@@ -350,7 +350,7 @@ static int write_table(cm_ctx *c, const cm_buf *data, uint64_t totals[3], const 
   cm_table t;
   CM_TRY(cm_table_init(&t, "topic_growth", 13, cols));
   int rc = CM_OK;
-  for (size_t i = 0; i < n && i < (size_t)cfg->top_topics && rc == CM_OK; i++) {
+  for (size_t i = 0; i < n && i < (size_t)par->top_topics && rc == CM_OK; i++) {
     topic_row *x = &r[i];
     int def;
     double g = cm_cagr((int64_t)x->cnt[T_FIRST], (int64_t)x->cnt[T_LAST], years, &def);

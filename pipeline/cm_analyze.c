@@ -17,9 +17,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../io/cm_h5.h"
-#include "../io/cm_outputs.h"
-#include "../jobs/cm_jobs.h"
+#include "cm_h5.h"
+#include "cm_outputs.h"
+#include "cm_jobs.h"
 #include "cm_dict.h"
 #include "cm_error.h"
 #include "cm_progress.h"
@@ -65,7 +65,7 @@ static int row_costs(const cm_ctx *c, hid_t g, uint64_t lo, uint64_t m, uint32_t
   int rc = read_dict(g, "office", lo, m, &codes, &dict, NULL, CM_OWN_NONE, c->rank);
   if (rc == CM_OK)
     rc = read_fixed(g, "npl_text/index", H5T_NATIVE_UINT64, 8, lo, m + 1, &idx, NULL, CM_OWN_NONE);
-  uint32_t office = rc == CM_OK ? cm_dict_find(&dict, c->cfg->office) : UINT32_MAX;
+  uint32_t office = rc == CM_OK ? cm_dict_find(&dict, c->par->office) : UINT32_MAX;
   for (uint64_t i = 0; rc == CM_OK && i < m; i++) {
     uint64_t npl = CM_BUF_AT(&idx, uint64_t, i + 1) - CM_BUF_AT(&idx, uint64_t, i);
     uint64_t v = 2 + 11 * npl + (CM_BUF_AT(&codes, uint32_t, i) == office ? 4 : 0);
@@ -137,7 +137,7 @@ static int load_patents(cm_ctx *c, hid_t g, cm_check *ck) {
   int own = holds_last_row(c->rank, c->p_n, hi, c->p_total) ? CM_OWN_LAST : CM_OWN_ROWS;
   CM_TRY(cm_h5_read_strcol(g, "publication_number", lo, hi, &c->p_key, ck, own));
   CM_TRY(read_dict(g, "office", lo, c->p_n, &c->p_office, &c->office_dict, ck, own, c->rank));
-  c->office_o = cm_dict_find(&c->office_dict, c->cfg->office);
+  c->office_o = cm_dict_find(&c->office_dict, c->par->office);
   CM_TRY(read_fixed(g, "publication_date", H5T_NATIVE_INT64, 8, lo, c->p_n, &c->p_year, ck, own));
   for (size_t i = 0; i < c->p_n; i++)
     CM_BUF_AT(&c->p_year, int64_t, i) /= 10000; /* 0 stays unknown */
@@ -172,7 +172,7 @@ static int load_works(cm_ctx *c, hid_t g, cm_check *ck) {
   CM_TRY(read_dict(g, "field", lo, c->w_n, &c->w_field, &c->field_dict, ck, own, c->rank));
   CM_TRY(cm_h5_read_strcol(g, "topic_id", lo, hi, &c->w_topic_id, ck, own));
   CM_TRY(cm_h5_read_strcol(g, "topic_name", lo, hi, &c->w_topic_name, ck, own));
-  if (cm_list_index(&c->cfg->link_methods, "title", 5) >= 0)
+  if (cm_list_index(&c->par->link_methods, "title", 5) >= 0)
     CM_TRY(cm_h5_read_strcol(g, "title", lo, hi, &c->w_title, ck, own));
   return CM_OK;
 }
@@ -230,7 +230,7 @@ static void unload(cm_ctx *c) {
 static int step_done(cm_ctx *c, const char *label, double t0, uint64_t sent0) {
   uint64_t mine = c->bytes_shuffled - sent0, most = 0;
   CM_MPI(MPI_Reduce(&mine, &most, 1, MPI_UINT64_T, MPI_MAX, 0, c->comm));
-  if (c->rank == 0 && !c->cfg->quiet)
+  if (c->rank == 0 && !c->par->quiet)
     printf("analyze: %-28s %.2f s, %.1f MB shuffled (busiest rank), rank 0 peak RSS %.0f MiB\n", label,
            cm_now() - t0, (double)most / 1e6, (double)cm_peak_rss() / 1048576.0);
   return CM_OK;
@@ -282,7 +282,7 @@ static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
   if (rc == CM_OK) {
     CM_MPI(MPI_Reduce(c->rank ? &nl : MPI_IN_PLACE, &nl, 1, MPI_UINT64_T, MPI_SUM, 0, c->comm));
     CM_MPI(MPI_Reduce(c->rank ? &hot : MPI_IN_PLACE, &hot, 1, MPI_UINT64_T, MPI_SUM, 0, c->comm));
-    if (c->rank == 0 && !c->cfg->quiet)
+    if (c->rank == 0 && !c->par->quiet)
       printf("analyze: %" PRIu64 " links in '%s' (%" PRIu64 " title keys skipped as too common)\n", nl, lpath,
              hot);
     JOB(cm_job_paper_citations(c, &wl, out, h5), "paper_citations");
@@ -311,6 +311,14 @@ static void reuse_heap_memory(void) {
   mallopt(M_MMAP_THRESHOLD, INT_MAX);
   mallopt(M_TRIM_THRESHOLD, INT_MAX);
 #endif
+}
+
+/* The jobs' options: the analysis part of the run configuration. */
+static cm_params params_of(const cm_config *cfg) {
+  return (cm_params){cfg->window_first,     cfg->window_last, cfg->offices,     cfg->countries,
+                     cfg->office,           cfg->focus,       cfg->partner,     cfg->top,
+                     cfg->top_institutions, cfg->top_topics,  cfg->min_topic_works, cfg->min_patents,
+                     cfg->bcg_count,        cfg->bcg_cagr,    cfg->link_methods, cfg->quiet};
 }
 
 /* ---- outputs ---- */
@@ -391,8 +399,9 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
   reuse_heap_memory();
   cm_ctx c;
   memset(&c, 0, sizeof c);
+  cm_params par = params_of(cfg);
   c.comm = comm;
-  c.cfg = cfg;
+  c.par = &par;
   CM_MPI(MPI_Comm_rank(comm, &c.rank));
   CM_MPI(MPI_Comm_size(comm, &c.nranks));
   double t0 = cm_now();

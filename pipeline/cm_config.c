@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../io/cm_files.h"
+#include "cm_files.h"
 #include "cm_error.h"
 
 typedef enum {

@@ -8,14 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CM_MAX_PATHS 256
-#define CM_MAX_LIST 64
+#include "cm_list.h"
 
-typedef struct {
-  char *v[CM_MAX_LIST];
-  int n;
-  char *buf; /* the copy v[] points into, when the list was set from text */
-} cm_list;
+#define CM_MAX_PATHS 256
 
 typedef struct {
   const char *command; /* ingest, analyze, gen, info, run */

@@ -21,13 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../io/cm_columns.h"
-#include "../io/cm_csv.h"
-#include "../io/cm_files.h"
-#include "../io/cm_h5.h"
-#include "../io/cm_json.h"
-#include "../io/cm_outputs.h"
-#include "../io/cm_reader.h"
+#include "cm_columns.h"
+#include "cm_csv.h"
+#include "cm_files.h"
+#include "cm_h5.h"
+#include "cm_json.h"
+#include "cm_outputs.h"
+#include "cm_reader.h"
 #include "cm_claim.h"
 #include "cm_dict.h"
 #include "cm_error.h"

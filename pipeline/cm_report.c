@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../io/cm_csv.h"
-#include "../io/cm_json.h"
+#include "cm_csv.h"
+#include "cm_json.h"
 #include "cm_error.h"
 
 typedef struct {

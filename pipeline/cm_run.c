@@ -29,9 +29,9 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "../io/cm_files.h"
-#include "../io/cm_outputs.h"
-#include "../jobs/cm_jobs.h"
+#include "cm_files.h"
+#include "cm_outputs.h"
+#include "cm_jobs.h"
 #include "cm_analyze.h"
 #include "cm_buf.h"
 #include "cm_error.h"

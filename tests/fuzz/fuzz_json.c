@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../io/cm_json.h"
+#include "cm_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static cm_json_parser *p;

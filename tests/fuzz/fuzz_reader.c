@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../io/cm_reader.h"
+#include "cm_reader.h"
 
 static int on_line(void *u, const cm_line_pos *pos, const char *line, size_t len) {
   (void)pos;

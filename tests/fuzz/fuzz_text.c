@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../jobs/cm_jobs.h"
-#include "../../pipeline/cm_text.h"
+#include "cm_jobs.h"
+#include "cm_text.h"
 
 static int count(void *u, const char *doi, size_t len) {
   *(size_t *)u += len + (doi[0] == '1');

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../pipeline/cm_rng.h"
-#include "../../pipeline/cm_sort.h"
+#include "cm_rng.h"
+#include "cm_sort.h"
 
 typedef struct {
   uint32_t pad;

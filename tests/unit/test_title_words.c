@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../pipeline/cm_rng.h"
-#include "../../pipeline/cm_text.h"
+#include "cm_rng.h"
+#include "cm_text.h"
 
 static int word_byte(uint8_t c) {
   return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');

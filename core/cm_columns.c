@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "../pipeline/cm_error.h"
+#include "cm_error.h"
 
 int cm_strcol_init(cm_strcol *c) {
   memset(c, 0, sizeof *c);

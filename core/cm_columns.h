@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../pipeline/cm_buf.h"
+#include "cm_buf.h"
 
 typedef struct {
   cm_buf off;   /* uint64 offsets, n + 1 entries */

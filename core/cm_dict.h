@@ -6,7 +6,7 @@
 
 #include <mpi.h>
 
-#include "../io/cm_columns.h"
+#include "cm_columns.h"
 
 /* codes receives one uint32 per value of `vals`; dict receives the sorted
  * distinct values (identical on every rank). */

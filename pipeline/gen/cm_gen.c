@@ -13,7 +13,7 @@
 #include <xxhash.h>
 #include <zlib.h>
 
-#include "../io/cm_outputs.h"
+#include "cm_outputs.h"
 #include "cm_buf.h"
 #include "cm_error.h"
 #include "cm_gen_biblio.h"
