@@ -291,17 +291,17 @@ static int emit_tables(cm_ctx *c, cm_inbox *in, int ny, int64_t office_total, co
  * publication of the assignees of the patents this rank owns in cit. */
 static int send_assignees(cm_ctx *c, const cm_citations *cit, cm_outbox *ob, int64_t *office_total) {
   int rc = CM_OK;
-  *office_total = 0; /* also the row of c->o_asg, c->o_ctry */
+  *office_total = 0; /* also the row of cit->o_asg, cit->o_ctry */
   for (size_t i = 0; i < c->p_n; i++) {
-    if (!cm_office_window(c, i)) continue; /* the same test that filled c->o_asg */
+    if (!cm_office_window(c, i)) continue; /* the same test that filled cit->o_asg */
     int64_t year = CM_BUF_AT(&c->p_year, int64_t, i);
     size_t first, cnt, ql;
-    cm_listcol_row(&c->o_asg, (size_t)*office_total, &first, &cnt);
-    const uint8_t *q = cm_strcol_get(&c->o_ctry, (size_t)*office_total, &ql);
+    cm_listcol_row(&cit->o_asg, (size_t)*office_total, &first, &cnt);
+    const uint8_t *q = cm_strcol_get(&cit->o_ctry, (size_t)*office_total, &ql);
     (*office_total)++;
     for (size_t j = 0; j < cnt; j++) {
       size_t kl;
-      const uint8_t *k = cm_strcol_get(&c->o_asg.items, first + j, &kl);
+      const uint8_t *k = cm_strcol_get(&cit->o_asg.items, first + j, &kl);
       uint32_t nc;
       memcpy(&nc, q, 4);
       const uint8_t *qs = q;
@@ -337,8 +337,6 @@ static int send_assignees(cm_ctx *c, const cm_citations *cit, cm_outbox *ob, int
     }
   }
 done:
-  cm_listcol_free(&c->o_asg); /* made by cm_job_citations for this job only */
-  cm_strcol_free(&c->o_ctry);
   return rc;
 }
 
@@ -405,7 +403,8 @@ static int owner_candidates(cm_ctx *c, const cm_inbox *in, int ny, cm_outbox *ob
   return rc;
 }
 
-int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, int64_t h5) {
+int cm_job_assignee_tables(cm_ctx *c, const cm_shared *sh, const char *out, int64_t h5) {
+  const cm_citations *cit = &sh->cit;
   const cm_params *par = c->par;
   int ny = par->window_last - par->window_first + 1;
   cm_outbox ob = {0};

@@ -19,10 +19,6 @@
 
 /* ---- tables ---- */
 
-const char *const CM_TABLE_NAMES[CM_N_TABLES] = {
-    "office_patents",       "top_assignees",      "assignee_growth",        "foreign_assignees",
-    "country_publications", "publication_growth", "collaboration_partners", "collaborating_institutions",
-    "paper_citations",      "topic_growth"};
 
 int cm_table_init(cm_table *t, const char *name, int ncols, const char *const *cols) {
   t->name = name;

@@ -1,9 +1,13 @@
-/* What every analytic job sees: this rank's slice of the store's columns,
- * the configuration, and a table type that rank 0 fills and saves as CSV
- * (SPEC 3 byte format) and as /results/<name> in OUT/results.h5.
+/* What every analytic job sees: this rank's slice of the store's columns
+ * (cm_ctx, read-only once loaded), the analysis options (cm_params), the
+ * results of the steps jobs share (cm_shared), and a table type that rank 0
+ * fills and saves as CSV (SPEC 3 byte format) and as /results/<name> in
+ * OUT/results.h5. The jobs, their tables and what each needs are listed in
+ * one registry (CM_JOBS, cm_registry.c) that analyze, run and report read.
  *
- * Each job is one collective function on ctx->comm (every rank calls it);
- * only rank 0 holds the finished table. */
+ * Each job is one collective function on c->comm (every rank calls it);
+ * only rank 0 holds the finished table. Every collective function here
+ * returns the same result on every rank (cm_error.h). */
 #ifndef CM_JOBS_H
 #define CM_JOBS_H
 
@@ -50,18 +54,9 @@ typedef struct {
   cm_strcol w_title; /* loaded only when the title link method is enabled */
   cm_buf w_year, w_has_year, w_cites, w_field;
   cm_listcol w_countries, w_inst_id, w_inst_name, w_inst_country;
-  uint64_t bytes_shuffled; /* by this rank, all jobs */
-  /* Canonical assignees of the local office-O window patents, made once by
-   * cm_job_citations and used again (then freed) by the assignee tables:
-   * row j of each is the j-th such patent: the distinct names, and a blob of
-   * their countries (cm_patent_assignees' `countries`). */
-  cm_listcol o_asg;
-  cm_strcol o_ctry;
+  uint64_t bytes_shuffled; /* by this rank, all jobs (cm_job_shuffle counts) */
 } cm_ctx;
 
-/* The names of the SPEC 3 tables, in the order analyze writes them. */
-#define CM_N_TABLES 10
-extern const char *const CM_TABLE_NAMES[CM_N_TABLES];
 
 /* A result table: header plus rows of text cells, built on rank 0. */
 typedef struct {
@@ -124,10 +119,19 @@ typedef struct {
   uint64_t *first;      /* n + 1 offsets into citer */
   uint64_t *citer;      /* global rows of distinct citing publications */
   cm_listcol assignees; /* canonical assignees of B when B is office-O, in window */
+  /* The assignee sets of this rank's rows: row j is the j-th local patent
+   * that is office-O and in the window (cm_office_window): its distinct
+   * canonical names, and a blob of their countries (cm_patent_assignees'
+   * `countries`). The assignee tables read them again. */
+  cm_listcol o_asg;
+  cm_strcol o_ctry;
 } cm_citations;
 
+/* Collective on c->comm: the citation inversion (citations.c). */
 int cm_job_citations(cm_ctx *c, cm_citations *out);
 void cm_citations_free(cm_citations *c);
+/* Frees only o_asg and o_ctry (their last reader has run). */
+void cm_citations_free_sets(cm_citations *c);
 /* Scratch buffers of cm_patent_assignees, kept from row to row (it runs on
  * every office-O patent in the window: tens of millions at report scale). */
 typedef struct {
@@ -180,13 +184,44 @@ int cm_title_links(cm_ctx *c, cm_buf *recs, const uint8_t *has_doi, uint64_t *ho
 int cm_link_record(cm_buf *b, uint64_t patent_row, uint64_t work_row, uint8_t method, double confidence,
                    const void *work_id, uint32_t id_len);
 
-/* The tables. Each is collective on c->comm; rank 0 saves. */
-int cm_job_office_patents(cm_ctx *c, const cm_citations *cit, const char *out, int64_t h5);
-int cm_job_assignee_tables(cm_ctx *c, const cm_citations *cit, const char *out, int64_t h5);
-int cm_job_country_publications(cm_ctx *c, const char *out, int64_t h5);
-int cm_job_publication_growth(cm_ctx *c, const char *out, int64_t h5);
-int cm_job_collaboration(cm_ctx *c, const char *out, int64_t h5);
-int cm_job_paper_citations(cm_ctx *c, const cm_work_links *wl, const char *out, int64_t h5);
-int cm_job_topic_growth(cm_ctx *c, const cm_work_links *wl, const char *out, int64_t h5);
+/* ---- the registry ---- */
+
+/* The results of the steps jobs share, made by analyze before the first job
+ * that needs each (cm_job.needs) and freed after the last. */
+typedef struct {
+  cm_citations cit;  /* CM_NEEDS_CITATIONS (and CM_NEEDS_ASSIGNEE_SETS: cit.o_asg, cit.o_ctry) */
+  cm_work_links wl;  /* CM_NEEDS_LINKS: the link table, seen from the works */
+} cm_shared;
+enum { CM_NEEDS_CITATIONS = 1, CM_NEEDS_ASSIGNEE_SETS = 2, CM_NEEDS_LINKS = 4 };
+
+/* A SPEC 3 table: its name (the CSV and /results group) and its heading in
+ * the report. */
+typedef struct {
+  const char *name, *heading;
+} cm_table_info;
+
+/* A job: collective on c->comm; writes its tables (rank 0 saves them). */
+typedef int (*cm_job_fn)(cm_ctx *c, const cm_shared *sh, const char *out, int64_t h5);
+typedef struct {
+  const char *label;        /* for the progress lines */
+  int first_table, n_tables; /* its tables: CM_TABLES[first_table ...] */
+  unsigned needs;           /* CM_NEEDS_* */
+  cm_job_fn run;
+} cm_job;
+
+#define CM_N_TABLES 10
+#define CM_N_JOBS 7
+/* Every table, in the order analyze writes them and the report shows them. */
+extern const cm_table_info CM_TABLES[CM_N_TABLES];
+/* Every job, in the order analyze runs them. */
+extern const cm_job CM_JOBS[CM_N_JOBS];
+
+int cm_job_office_patents(cm_ctx *c, const cm_shared *sh, const char *out, int64_t h5);
+int cm_job_assignee_tables(cm_ctx *c, const cm_shared *sh, const char *out, int64_t h5);
+int cm_job_country_publications(cm_ctx *c, const cm_shared *sh, const char *out, int64_t h5);
+int cm_job_publication_growth(cm_ctx *c, const cm_shared *sh, const char *out, int64_t h5);
+int cm_job_collaboration(cm_ctx *c, const cm_shared *sh, const char *out, int64_t h5);
+int cm_job_paper_citations(cm_ctx *c, const cm_shared *sh, const char *out, int64_t h5);
+int cm_job_topic_growth(cm_ctx *c, const cm_shared *sh, const char *out, int64_t h5);
 
 #endif

@@ -254,7 +254,8 @@ static int institutions(cm_ctx *c, const char *out, int64_t h5) {
   return cm_agree(c->comm, rc);
 }
 
-int cm_job_collaboration(cm_ctx *c, const char *out, int64_t h5) {
+int cm_job_collaboration(cm_ctx *c, const cm_shared *sh, const char *out, int64_t h5) {
+  (void)sh;
   CM_TRY(partners(c, out, h5));
   return institutions(c, out, h5);
 }

@@ -243,7 +243,8 @@ static int country_table(const cm_ctx *c, const cohort *co, size_t nco, size_t s
   return rc;
 }
 
-int cm_job_country_publications(cm_ctx *c, const char *out, int64_t h5) {
+int cm_job_country_publications(cm_ctx *c, const cm_shared *sh, const char *out, int64_t h5) {
+  (void)sh;
   cohort *co = NULL;
   size_t nco = 0;
   CM_TRY(build_cohorts(c, &co, &nco));

@@ -99,7 +99,8 @@ static int paper_table(const cm_list *L, const int64_t *total, const char *out, 
   return rc;
 }
 
-int cm_job_paper_citations(cm_ctx *c, const cm_work_links *wl, const char *out, int64_t h5) {
+int cm_job_paper_citations(cm_ctx *c, const cm_shared *sh, const char *out, int64_t h5) {
+  const cm_work_links *wl = &sh->wl;
   const cm_list *L = &c->par->countries;
   int64_t works[CM_MAX_LIST] = {0}, cited[CM_MAX_LIST] = {0}, links[CM_MAX_LIST] = {0};
   int64_t citing[CM_MAX_LIST] = {0};

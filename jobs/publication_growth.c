@@ -32,7 +32,8 @@ static int growth_table(const cm_params *par, const int64_t *sum, const char *ou
   return rc;
 }
 
-int cm_job_publication_growth(cm_ctx *c, const char *out, int64_t h5) {
+int cm_job_publication_growth(cm_ctx *c, const cm_shared *sh, const char *out, int64_t h5) {
+  (void)sh;
   const cm_params *par = c->par;
   const cm_list *L = &par->countries;
   int ny = par->window_last - par->window_first + 1;

@@ -375,7 +375,8 @@ static int write_table(cm_ctx *c, const cm_buf *data, uint64_t totals[3], const 
   return rc;
 }
 
-int cm_job_topic_growth(cm_ctx *c, const cm_work_links *wl, const char *out, int64_t h5) {
+int cm_job_topic_growth(cm_ctx *c, const cm_shared *sh, const char *out, int64_t h5) {
+  const cm_work_links *wl = &sh->wl;
   uint64_t totals[3] = {0};
   cm_outbox ob = {0};
   cm_inbox in = {0};

@@ -209,12 +209,12 @@ static int load(cm_ctx *c, hid_t f, const char *path) {
 }
 
 static void unload(cm_ctx *c) {
-  cm_strcol *s[] = {&c->p_key,      &c->office_dict,  &c->w_key,   &c->w_doi, &c->field_dict,
-                    &c->w_topic_id, &c->w_topic_name, &c->w_title, &c->o_ctry};
+  cm_strcol *s[] = {&c->p_key,      &c->office_dict,    &c->w_key,  &c->w_doi,
+                    &c->field_dict, &c->w_topic_id, &c->w_topic_name, &c->w_title};
   for (size_t i = 0; i < sizeof s / sizeof *s; i++)
     cm_strcol_free(s[i]);
-  cm_listcol *l[] = {&c->p_asg_name, &c->p_asg_country, &c->p_cited,        &c->p_npl, &c->w_countries,
-                     &c->w_inst_id,  &c->w_inst_name,   &c->w_inst_country, &c->o_asg};
+  cm_listcol *l[] = {&c->p_asg_name,  &c->p_asg_country, &c->p_cited,     &c->p_npl,
+                     &c->w_countries, &c->w_inst_id,     &c->w_inst_name, &c->w_inst_country};
   for (size_t i = 0; i < sizeof l / sizeof *l; i++)
     cm_listcol_free(l[i]);
   cm_buf *b[] = {&c->p_office, &c->p_year, &c->w_year, &c->w_has_year, &c->w_cites, &c->w_field};
@@ -236,61 +236,72 @@ static int step_done(cm_ctx *c, const char *label, double t0, uint64_t sent0) {
   return CM_OK;
 }
 
-static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
-  double t = cm_now();
-  cm_citations cit;
-  CM_TRY(cm_job_citations(c, &cit));
-  /* Every job returns the same result on every rank, or CM_ERR where it
-   * failed inside a collective step (main then ends the job). */
-#define JOB(call, label)                                                                                     \
-  do {                                                                                                       \
-    double t0 = cm_now();                                                                                    \
-    uint64_t b0 = c->bytes_shuffled;                                                                         \
-    int rc_ = (call);                                                                                        \
-    if (rc_ == CM_OK) rc_ = step_done(c, label, t0, b0);                                                     \
-    int stop_ = 0; /* a safe point: between jobs */                                                          \
-    if (rc_ == CM_OK) rc_ = cm_signal_stop_requested(c->comm, &stop_);                                       \
-    if (rc_ == CM_OK && stop_) {                                                                             \
-      if (c->rank == 0) printf("analyze: stop requested after %s; no outputs written\n", label);             \
-      rc_ = CM_INTERRUPTED;                                                                                  \
-    }                                                                                                        \
-    if (rc_ != CM_OK) {                                                                                      \
-      cm_citations_free(&cit);                                                                               \
-      return rc_;                                                                                            \
-    }                                                                                                        \
-  } while (0)
-  int rc = step_done(c, "citation inversion", t, 0);
-  if (rc != CM_OK) {
-    cm_citations_free(&cit);
-    return rc;
-  }
-  JOB(cm_job_office_patents(c, &cit, out, h5), "office_patents");
-  JOB(cm_job_assignee_tables(c, &cit, out, h5), "top/foreign/growth assignees");
-  JOB(cm_job_country_publications(c, out, h5), "country_publications");
-  JOB(cm_job_publication_growth(c, out, h5), "publication_growth");
-  JOB(cm_job_collaboration(c, out, h5), "partners and institutions");
+/* Collective: the link step, the one before the first job that needs links:
+ * the link table (cm_job_links), written to OUT/links.h5 and delivered to the
+ * works' owners in sh->wl. */
+static int link_step(cm_ctx *c, cm_shared *sh, const char *out) {
+  double t0 = cm_now();
+  uint64_t b0 = c->bytes_shuffled;
   cm_links links;
-  cm_work_links wl;
-  memset(&wl, 0, sizeof wl);
-  JOB(cm_job_links(c, &links), "links (npl_text to works)");
+  CM_TRY(cm_job_links(c, &links));
   char lpath[4200];
   snprintf(lpath, sizeof lpath, "%s/links.h5", out);
-  rc = cm_links_write(c, &links, lpath);
-  if (rc == CM_OK) rc = cm_links_to_works(c, &links, &wl);
-  uint64_t nl = links.n, hot = links.title_hot_keys;
+  int rc = cm_links_write(c, &links, lpath);
+  if (rc == CM_OK) rc = cm_links_to_works(c, &links, &sh->wl);
+  uint64_t n[2] = {links.n, links.title_hot_keys};
   cm_links_free(&links);
-  if (rc == CM_OK) {
-    CM_MPI(MPI_Reduce(c->rank ? &nl : MPI_IN_PLACE, &nl, 1, MPI_UINT64_T, MPI_SUM, 0, c->comm));
-    CM_MPI(MPI_Reduce(c->rank ? &hot : MPI_IN_PLACE, &hot, 1, MPI_UINT64_T, MPI_SUM, 0, c->comm));
-    if (c->rank == 0 && !c->par->quiet)
-      printf("analyze: %" PRIu64 " links in '%s' (%" PRIu64 " title keys skipped as too common)\n", nl, lpath,
-             hot);
-    JOB(cm_job_paper_citations(c, &wl, out, h5), "paper_citations");
-    JOB(cm_job_topic_growth(c, &wl, out, h5), "topic_growth");
+  CM_TRY(rc);
+  CM_MPI(MPI_Reduce(c->rank ? n : MPI_IN_PLACE, n, 2, MPI_UINT64_T, MPI_SUM, 0, c->comm));
+  if (c->rank == 0 && !c->par->quiet)
+    printf("analyze: %" PRIu64 " links in '%s' (%" PRIu64 " title keys skipped as too common)\n", n[0], lpath,
+           n[1]);
+  return step_done(c, "links (npl_text to works)", t0, b0);
+}
+
+/* What the jobs from j on still need (CM_NEEDS_*). */
+static unsigned needed_from(int j) {
+  unsigned n = 0;
+  for (; j < CM_N_JOBS; j++)
+    n |= CM_JOBS[j].needs;
+  return n;
+}
+
+/* Collective: the shared steps and the jobs of the registry, in order. Each
+ * shared result is made before the first job that needs it and freed after
+ * the last. Every job returns the same result on every rank, or CM_ERR
+ * where it failed inside a collective step (main then ends the job). */
+static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
+  cm_shared sh;
+  memset(&sh, 0, sizeof sh);
+  int rc = CM_OK, have_links = 0;
+  if (needed_from(0) & (CM_NEEDS_CITATIONS | CM_NEEDS_ASSIGNEE_SETS)) {
+    double t0 = cm_now();
+    rc = cm_job_citations(c, &sh.cit);
+    if (rc == CM_OK) rc = step_done(c, "citation inversion", t0, 0);
   }
-#undef JOB
-  cm_work_links_free(&wl);
-  cm_citations_free(&cit);
+  for (int j = 0; j < CM_N_JOBS && rc == CM_OK; j++) {
+    const cm_job *job = &CM_JOBS[j];
+    if ((job->needs & CM_NEEDS_LINKS) && !have_links) {
+      rc = link_step(c, &sh, out);
+      have_links = 1;
+      if (rc != CM_OK) break;
+    }
+    double t0 = cm_now();
+    uint64_t b0 = c->bytes_shuffled;
+    rc = job->run(c, &sh, out, (int64_t)h5);
+    if (rc == CM_OK) rc = step_done(c, job->label, t0, b0);
+    unsigned later = needed_from(j + 1);
+    if (!(later & CM_NEEDS_ASSIGNEE_SETS)) cm_citations_free_sets(&sh.cit);
+    if (!(later & (CM_NEEDS_CITATIONS | CM_NEEDS_ASSIGNEE_SETS))) cm_citations_free(&sh.cit);
+    int stop = 0; /* a safe point: between jobs */
+    if (rc == CM_OK) rc = cm_signal_stop_requested(c->comm, &stop);
+    if (rc == CM_OK && stop) {
+      if (c->rank == 0) printf("analyze: stop requested after %s; no outputs written\n", job->label);
+      rc = CM_INTERRUPTED;
+    }
+  }
+  cm_citations_free(&sh.cit);
+  cm_work_links_free(&sh.wl);
   return rc;
 }
 
@@ -336,7 +347,7 @@ static void out_plan_init(out_plan *o, const char *out) {
   snprintf(o->tmp, sizeof o->tmp, "%s.tmp", out);
   snprintf(o->old, sizeof o->old, "%s.old", out);
   for (int i = 0; i < CM_N_TABLES; i++)
-    snprintf(o->names[i], sizeof o->names[i], "tables/%s.csv", CM_TABLE_NAMES[i]);
+    snprintf(o->names[i], sizeof o->names[i], "tables/%s.csv", CM_TABLES[i].name);
   snprintf(o->names[CM_N_TABLES], sizeof o->names[0], "results.h5");
   snprintf(o->names[CM_N_TABLES + 1], sizeof o->names[0], "links.h5");
   for (int i = 0; i < CM_N_TABLES + 2; i++)

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cm_csv.h"
+#include "cm_jobs.h"
 #include "cm_json.h"
 #include "cm_error.h"
 
@@ -336,23 +337,9 @@ static const char *CSS =
     "dl{display:grid;grid-template-columns:12em 1fr}dt{font-weight:600}"
     "pre{background:#f7f7f7;padding:.6em;font-size:12px}";
 
-typedef struct {
-  const char *name, *heading;
-} section;
-
-static const section SECTIONS[] = {
-    {"office_patents", "Patents by office"},
-    {"top_assignees", "Top assignees"},
-    {"assignee_growth", "Share / growth matrix"},
-    {"foreign_assignees", "Foreign assignees"},
-    {"country_publications", "Publications by country"},
-    {"publication_growth", "Publication growth"},
-    {"collaboration_partners", "Collaboration partners"},
-    {"collaborating_institutions", "Collaborating institutions"},
-    {"paper_citations", "Papers cited by patents"},
-    {"topic_growth", "Topic growth and mutual strength"},
-};
-#define N_SECTIONS (int)(sizeof SECTIONS / sizeof SECTIONS[0])
+/* The sections: the tables of the jobs' registry, in its order. */
+#define N_SECTIONS CM_N_TABLES
+#define SECTIONS CM_TABLES
 
 static int provenance(cm_buf *b, const cm_config *cfg, const char *out) {
   char store[4200];

@@ -327,7 +327,7 @@ static int check_outputs(const cm_config *cfg, const char *store, const char *an
 static int analysis_outputs(const char *out, cm_buf *lines) {
   char rel[256];
   for (int i = 0; i < CM_N_TABLES; i++) {
-    snprintf(rel, sizeof rel, "analysis/tables/%s.csv", CM_TABLE_NAMES[i]);
+    snprintf(rel, sizeof rel, "analysis/tables/%s.csv", CM_TABLES[i].name);
     CM_TRY(record_output(out, rel, lines));
   }
   CM_TRY(record_output(out, "analysis/results.h5", lines));
