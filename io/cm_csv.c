@@ -54,53 +54,67 @@ int cm_csv_save(const cm_buf *b, const char *path) {
   return CM_OK;
 }
 
-int cm_csv_read(const char *path, cm_strcol *cells, int *ncols, size_t *nrows) {
-  cm_buf text = {0};
-  int rc = cm_file_read_all(path, "CSV file", &text);
-  if (rc != CM_OK) {
-    cm_buf_free(&text);
-    return rc;
-  }
-  CM_TRY(cm_strcol_init(cells));
-  *ncols = 0;
-  *nrows = 0;
-  int col = 0, line = 1;
-  const char *p = (const char *)text.data, *end = p + text.len;
-  while (rc == CM_OK && p < end) {
-    /* one field */
-    if (*p == '"') {
-      for (p++; p < end && rc == CM_OK; p++) {
-        if (*p == '"' && p + 1 < end && p[1] == '"')
-          rc = cm_strcol_extend(cells, p++, 1);
-        else if (*p == '"')
+int cm_csv_record(const char *p, size_t n, size_t *pos, cm_strcol *fields, int *nf, const char *what,
+                  size_t line) {
+  size_t i = *pos;
+  fields->off.len = 8; /* no values: the first offset, 0, stays */
+  fields->bytes.len = 0;
+  *nf = 0;
+  for (;;) {
+    if (i < n && p[i] == '"') { /* quoted: up to the closing quote, "" is a quote */
+      for (i++;; i++) {
+        if (i >= n) return CM_FAIL("%s, line %zu: unterminated quoted field", what, line);
+        if (p[i] == '"' && i + 1 < n && p[i + 1] == '"')
+          CM_TRY(cm_strcol_extend(fields, p + i++, 1));
+        else if (p[i] == '"')
           break;
         else
-          rc = cm_strcol_extend(cells, p, 1);
+          CM_TRY(cm_strcol_extend(fields, p + i, 1));
       }
-      if (p >= end) rc = CM_FAIL("%s:%d: unterminated quoted field", path, line);
-      p++;
-    } else {
-      const char *s = p;
-      while (p < end && *p != ',' && *p != '\n' && *p != '\r')
-        p++;
-      rc = cm_strcol_extend(cells, s, (size_t)(p - s));
+      i++;
     }
-    if (rc == CM_OK) rc = cm_strcol_end(cells);
-    col++;
-    if (p < end && *p == ',') {
-      p++;
+    size_t s0 = i; /* unquoted text (or what follows a closing quote) */
+    while (i < n && p[i] != ',' && p[i] != '\n' && p[i] != '\r')
+      i++;
+    CM_TRY(cm_strcol_extend(fields, p + s0, i - s0));
+    CM_TRY(cm_strcol_end(fields));
+    (*nf)++;
+    if (i < n && p[i] == ',') {
+      i++;
       continue;
     }
-    if (p < end && *p == '\r') p++;
-    if (p < end && *p == '\n') p++;
-    if (*ncols == 0)
-      *ncols = col;
-    else if (col != *ncols)
-      rc = CM_FAIL("%s:%d: %d fields, the header has %d", path, line, col, *ncols);
-    else
-      (*nrows)++;
-    col = 0, line++;
+    if (i < n && p[i] == '\r') {
+      if (++i < n && p[i] == '\n') i++;
+    } else if (i < n) {
+      i++; /* '\n' */
+    }
+    *pos = i;
+    return CM_OK;
   }
+}
+
+int cm_csv_read(const char *path, cm_strcol *cells, int *ncols, size_t *nrows) {
+  cm_buf text = {0};
+  cm_strcol fields;
+  int rc = cm_file_read_all(path, "CSV file", &text);
+  if (rc == CM_OK) rc = cm_strcol_init(cells);
+  if (rc == CM_OK) rc = cm_strcol_init(&fields);
+  *ncols = 0;
+  *nrows = 0;
+  for (size_t pos = 0, line = 1; rc == CM_OK && pos < text.len; line++) {
+    int nf;
+    rc = cm_csv_record((const char *)text.data, text.len, &pos, &fields, &nf, path, line);
+    if (rc != CM_OK) break;
+    if (*ncols == 0)
+      *ncols = nf;
+    else if (nf != *ncols) {
+      rc = CM_FAIL("%s, line %zu: %d fields, the header has %d", path, line, nf, *ncols);
+      break;
+    } else
+      (*nrows)++;
+    rc = cm_strcol_append_col(cells, &fields);
+  }
+  cm_strcol_free(&fields);
   cm_buf_free(&text);
   return rc;
 }

@@ -342,44 +342,36 @@ done:
 
 /* Not collective: the owner's side. Groups the received messages by
  * assignee and puts the candidates rank 0 needs into ob->to[0]. */
+/* Not collective: the received messages as items (views into in). */
+static int parse_items(const cm_inbox *in, cm_buf *items) {
+  for (cm_cursor q = cm_cursor_of(&in->data); cm_cursor_more(&q);) {
+    agg_item x = {0};
+    memcpy(&x.k, cm_cursor_bytes(&q, 16), 16);
+    x.tag = cm_cursor_u8(&q);
+    if (x.tag == 1) {
+      x.citer = cm_cursor_u64(&q);
+    } else { /* the name, then year i64 and the countries (u32 count, then u32 length + bytes) */
+      x.n = cm_cursor_u32(&q);
+      x.key = cm_cursor_bytes(&q, x.n);
+      x.body = q.p;
+      cm_cursor_u64(&q);
+      for (uint32_t k = 0, nc = cm_cursor_u32(&q); k < nc; k++)
+        cm_cursor_bytes(&q, cm_cursor_u32(&q));
+    }
+    CM_TRY(cm_buf_append(items, &x, sizeof x));
+  }
+  return CM_OK;
+}
+
 static int owner_candidates(cm_ctx *c, const cm_inbox *in, int ny, cm_outbox *ob) {
   const cm_params *par = c->par;
-  size_t cnt = 0, cap = 1024;
-  agg_item *it = malloc(cap * sizeof *it);
-  CM_ALLOC(it, cap * sizeof *it);
-  for (size_t off = 0; off < in->data.len;) {
-    if (cnt == cap) {
-      cap *= 2;
-      agg_item *n2 = realloc(it, cap * sizeof *it);
-      if (!n2) free(it);
-      CM_ALLOC(n2, cap * sizeof *it);
-      it = n2;
-    }
-    agg_item *x = &it[cnt++];
-    const uint8_t *p = in->data.data + off;
-    memcpy(&x->k, p, 16);
-    x->tag = p[16];
-    x->citer = 0;
-    if (x->tag == 1) {
-      x->key = x->body = NULL;
-      x->n = 0;
-      memcpy(&x->citer, p + 17, 8);
-      off += 17 + 8;
-    } else {
-      memcpy(&x->n, p + 17, 4);
-      x->key = p + 21;
-      x->body = p + 21 + x->n;
-      uint32_t nc;
-      memcpy(&nc, x->body + 8, 4);
-      size_t q = 12;
-      for (uint32_t k = 0; k < nc; k++) {
-        uint32_t L;
-        memcpy(&L, x->body + q, 4);
-        q += 4 + L;
-      }
-      off += 21 + x->n + q;
-    }
+  cm_buf items = {0};
+  if (parse_items(in, &items) != CM_OK) {
+    cm_buf_free(&items);
+    return CM_ERR;
   }
+  agg_item *it = (agg_item *)items.data;
+  size_t cnt = CM_BUF_COUNT(&items, agg_item);
   cand *v = NULL;
   int64_t *years = NULL;
   size_t nv = 0;
@@ -399,7 +391,7 @@ static int owner_candidates(cm_ctx *c, const cm_inbox *in, int ny, cm_outbox *ob
   }
   free(v);
   free(years);
-  free(it);
+  cm_buf_free(&items);
   return rc;
 }
 

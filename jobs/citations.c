@@ -176,39 +176,33 @@ done:
 }
 
 /* Not collective: the received records grouped by key into out. */
-static int join_citations(const cm_inbox *in, cm_citations *out) {
-  size_t cnt = 0, cap = 1024;
-  join_item *it = malloc(cap * sizeof *it);
-  CM_ALLOC(it, cap * sizeof *it);
-  for (size_t off = 0; off < in->data.len;) {
-    if (cnt == cap) {
-      cap *= 2;
-      join_item *n2 = realloc(it, cap * sizeof *it);
-      if (!n2) free(it);
-      CM_ALLOC(n2, cap * sizeof *it);
-      it = n2;
+/* Not collective: the received records as join items (views into in). */
+static int parse_joins(const cm_inbox *in, cm_buf *items) {
+  for (cm_cursor q = cm_cursor_of(&in->data); cm_cursor_more(&q);) {
+    join_item x = {0};
+    memcpy(&x.k, cm_cursor_bytes(&q, 16), 16);
+    x.tag = cm_cursor_u8(&q);
+    x.body = q.p;
+    if (x.tag == 1) {
+      x.citer = cm_cursor_u64(&q);
+    } else { /* office u32, in-window u8, then the assignee names */
+      cm_cursor_bytes(&q, 5);
+      for (uint32_t j = 0, na = cm_cursor_u32(&q); j < na; j++)
+        cm_cursor_bytes(&q, cm_cursor_u32(&q));
     }
-    join_item *x = &it[cnt++];
-    const uint8_t *p = in->data.data + off;
-    memcpy(&x->k, p, 16);
-    x->tag = p[16];
-    x->body = p + 17;
-    x->citer = 0;
-    if (x->tag == 1) {
-      memcpy(&x->citer, x->body, 8);
-      off += 17 + 8;
-    } else {
-      uint32_t na;
-      memcpy(&na, x->body + 5, 4);
-      size_t q = 9;
-      for (uint32_t j = 0; j < na; j++) {
-        uint32_t l;
-        memcpy(&l, x->body + q, 4);
-        q += 4 + l;
-      }
-      off += 17 + q;
-    }
+    CM_TRY(cm_buf_append(items, &x, sizeof x));
   }
+  return CM_OK;
+}
+
+static int join_citations(const cm_inbox *in, cm_citations *out) {
+  cm_buf items = {0};
+  if (parse_joins(in, &items) != CM_OK) {
+    cm_buf_free(&items);
+    return CM_ERR;
+  }
+  join_item *it = (join_item *)items.data;
+  size_t cnt = CM_BUF_COUNT(&items, join_item);
   int rc = cm_sort_by_u64(it, cnt, sizeof *it, offsetof(join_item, k.h), join_cmp);
   size_t nself = 0;
   for (size_t i = 0; i < cnt; i++)
@@ -249,7 +243,7 @@ static int join_citations(const cm_inbox *in, cm_citations *out) {
     i = e;
   }
   if (rc == CM_OK) out->first[out->n] = nc;
-  free(it);
+  cm_buf_free(&items);
   return rc;
 }
 

@@ -152,6 +152,22 @@ int cm_office_window(const cm_ctx *c, size_t i) {
          cm_in_window(c->par, CM_BUF_AT(&c->p_year, int64_t, i));
 }
 
+int cm_work_in_window(const cm_ctx *c, size_t i) {
+  return CM_BUF_AT(&c->w_has_year, uint8_t, i) && cm_in_window(c->par, CM_BUF_AT(&c->w_year, int64_t, i));
+}
+
+int cm_work_has_country(const cm_ctx *c, size_t i, const char *code) {
+  if (!code) return 0;
+  size_t first, cnt, len = strlen(code);
+  cm_listcol_row(&c->w_countries, i, &first, &cnt);
+  for (size_t j = 0; j < cnt; j++) {
+    size_t l;
+    const uint8_t *p = cm_strcol_get(&c->w_countries.items, first + j, &l);
+    if (l == len && memcmp(p, code, l) == 0) return 1;
+  }
+  return 0;
+}
+
 double cm_cagr(int64_t first, int64_t last, int years, int *defined) {
   *defined = first > 0 && years > 0;
   if (!*defined) return 0;
@@ -211,49 +227,6 @@ static size_t keep_last(alias_row *v, size_t n) {
   return w;
 }
 
-/* One RFC 4180 record from p (advances *pos); fields into `fields`. */
-static int csv_record(const char *p, size_t n, size_t *pos, cm_strcol *fields, int *nf) {
-  size_t i = *pos;
-  fields->off.len = 8;
-  fields->bytes.len = 0;
-  *nf = 0;
-  for (;;) {
-    if (i < n && p[i] == '"') {
-      i++;
-      for (;;) {
-        if (i >= n) return CM_FAIL("alias table: unterminated quoted field");
-        if (p[i] == '"') {
-          if (i + 1 < n && p[i + 1] == '"') {
-            CM_TRY(cm_strcol_extend(fields, "\"", 1));
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        CM_TRY(cm_strcol_extend(fields, p + i, 1));
-        i++;
-      }
-      while (i < n && p[i] != ',' && p[i] != '\n')
-        i++; /* tolerate junk after a quote */
-    } else {
-      size_t s = i;
-      while (i < n && p[i] != ',' && p[i] != '\n')
-        i++;
-      size_t e = i;
-      if (e > s && p[e - 1] == '\r' && (i >= n || p[i] == '\n')) e--;
-      CM_TRY(cm_strcol_extend(fields, p + s, e - s));
-    }
-    CM_TRY(cm_strcol_end(fields));
-    (*nf)++;
-    if (i >= n || p[i] == '\n') {
-      *pos = i + 1;
-      return CM_OK;
-    }
-    i++; /* comma */
-  }
-}
-
 static int add_row(alias_row **v, size_t *n, size_t *cap, alias_row r) {
   if (*n == *cap) {
     *cap = *cap ? *cap * 2 : 64;
@@ -275,10 +248,10 @@ static int parse_aliases(const char *path, const cm_buf *text, cm_aliases *a, cm
     int nf;
     line++;
     size_t start = pos;
-    CM_TRY(csv_record(p, text->len, &pos, fields, &nf));
+    CM_TRY(cm_csv_record(p, text->len, &pos, fields, &nf, path, line));
     size_t l0;
     const uint8_t *f0 = cm_strcol_get(fields, 0, &l0);
-    if (nf == 1 && (l0 == 0 || (l0 == 1 && f0[0] == '\r'))) continue; /* blank row */
+    if (nf == 1 && l0 == 0) continue; /* blank row */
     if (line == 1 && pos - start >= 25 && strncmp(p + start, "match,kind,canonical,type", 25) == 0) continue;
     if (nf < 4)
       return CM_FAIL("alias table '%s', row %zu: needs 4 fields match,kind,canonical,type", path, line);

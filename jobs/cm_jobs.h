@@ -96,6 +96,10 @@ int cm_in_window(const cm_params *par, int64_t year);
  * assignee tables (and of c->o_asg's rows). Not collective. */
 int cm_office_window(const cm_ctx *c, size_t i);
 double cm_cagr(int64_t first, int64_t last, int years, int *defined);
+/* Local work i has a publication year in the window. Not collective. */
+int cm_work_in_window(const cm_ctx *c, size_t i);
+/* Local work i has country `code` (NULL: no). Not collective. */
+int cm_work_has_country(const cm_ctx *c, size_t i, const char *code);
 
 /* Alias table (SPEC 2/5), loaded on every rank (it is small). */
 /* On failure *out is NULL and nothing stays allocated. Not collective. */

@@ -21,21 +21,6 @@ static int code_index(const uint8_t *p, size_t l) {
   return (p[0] - 'A') * 26 + (p[1] - 'A');
 }
 
-static int work_has(const cm_ctx *c, size_t i, const char *code) {
-  size_t first, cnt, len = strlen(code);
-  cm_listcol_row(&c->w_countries, i, &first, &cnt);
-  for (size_t j = 0; j < cnt; j++) {
-    size_t l;
-    const uint8_t *p = cm_strcol_get(&c->w_countries.items, first + j, &l);
-    if (l == len && memcmp(p, code, l) == 0) return 1;
-  }
-  return 0;
-}
-
-static int window_work(const cm_ctx *c, size_t i) {
-  return CM_BUF_AT(&c->w_has_year, uint8_t, i) && cm_in_window(c->par, CM_BUF_AT(&c->w_year, int64_t, i));
-}
-
 /* Rank 0: the partners table from the summed code counts (sum[NCODES]: the
  * focus country's works with any other country). */
 static int partner_table(const int64_t *sum, const char *out, int64_t h5) {
@@ -68,7 +53,7 @@ static int partners(cm_ctx *c, const char *out, int64_t h5) {
   const char *F = c->par->focus;
   int64_t v[NCODES + 1] = {0}, sum[NCODES + 1];
   for (size_t i = 0; i < c->w_n; i++) {
-    if (!window_work(c, i) || !work_has(c, i, F)) continue;
+    if (!cm_work_in_window(c, i) || !cm_work_has_country(c, i, F)) continue;
     size_t first, cnt;
     int other = 0;
     cm_listcol_row(&c->w_countries, i, &first, &cnt);
@@ -154,7 +139,7 @@ static void keep_min(const uint8_t **a, uint32_t *an, const uint8_t *b, uint32_t
 static int send_insts(cm_ctx *c, cm_outbox *ob) {
   const char *F = c->par->focus;
   for (size_t i = 0; i < c->w_n; i++) {
-    int counted = window_work(c, i) && work_has(c, i, F);
+    int counted = cm_work_in_window(c, i) && cm_work_has_country(c, i, F);
     int64_t cites = CM_BUF_AT(&c->w_cites, int64_t, i);
     size_t first, cnt;
     cm_listcol_row(&c->w_inst_id, i, &first, &cnt);

@@ -66,10 +66,6 @@ static void thresholds(const hist *h, size_t n, cohort *c) {
   }
 }
 
-static int in_window_work(const cm_ctx *c, size_t i) {
-  return CM_BUF_AT(&c->w_has_year, uint8_t, i) && cm_in_window(c->par, CM_BUF_AT(&c->w_year, int64_t, i));
-}
-
 static unsigned bits_of(uint64_t v) { return v ? 64u - (unsigned)__builtin_clzll(v) : 0; }
 
 /* Packs (year, field, cites) of h[0..n) into h[i].key so that keys order as
@@ -102,7 +98,7 @@ static int send_histogram(cm_ctx *c, cm_outbox *ob) {
   CM_ALLOC(h, (c->w_n + 1) * sizeof *h);
   size_t n = 0;
   for (size_t i = 0; i < c->w_n; i++)
-    if (in_window_work(c, i))
+    if (cm_work_in_window(c, i))
       h[n++] = (hist){0, CM_BUF_AT(&c->w_year, int64_t, i), CM_BUF_AT(&c->w_field, uint32_t, i),
                       CM_BUF_AT(&c->w_cites, int64_t, i), 1};
   pack_keys(h, n);
@@ -175,30 +171,19 @@ static int build_cohorts(cm_ctx *c, cohort **out, size_t *nout) {
   return CM_OK;
 }
 
-static int has_country(const cm_ctx *c, size_t i, const char *code) {
-  size_t first, cnt, len = strlen(code);
-  cm_listcol_row(&c->w_countries, i, &first, &cnt);
-  for (size_t j = 0; j < cnt; j++) {
-    size_t l;
-    const uint8_t *p = cm_strcol_get(&c->w_countries.items, first + j, &l);
-    if (l == len && memcmp(p, code, l) == 0) return 1;
-  }
-  return 0;
-}
-
 /* Not collective: per country, publications and citations, then per
  * cohort the works above and at each threshold, into v (stride per country). */
 static int count_countries(const cm_ctx *c, const cohort *co, size_t nco, size_t stride, int64_t *v) {
   const cm_list *L = &c->par->countries;
   for (size_t i = 0; i < c->w_n; i++) {
-    if (!in_window_work(c, i)) continue;
+    if (!cm_work_in_window(c, i)) continue;
     cohort key = {CM_BUF_AT(&c->w_year, int64_t, i), CM_BUF_AT(&c->w_field, uint32_t, i), 0, {0}, {0}, {0}};
     const cohort *k = bsearch(&key, co, nco, sizeof *co, cohort_cmp);
     if (!k) return CM_FAIL("internal error: work cohort not found");
     size_t ci = (size_t)(k - co);
     int64_t cites = CM_BUF_AT(&c->w_cites, int64_t, i);
     for (int j = 0; j < L->n; j++) {
-      if (!has_country(c, i, L->v[j])) continue;
+      if (!cm_work_has_country(c, i, L->v[j])) continue;
       int64_t *row = v + stride * (size_t)j;
       row[0]++;
       row[1] += cites;

@@ -16,7 +16,7 @@
 
 /* Bit k set when local work i is in the window and has country k. */
 static uint64_t window_mask(const cm_ctx *c, size_t i) {
-  if (!CM_BUF_AT(&c->w_has_year, uint8_t, i) || !cm_in_window(c->par, CM_BUF_AT(&c->w_year, int64_t, i)))
+  if (!cm_work_in_window(c, i))
     return 0;
   uint64_t mask = 0;
   size_t first, cnt;

@@ -26,22 +26,10 @@ typedef unsigned __int128 u128;
 /* Per-topic counts: works, first- and last-year works, with focus, with partner. */
 enum { T_N, T_FIRST, T_LAST, T_FOCUS, T_PARTNER, T_COUNTS };
 
-static int has_country(const cm_ctx *c, size_t i, const char *code) {
-  if (!code) return 0;
-  size_t first, cnt, cl = strlen(code);
-  cm_listcol_row(&c->w_countries, i, &first, &cnt);
-  for (size_t j = 0; j < cnt; j++) {
-    size_t l;
-    const uint8_t *p = cm_strcol_get(&c->w_countries.items, first + j, &l);
-    if (l == cl && memcmp(p, code, l) == 0) return 1;
-  }
-  return 0;
-}
-
 /* Local window work i with a topic: its key, else n == 0. */
 static cm_view topic_of(const cm_ctx *c, size_t i) {
   cm_view v = {NULL, 0};
-  if (!CM_BUF_AT(&c->w_has_year, uint8_t, i) || !cm_in_window(c->par, CM_BUF_AT(&c->w_year, int64_t, i)))
+  if (!cm_work_in_window(c, i))
     return v;
   size_t l;
   v.p = cm_strcol_get(&c->w_topic_id, i, &l);
@@ -171,8 +159,8 @@ static int send_partials(cm_ctx *c, cm_outbox *ob, uint64_t totals[3]) {
     p->cnt[T_N]++;
     p->cnt[T_FIRST] += y == par->window_first;
     p->cnt[T_LAST] += y == par->window_last;
-    p->cnt[T_FOCUS] += (uint64_t)has_country(c, i, par->focus);
-    p->cnt[T_PARTNER] += (uint64_t)has_country(c, i, par->partner);
+    p->cnt[T_FOCUS] += (uint64_t)cm_work_has_country(c, i, par->focus);
+    p->cnt[T_PARTNER] += (uint64_t)cm_work_has_country(c, i, par->partner);
   }
   for (size_t j = 0; j < t.n && rc == CM_OK; j++) {
     const partial *p = &t.part[j];

@@ -365,27 +365,19 @@ static int send_keys(const corpus_cols *c, cm_outbox *out, cm_buf *rows) {
  * with the largest record id lose; one flag per received item goes back to
  * its source, in receive order. */
 static int judge_keys(const cm_inbox *in, cm_outbox *out) {
-  size_t cnt = 0, cap = 1024;
-  dup_item *items = malloc(cap * sizeof *items);
-  CM_ALLOC(items, cap * sizeof *items);
+  cm_buf v = {0};
   int rc = CM_OK;
-  for (size_t off = 0; off < in->data.len && rc == CM_OK;) {
-    if (cnt == cap) {
-      dup_item *ni = realloc(items, 2 * cap * sizeof *items);
-      if (!ni) {
-        rc = CM_FAIL("out of memory for %zu keys", 2 * cap);
-        break;
-      }
-      items = ni, cap *= 2;
-    }
-    dup_item *it = &items[cnt];
-    memcpy(&it->h, in->data.data + off, 8);
-    memcpy(&it->rid, in->data.data + off + 8, 8);
-    memcpy(&it->n, in->data.data + off + 16, 4);
-    it->k = in->data.data + off + 20;
-    it->pos = cnt++;
-    off += 20 + it->n;
+  for (cm_cursor q = cm_cursor_of(&in->data); rc == CM_OK && cm_cursor_more(&q);) {
+    dup_item it;
+    it.h = cm_cursor_u64(&q);
+    it.rid = cm_cursor_u64(&q);
+    it.n = cm_cursor_u32(&q);
+    it.k = cm_cursor_bytes(&q, it.n);
+    it.pos = CM_BUF_COUNT(&v, dup_item);
+    rc = cm_buf_append(&v, &it, sizeof it);
   }
+  dup_item *items = (dup_item *)v.data;
+  size_t cnt = CM_BUF_COUNT(&v, dup_item);
   uint8_t *drop = calloc(cnt + 1, 1);
   if (rc == CM_OK && !drop) rc = CM_FAIL("out of memory");
   if (rc == CM_OK) rc = cm_sort_by_u64(items, cnt, sizeof *items, offsetof(dup_item, h), dup_cmp);
@@ -394,16 +386,16 @@ static int judge_keys(const cm_inbox *in, cm_outbox *out) {
     if (a->h == b->h && a->n == b->n && memcmp(a->k, b->k, a->n) == 0)
       drop[a->pos] = 1; /* b has a larger rid */
   }
-  size_t pos = 0;
+  size_t pos = 0; /* items came in source order: flags go back the same way */
   for (int r = 0; r < in->nranks && rc == CM_OK; r++) {
-    for (size_t off = in->from[r]; off < in->from[r + 1] && rc == CM_OK; pos++) {
-      uint32_t l;
-      memcpy(&l, in->data.data + off + 16, 4);
-      off += 20 + l;
+    cm_cursor q = {in->data.data + in->from[r], in->data.data + in->from[r + 1]};
+    for (; cm_cursor_more(&q) && rc == CM_OK; pos++) {
+      cm_cursor_bytes(&q, 16);
+      cm_cursor_bytes(&q, cm_cursor_u32(&q));
       rc = cm_buf_push_u8(&out->to[r], drop[pos]);
     }
   }
-  free(items);
+  cm_buf_free(&v);
   free(drop);
   return rc;
 }
