@@ -8,6 +8,7 @@
 #include "cm_config.h"
 #include "cm_error.h"
 #include "cm_gen.h"
+#include "cm_info.h"
 #include "cm_ingest.h"
 #include "cm_run.h"
 #include "cm_signal.h"

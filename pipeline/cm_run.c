@@ -35,6 +35,7 @@
 #include "cm_analyze.h"
 #include "cm_buf.h"
 #include "cm_error.h"
+#include "cm_info.h"
 #include "cm_ingest.h"
 #include "cm_progress.h"
 #include "cm_report.h"
