@@ -1,5 +1,8 @@
 #include "cm_text.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,4 +249,13 @@ void cm_views_sort(cm_view *v, size_t n) {
       v[j] = v[j - 1];
     v[j] = x;
   }
+}
+
+int cm_path(char *dst, size_t n, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int k = vsnprintf(dst, n, fmt, ap);
+  va_end(ap);
+  if (k >= 0 && (size_t)k < n) return CM_OK;
+  return CM_FAIL("path too long (over %zu bytes): '%.80s...'", n - 1, dst);
 }

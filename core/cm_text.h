@@ -46,4 +46,14 @@ int cm_dois_in_text(const char *p, size_t n, cm_buf *scratch,
  * after it in the raw text. Returns the number of words in *count. */
 int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t *count);
 
+/* File system paths: every path citemill forms fits CM_PATH_MAX bytes
+ * (cm_config_validate keeps the path options well below it), and one that
+ * would not is an error, never a path cut short (which could name another
+ * file). */
+#define CM_PATH_MAX 4096
+/* Not collective: formats a path into dst (n bytes); fails, naming the
+ * path's start, when it does not fit. */
+int cm_path(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#define CM_PATH(buf, ...) CM_TRY(cm_path((buf), sizeof(buf), __VA_ARGS__))
+
 #endif

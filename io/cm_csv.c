@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cm_error.h"
+#include "cm_text.h"
 
 int cm_csv_field(cm_buf *b, const char *p, size_t n, int first) {
   if (!first) CM_TRY(cm_buf_push_u8(b, ','));
@@ -40,8 +41,8 @@ int cm_csv_ratio(cm_buf *b, double v, int defined, int first) {
 int cm_csv_end(cm_buf *b) { return cm_buf_push_u8(b, '\n'); }
 
 int cm_csv_save(const cm_buf *b, const char *path) {
-  char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  char tmp[CM_PATH_MAX];
+  CM_PATH(tmp, "%s.tmp", path);
   FILE *f = fopen(tmp, "wb");
   if (!f) return CM_FAIL("cannot write '%s': %s", tmp, strerror(errno));
   size_t w = b->len ? fwrite(b->data, 1, b->len, f) : 0;

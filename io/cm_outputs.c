@@ -14,6 +14,7 @@
 #include "cm_buf.h"
 #include "cm_error.h"
 #include "cm_files.h"
+#include "cm_text.h"
 
 #define RECORD ".citemill"
 
@@ -29,7 +30,7 @@ static int resolve(const char *path, char *out) {
     if (errno != ENOENT && errno != ENOTDIR) return CM_FAIL("cannot resolve '%s': %s", path, strerror(errno));
     char *slash = strrchr(buf, '/');
     char tail[PATH_MAX];
-    snprintf(tail, sizeof tail, "/%s%s", slash ? slash + 1 : buf, rest);
+    CM_TRY(cm_path(tail, sizeof tail, "/%s%s", slash ? slash + 1 : buf, rest));
     snprintf(rest, sizeof rest, "%s", tail);
     if (!slash) {
       buf[0] = '\0';
@@ -187,7 +188,7 @@ static void record_free(record *r) {
 static int record_read(const char *dir, const cm_dir_spec *s, record *r) {
   memset(r, 0, sizeof *r);
   char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/%s", dir, RECORD);
+  CM_PATH(path, "%s/%s", dir, RECORD);
   struct stat sb;
   if (stat(path, &sb) != 0) return CM_OK; /* no record */
   cm_buf b = {0};
@@ -198,7 +199,7 @@ static int record_read(const char *dir, const cm_dir_spec *s, record *r) {
   }
   r->text = (char *)b.data;
   char want[128];
-  snprintf(want, sizeof want, "citemill %s\n", s->kind);
+  CM_PATH(want, "citemill %s\n", s->kind);
   if (strncmp(r->text, want, strlen(want)) != 0) {
     char *nl = strchr(r->text, '\n');
     if (nl) *nl = '\0';
@@ -233,7 +234,7 @@ static int record_read(const char *dir, const cm_dir_spec *s, record *r) {
 static int name_matches(const char *rel, const char *pattern) {
   char tmp[PATH_MAX];
   if (fnmatch(pattern, rel, FNM_PATHNAME | FNM_PERIOD) == 0) return 1;
-  snprintf(tmp, sizeof tmp, "%s.tmp", pattern); /* a temporary twin of the kind's own file */
+  CM_PATH(tmp, "%s.tmp", pattern); /* a temporary twin of the kind's own file */
   return fnmatch(tmp, rel, FNM_PATHNAME | FNM_PERIOD) == 0;
 }
 
@@ -263,7 +264,7 @@ static int allowed_dir(const char *rel, const cm_dir_spec *s, const record *r) {
  * only checks. A foreign entry stops the walk with an error naming it. */
 static int walk(const char *top, const char *rel, const cm_dir_spec *s, const record *r, int remove) {
   char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s%s%s", top, *rel ? "/" : "", rel);
+  CM_PATH(path, "%s%s%s", top, *rel ? "/" : "", rel);
   DIR *d = opendir(path);
   if (!d) return CM_FAIL("cannot read folder '%s': %s", path, strerror(errno));
   int rc = CM_OK;
@@ -271,10 +272,12 @@ static int walk(const char *top, const char *rel, const cm_dir_spec *s, const re
   while (rc == CM_OK && (e = readdir(d)) != NULL) {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
     char sub[PATH_MAX], full[PATH_MAX];
-    snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
-    snprintf(full, sizeof full, "%s/%s", top, sub);
     struct stat sb;
-    if (lstat(full, &sb) != 0) {
+    rc = cm_path(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+    if (rc == CM_OK) rc = cm_path(full, sizeof full, "%s/%s", top, sub);
+    if (rc != CM_OK) {
+      break;
+    } else if (lstat(full, &sb) != 0) {
       rc = CM_FAIL("cannot check '%s': %s", full, strerror(errno));
     } else if (S_ISDIR(sb.st_mode) && allowed_dir(sub, s, r)) {
       rc = walk(top, sub, s, r, remove);
@@ -312,8 +315,8 @@ int cm_dir_ok(const char *dir, const cm_dir_spec *s, int *exists) {
 int cm_dir_create(const char *dir, const cm_dir_spec *s, const char *const *names, size_t n) {
   CM_TRY(cm_mkdirs(dir));
   char path[PATH_MAX], tmp[PATH_MAX + 8];
-  snprintf(path, sizeof path, "%s/%s", dir, RECORD);
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  CM_PATH(path, "%s/%s", dir, RECORD);
+  CM_PATH(tmp, "%s.tmp", path);
   FILE *f = fopen(tmp, "wb");
   if (!f) return CM_FAIL("cannot write '%s': %s", tmp, strerror(errno));
   int bad = fprintf(f, "citemill %s\n", s->kind) < 0;

@@ -12,13 +12,12 @@
 #include <sys/stat.h>
 
 #include "cm_csv.h"
+#include "cm_error.h"
 #include "cm_files.h"
 #include "cm_h5check.h"
-#include "cm_error.h"
 #include "cm_text.h"
 
 /* ---- tables ---- */
-
 
 int cm_table_init(cm_table *t, const char *name, int ncols, const char *const *cols) {
   t->name = name;
@@ -47,7 +46,7 @@ void cm_table_free(cm_table *t) { cm_strcol_free(&t->cells); }
 static int save_h5(const cm_table *t, hid_t file) {
   /* /results/<name>, as SPEC 3 names it; the parent group is created once */
   char path[256];
-  snprintf(path, sizeof path, "results/%s", t->name);
+  CM_PATH(path, "results/%s", t->name);
   hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
   if (lcpl < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0) return CM_FAIL("HDF5 property list failed");
   hid_t g = H5Gcreate2(file, path, lcpl, H5P_DEFAULT, H5P_DEFAULT);
@@ -102,8 +101,8 @@ int cm_table_save(const cm_table *t, const char *out_dir, int64_t h5file) {
     CM_TRY(cm_csv_field(&b, (const char *)p, len, i % (size_t)t->ncols == 0));
     if (i % (size_t)t->ncols == (size_t)t->ncols - 1) CM_TRY(cm_csv_end(&b));
   }
-  char path[4096];
-  snprintf(path, sizeof path, "%s/tables/%s.csv", out_dir, t->name);
+  char path[CM_PATH_MAX];
+  CM_PATH(path, "%s/tables/%s.csv", out_dir, t->name);
   int rc = cm_csv_save(&b, path);
   cm_buf_free(&b);
   if (rc == CM_OK && h5file >= 0) rc = save_h5(t, (hid_t)h5file);
@@ -173,7 +172,6 @@ double cm_cagr(int64_t first, int64_t last, int years, int *defined) {
   if (!*defined) return 0;
   return pow((double)last / (double)first, 1.0 / years) - 1;
 }
-
 
 /* ---- alias table ---- */
 

@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cm_h5.h"
 #include "cm_error.h"
+#include "cm_h5.h"
+#include "cm_jobs.h"
 #include "cm_shuffle.h"
 #include "cm_sort.h"
 #include "cm_text.h"
-#include "cm_jobs.h"
 
 int cm_link_record(cm_buf *b, uint64_t patent_row, uint64_t work_row, uint8_t method, double confidence,
                    const void *work_id, uint32_t id_len) {
@@ -278,8 +278,8 @@ void cm_links_free(cm_links *l) {
 }
 
 int cm_links_write(cm_ctx *c, const cm_links *l, const char *path) {
-  char tmp[4200];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  char tmp[CM_PATH_MAX];
+  CM_PATH(tmp, "%s.tmp", path);
   cm_strcol patent, method;
   CM_TRY(cm_strcol_init(&patent));
   CM_TRY(cm_strcol_init(&method));

@@ -17,13 +17,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cm_h5.h"
-#include "cm_outputs.h"
-#include "cm_jobs.h"
 #include "cm_dict.h"
 #include "cm_error.h"
+#include "cm_h5.h"
+#include "cm_jobs.h"
+#include "cm_outputs.h"
 #include "cm_progress.h"
 #include "cm_signal.h"
+#include "cm_text.h"
 
 static int read_fixed(hid_t g, const char *name, hid_t type, size_t esize, uint64_t lo, uint64_t n, cm_buf *b,
                       cm_check *ck, int own) {
@@ -209,8 +210,8 @@ static int load(cm_ctx *c, hid_t f, const char *path) {
 }
 
 static void unload(cm_ctx *c) {
-  cm_strcol *s[] = {&c->p_key,      &c->office_dict,    &c->w_key,  &c->w_doi,
-                    &c->field_dict, &c->w_topic_id, &c->w_topic_name, &c->w_title};
+  cm_strcol *s[] = {&c->p_key,      &c->office_dict, &c->w_key,        &c->w_doi,
+                    &c->field_dict, &c->w_topic_id,  &c->w_topic_name, &c->w_title};
   for (size_t i = 0; i < sizeof s / sizeof *s; i++)
     cm_strcol_free(s[i]);
   cm_listcol *l[] = {&c->p_asg_name,  &c->p_asg_country, &c->p_cited,     &c->p_npl,
@@ -244,8 +245,8 @@ static int link_step(cm_ctx *c, cm_shared *sh, const char *out) {
   uint64_t b0 = c->bytes_shuffled;
   cm_links links;
   CM_TRY(cm_job_links(c, &links));
-  char lpath[4200];
-  snprintf(lpath, sizeof lpath, "%s/links.h5", out);
+  char lpath[CM_PATH_MAX];
+  CM_PATH(lpath, "%s/links.h5", out);
   int rc = cm_links_write(c, &links, lpath);
   if (rc == CM_OK) rc = cm_links_to_works(c, &links, &sh->wl);
   uint64_t n[2] = {links.n, links.title_hot_keys};
@@ -326,10 +327,10 @@ static void reuse_heap_memory(void) {
 
 /* The jobs' options: the analysis part of the run configuration. */
 static cm_params params_of(const cm_config *cfg) {
-  return (cm_params){cfg->window_first,     cfg->window_last, cfg->offices,     cfg->countries,
-                     cfg->office,           cfg->focus,       cfg->partner,     cfg->top,
+  return (cm_params){cfg->window_first,     cfg->window_last, cfg->offices,         cfg->countries,
+                     cfg->office,           cfg->focus,       cfg->partner,         cfg->top,
                      cfg->top_institutions, cfg->top_topics,  cfg->min_topic_works, cfg->min_patents,
-                     cfg->bcg_count,        cfg->bcg_cagr,    cfg->link_methods, cfg->quiet};
+                     cfg->bcg_count,        cfg->bcg_cagr,    cfg->link_methods,    cfg->quiet};
 }
 
 /* ---- outputs ---- */
@@ -337,7 +338,7 @@ static cm_params params_of(const cm_config *cfg) {
 /* Where analyze writes: OUT, built as OUT.tmp, the old one moved to OUT.old
  * during the swap; the files an analysis folder holds. */
 typedef struct {
-  char tmp[4200], old[4200];
+  char tmp[CM_PATH_MAX], old[4200];
   char names[CM_N_TABLES + 2][64];
   const char *v[CM_N_TABLES + 2];
   cm_dir_spec spec;
@@ -379,8 +380,8 @@ static int begin_out(const cm_config *cfg, const out_plan *o) {
   CM_TRY(cm_dir_remove(o->tmp, &o->spec)); /* a killed run's */
   CM_TRY(cm_dir_remove(o->old, &o->spec)); /* a finished swap's */
   CM_TRY(cm_dir_create(o->tmp, &o->spec, o->v, CM_N_TABLES + 2));
-  char tables[4300];
-  snprintf(tables, sizeof tables, "%s/tables", o->tmp);
+  char tables[CM_PATH_MAX];
+  CM_PATH(tables, "%s/tables", o->tmp);
   return cm_mkdirs(tables);
 }
 
@@ -435,9 +436,9 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
     printf("analyze: loaded slices of the store in %.2f s (rank 0: %" PRIu64 " patents, %" PRIu64
            " works; peak RSS %.0f MiB)\n",
            cm_now() - t0, c.p_n, c.w_n, (double)cm_peak_rss() / 1048576.0);
-  char h5tmp[4300], h5path[4300];
-  snprintf(h5path, sizeof h5path, "%s/results.h5", o.tmp);
-  snprintf(h5tmp, sizeof h5tmp, "%s/results.h5.tmp", o.tmp);
+  char h5tmp[CM_PATH_MAX], h5path[4300];
+  CM_PATH(h5path, "%s/results.h5", o.tmp);
+  CM_PATH(h5tmp, "%s/results.h5.tmp", o.tmp);
   if (rc == CM_OK) rc = cm_agree(comm, c.rank == 0 ? begin_results(h5tmp, &h5) : CM_OK);
   if (rc == CM_OK) rc = run_jobs(&c, o.tmp, h5);
   if (rc == CM_ERR) return rc; /* failed inside a collective step: main ends the job */

@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cm_files.h"
 #include "cm_error.h"
+#include "cm_files.h"
+#include "cm_text.h"
 
 typedef enum {
   OPT_STR,
@@ -397,12 +398,17 @@ int cm_config_validate(cm_config *c) {
     return CM_FAIL("analyze needs --store FILE.h5 and --out DIR");
   if (is_cmd(c, "info verify") && !c->store) return CM_FAIL("%s needs --store FILE.h5", c->command);
   if (is_cmd(c, "gen run") && !c->out) return CM_FAIL("%s needs --out DIR", c->command);
-  const char *paths[] = {c->store, c->out, c->aliases, c->rejects};
+  /* paths: not empty, and short enough that every name citemill forms from
+   * them fits CM_PATH_MAX */
+  const char *paths[] = {c->store, c->out, c->aliases, c->rejects, c->config};
   for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
-    if (paths[i] && !*paths[i]) return CM_FAIL("an empty path was given as an option value");
-  for (int i = 0; i < c->n_patents + c->n_works; i++)
-    if (!*(i < c->n_patents ? c->patents[i] : c->works[i - c->n_patents]))
-      return CM_FAIL("an empty --patents or --works path was given");
+    if (paths[i] && (!*paths[i] || strlen(paths[i]) > CM_PATH_MAX / 2))
+      return CM_FAIL("a path option is empty or longer than %d bytes", CM_PATH_MAX / 2);
+  for (int i = 0; i < c->n_patents + c->n_works; i++) {
+    const char *p = i < c->n_patents ? c->patents[i] : c->works[i - c->n_patents];
+    if (!*p || strlen(p) > CM_PATH_MAX / 2)
+      return CM_FAIL("a --patents or --works path is empty or longer than %d bytes", CM_PATH_MAX / 2);
+  }
   /* numbers */
   CM_TRY(check_range("reject-rate", c->reject_rate, 0, 1));
   if (c->max_record < 2 || c->max_record > (1ull << 40))

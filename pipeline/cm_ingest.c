@@ -18,6 +18,7 @@
 #include "cm_ingest_store.h"
 #include "cm_outputs.h"
 #include "cm_progress.h"
+#include "cm_text.h"
 
 /* The rejects folder of a store: --rejects, or STORE.rejects. */
 static void rejects_dir(const cm_config *cfg, char *dir, size_t n) {
@@ -34,9 +35,9 @@ int cm_ingest_check_out(const cm_config *cfg) {
     inputs[n++] = cfg->patents[i];
   for (int i = 0; i < cfg->n_works; i++)
     inputs[n++] = cfg->works[i];
-  char dir[4096], tmp[4200];
+  char dir[CM_PATH_MAX], tmp[4200];
   rejects_dir(cfg, dir, sizeof dir);
-  snprintf(tmp, sizeof tmp, "%s.tmp", cfg->store);
+  CM_PATH(tmp, "%s.tmp", cfg->store);
   CM_TRY(cm_out_file_ok(cfg->store, CM_OUT_H5, "--store"));
   CM_TRY(cm_out_not_input(cfg->store, "--store", inputs, n));
   CM_TRY(cm_out_not_input(tmp, "--store", inputs, n));
@@ -46,8 +47,8 @@ int cm_ingest_check_out(const cm_config *cfg) {
   if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
     return CM_FAIL("the rejects folder '%s' exists and is not a folder; choose another --rejects", dir);
   for (int k = 0; k < 2; k++) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s.csv", dir, k ? "works" : "patents");
+    char path[CM_PATH_MAX];
+    CM_PATH(path, "%s/%s.csv", dir, k ? "works" : "patents");
     CM_TRY(cm_out_file_ok(path, CM_OUT_REJECTS, "the rejects file"));
   }
   return CM_OK;
@@ -57,9 +58,9 @@ int cm_ingest(MPI_Comm comm, const cm_config *cfg) {
   int rank, P;
   CM_MPI(MPI_Comm_rank(comm, &rank));
   CM_MPI(MPI_Comm_size(comm, &P));
-  char rej_dir[4096], tmp[4200];
+  char rej_dir[CM_PATH_MAX], tmp[4200];
   rejects_dir(cfg, rej_dir, sizeof rej_dir);
-  snprintf(tmp, sizeof tmp, "%s.tmp", cfg->store);
+  CM_PATH(tmp, "%s.tmp", cfg->store);
   /* nothing is read or written before the outputs are known to be safe */
   CM_AGREE(comm, rank == 0 ? cm_ingest_check_out(cfg) : CM_OK);
   CM_AGREE(comm, rank == 0 ? cm_mkdirs(rej_dir) : CM_OK);

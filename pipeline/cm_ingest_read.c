@@ -13,6 +13,7 @@
 #include "cm_json.h"
 #include "cm_progress.h"
 #include "cm_reader.h"
+#include "cm_text.h"
 
 typedef struct {
   uint64_t file;
@@ -168,8 +169,8 @@ static int by_file(const void *a, const void *b) {
  * ranks' parts into `path` (through a temporary and a rename). */
 static int copy_reject_ranges(const char *dir, const char *corpus, const char *path, int P,
                               const reject_range *v, size_t n) {
-  char tmp[4200], part[4200];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  char tmp[CM_PATH_MAX], part[4200];
+  CM_PATH(tmp, "%s.tmp", path);
   FILE **in = calloc((size_t)P, sizeof *in);
   FILE *o = fopen(tmp, "wb");
   int rc = !in  ? CM_FAIL("out of memory")
@@ -233,12 +234,12 @@ static int merge_rejects(MPI_Comm comm, const char *dir, const char *corpus, con
   if (rc == CM_OK) {
     CM_MPI(MPI_Gatherv(mine, (int)(4 * n), MPI_UINT64_T, all, cnt, dis, MPI_UINT64_T, 0, comm));
     if (rank == 0) {
-      char path[4096];
-      snprintf(path, sizeof path, "%s/%s.csv", dir, corpus);
+      char path[CM_PATH_MAX];
+      CM_PATH(path, "%s/%s.csv", dir, corpus);
       qsort(all, n_all, sizeof *all, by_file);
       rc = copy_reject_ranges(dir, corpus, path, P, all, n_all);
       for (int r = 0; r < P; r++) {
-        char part[4200];
+        char part[CM_PATH_MAX];
         part_path(part, sizeof part, dir, corpus, r);
         remove(part);
       }
@@ -395,7 +396,7 @@ int cm_read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const char 
   x.lines_bound = lines_bound(cfg, fl, base, patents ? 0 : 1);
   cm_read_limits lim = {cfg->max_record, cfg->max_ratio ? cfg->max_ratio : 1, cfg->max_member};
   cm_reader *reader = NULL;
-  char rej_path[4096];
+  char rej_path[CM_PATH_MAX];
   rc = (!x.per_file || !x.jp || !weight) ? CM_FAIL("out of memory setting up the %s reader", corpus) : CM_OK;
   if (rc == CM_OK) rc = cm_reader_new(&lim, &reader);
   if (rc == CM_OK) rc = open_rejects(rej_dir, corpus, rank, &x.rej, rej_path, sizeof rej_path);

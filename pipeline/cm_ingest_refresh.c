@@ -8,6 +8,7 @@
 #include "cm_error.h"
 #include "cm_h5.h"
 #include "cm_h5check.h"
+#include "cm_text.h"
 
 static int read_u64_attr(hid_t loc, const char *name, uint64_t *v) {
   hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
@@ -39,9 +40,8 @@ void cm_base_free(cm_base_store *b) {
 static int same_limits(hid_t f, const cm_config *cfg) {
   char *conf = NULL, want[256];
   if (cm_h5_attr_read_str(f, "configuration", &conf) != CM_OK) return 0;
-  snprintf(want, sizeof want, "max_record=%llu\nmax_ratio=%llu\nmax_member=%llu\n",
-           (unsigned long long)cfg->max_record, (unsigned long long)cfg->max_ratio,
-           (unsigned long long)cfg->max_member);
+  CM_PATH(want, "max_record=%llu\nmax_ratio=%llu\nmax_member=%llu\n", (unsigned long long)cfg->max_record,
+          (unsigned long long)cfg->max_ratio, (unsigned long long)cfg->max_member);
   int ok = strstr(conf, want) != NULL;
   free(conf);
   return ok;
@@ -88,9 +88,9 @@ static int base_load_corpus(cm_base_store *b, int k, const char *rej_dir) {
   free(mtime);
   H5Gclose(g);
   if (rc == CM_OK) {
-    char path[4200];
+    char path[CM_PATH_MAX];
     int ncols = 0;
-    snprintf(path, sizeof path, "%s/%s.csv", rej_dir, k ? "works" : "patents");
+    CM_PATH(path, "%s/%s.csv", rej_dir, k ? "works" : "patents");
     rc = cm_csv_read(path, &b->rej_cells[k], &ncols, &b->rej_rows[k]);
     if (rc == CM_OK && ncols != 5) rc = CM_FAIL("'%s' is not a citemill rejects file", path);
   }

@@ -13,9 +13,10 @@
 #include <time.h>
 
 #include "cm_csv.h"
+#include "cm_error.h"
 #include "cm_jobs.h"
 #include "cm_json.h"
-#include "cm_error.h"
+#include "cm_text.h"
 
 typedef struct {
   cm_strcol cells;
@@ -342,8 +343,8 @@ static const char *CSS =
 #define SECTIONS CM_TABLES
 
 static int provenance(cm_buf *b, const cm_config *cfg, const char *out) {
-  char store[4200];
-  snprintf(store, sizeof store, "%s/store.h5", out);
+  char store[CM_PATH_MAX];
+  CM_PATH(store, "%s/store.h5", out);
   cm_report_counts c;
   CM_TRY(cm_report_read_counts(store, &c));
   time_t now = time(NULL);
@@ -383,8 +384,8 @@ int cm_report_write(const cm_config *cfg, const char *out) {
   memset(t, 0, sizeof t);
   int rc = CM_OK;
   for (int s = 0; s < N_SECTIONS && rc == CM_OK; s++) {
-    char path[4300];
-    snprintf(path, sizeof path, "%s/analysis/tables/%s.csv", out, SECTIONS[s].name);
+    char path[CM_PATH_MAX];
+    CM_PATH(path, "%s/analysis/tables/%s.csv", out, SECTIONS[s].name);
     rc = cm_csv_read(path, &t[s].cells, &t[s].ncols, &t[s].nrows);
   }
   if (rc == CM_OK)
@@ -415,9 +416,9 @@ int cm_report_write(const cm_config *cfg, const char *out) {
   if (rc == CM_OK) rc = cm_buf_printf(&b, "</body></html>\n");
   for (int s = 0; s < N_SECTIONS; s++)
     cm_strcol_free(&t[s].cells);
-  char path[4300], tmp[4400];
-  snprintf(path, sizeof path, "%s/report.html", out);
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  char path[CM_PATH_MAX], tmp[4400];
+  CM_PATH(path, "%s/report.html", out);
+  CM_PATH(tmp, "%s.tmp", path);
   if (rc == CM_OK) {
     FILE *f = fopen(tmp, "wb");
     if (!f)

@@ -29,20 +29,39 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "cm_files.h"
-#include "cm_outputs.h"
-#include "cm_jobs.h"
 #include "cm_analyze.h"
 #include "cm_buf.h"
 #include "cm_error.h"
+#include "cm_files.h"
 #include "cm_info.h"
 #include "cm_ingest.h"
+#include "cm_jobs.h"
+#include "cm_outputs.h"
 #include "cm_progress.h"
 #include "cm_report.h"
 #include "cm_signal.h"
+#include "cm_text.h"
 
-#define N_STAGES 3
-static const char *const STAGES[N_STAGES] = {"ingest", "analyze", "report"};
+/* The stages, in order. */
+enum { STAGE_INGEST, STAGE_ANALYZE, STAGE_REPORT, N_STAGES };
+
+/* Where a run's stages read and write. */
+typedef struct {
+  const char *out;
+  char store[CM_PATH_MAX], analysis[CM_PATH_MAX];
+} run_paths;
+
+/* A stage: its name (the manifest block), the command whose options make up
+ * its signature (NULL: none), its body (collective, returning an agreed
+ * result), and the outputs rank 0 records for it. */
+typedef struct {
+  const char *name, *options_of;
+  int (*body)(MPI_Comm comm, const cm_config *cfg, const run_paths *rp, int damaged, uint64_t *shuffled);
+  int (*outputs)(const char *out, cm_buf *lines);
+} stage;
+
+/* The stage table (defined below the functions it names). */
+static const stage STAGES[N_STAGES];
 
 /* One stage's record (rank 0). */
 typedef struct {
@@ -128,8 +147,8 @@ static int sync_path(const char *path) {
  * disk (its folder is flushed by the caller: analysis_outputs, or
  * manifest_write for OUT itself). */
 static int record_output(const char *out, const char *rel, cm_buf *lines) {
-  char path[4200], line[4400];
-  snprintf(path, sizeof path, "%s/%s", out, rel);
+  char path[CM_PATH_MAX], line[4400];
+  CM_PATH(path, "%s/%s", out, rel);
   uint64_t size, sum;
   if (file_checksum(path, &size, &sum) != CM_OK) return CM_FAIL("stage output '%s' is missing", path);
   CM_TRY(sync_path(path));
@@ -149,8 +168,8 @@ static int outputs_intact(const char *out, const cm_buf *lines) {
       ok = 0;
       break;
     }
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", out, rel);
+    char path[CM_PATH_MAX];
+    CM_PATH(path, "%s/%s", out, rel);
     ok = file_checksum(path, &s2, &c2) == CM_OK && s2 == size && c2 == sum;
   }
   free(text);
@@ -168,8 +187,8 @@ static void recs_free(stage_rec *r) {
 
 /* Reads OUT/manifest into recs (rank 0). A missing file is an empty one. */
 static int manifest_read(const char *out, stage_rec *recs) {
-  char path[4200];
-  snprintf(path, sizeof path, "%s/manifest", out);
+  char path[CM_PATH_MAX];
+  CM_PATH(path, "%s/manifest", out);
   FILE *f = fopen(path, "r");
   if (!f) return CM_OK;
   char line[8192];
@@ -180,7 +199,7 @@ static int manifest_read(const char *out, stage_rec *recs) {
       cur = NULL;
       for (int k = 0; k < N_STAGES; k++) {
         char hdr[32];
-        snprintf(hdr, sizeof hdr, "[%s]\n", STAGES[k]);
+        snprintf(hdr, sizeof hdr, "[%s]\n", STAGES[k].name);
         if (strcmp(line, hdr) == 0) cur = &recs[k], cur->present = 1;
       }
     }
@@ -197,9 +216,9 @@ static int manifest_read(const char *out, stage_rec *recs) {
 }
 
 static int manifest_write(const char *out, const stage_rec *recs) {
-  char path[4200], tmp[4300];
-  snprintf(path, sizeof path, "%s/manifest", out);
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  char path[CM_PATH_MAX], tmp[4300];
+  CM_PATH(path, "%s/manifest", out);
+  CM_PATH(tmp, "%s.tmp", path);
   FILE *f = fopen(tmp, "w");
   if (!f) return CM_FAIL("cannot write '%s': %s", tmp, strerror(errno));
   fprintf(f, "# citemill run manifest: one block per completed stage (docs/run.md)\n");
@@ -314,8 +333,8 @@ static int check_outputs(const cm_config *cfg, const char *store, const char *an
     cm_out_kind kind;
   } files[] = {{"manifest", CM_OUT_MANIFEST}, {"report.html", CM_OUT_REPORT}, {"run.json", CM_OUT_RUN_JSON}};
   for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-    char path[4300];
-    snprintf(path, sizeof path, "%s/%s", cfg->out, files[i].name);
+    char path[CM_PATH_MAX];
+    CM_PATH(path, "%s/%s", cfg->out, files[i].name);
     CM_TRY(cm_out_file_ok(path, files[i].kind, "--out's"));
   }
   cm_config c2 = *cfg;
@@ -333,11 +352,61 @@ static int analysis_outputs(const char *out, cm_buf *lines) {
   }
   CM_TRY(record_output(out, "analysis/results.h5", lines));
   CM_TRY(record_output(out, "analysis/links.h5", lines));
-  char dir[4200]; /* the folders' entries, once each */
-  snprintf(dir, sizeof dir, "%s/analysis/tables", out);
+  char dir[CM_PATH_MAX]; /* the folders' entries, once each */
+  CM_PATH(dir, "%s/analysis/tables", out);
   CM_TRY(sync_path(dir));
-  snprintf(dir, sizeof dir, "%s/analysis", out);
+  CM_PATH(dir, "%s/analysis", out);
   return sync_path(dir);
+}
+
+static int ingest_outputs(const char *out, cm_buf *lines) { return record_output(out, "store.h5", lines); }
+static int report_outputs(const char *out, cm_buf *lines) { return record_output(out, "report.html", lines); }
+
+/* Collective: the ingest stage (a refresh of the kept store, unless that is
+ * damaged). */
+static int run_ingest(MPI_Comm comm, const cm_config *cfg, const run_paths *rp, int damaged,
+                      uint64_t *shuffled) {
+  (void)shuffled;
+  cm_config c2 = *cfg;
+  c2.command = "ingest";
+  c2.store = rp->store;
+  c2.refresh = !damaged; /* only new input files are read when the old ones are unchanged */
+  return cm_ingest(comm, &c2);
+}
+
+/* Collective: the analyze stage, built as analysis.tmp and swapped in whole. */
+static int run_analyze(MPI_Comm comm, const cm_config *cfg, const run_paths *rp, int damaged,
+                       uint64_t *shuffled) {
+  (void)damaged;
+  cm_config c2 = *cfg;
+  c2.command = "analyze";
+  c2.store = rp->store;
+  c2.out = rp->analysis;
+  return cm_analyze(comm, &c2, shuffled);
+}
+
+/* Collective (rank 0 writes): the report. */
+static int run_report(MPI_Comm comm, const cm_config *cfg, const run_paths *rp, int damaged,
+                      uint64_t *shuffled) {
+  (void)damaged, (void)shuffled;
+  int rank;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  return cm_agree(comm, rank == 0 ? cm_report_write(cfg, rp->out) : CM_OK);
+}
+
+static const stage STAGES[N_STAGES] = {
+    {"ingest", "ingest", run_ingest, ingest_outputs},
+    {"analyze", "analyze", run_analyze, analysis_outputs},
+    {"report", NULL, run_report, report_outputs},
+};
+
+/* Rank 0: a stage's inputs (for its signature): every input file for
+ * ingest; the previous stage's outputs after it, and the alias table for
+ * analyze. */
+static int stage_inputs(const cm_config *cfg, int k, const stage_rec *recs, cm_buf *inputs) {
+  if (k == STAGE_INGEST) return ingest_inputs(cfg, inputs);
+  CM_TRY(cm_buf_append(inputs, recs[k - 1].outputs.data, recs[k - 1].outputs.len));
+  return k == STAGE_ANALYZE && cfg->aliases ? file_input(cfg->aliases, inputs) : CM_OK;
 }
 
 /* ---- the driver ---- */
@@ -356,19 +425,19 @@ static int bcast_int(MPI_Comm comm, int *v) {
 
 static int run_json(const cm_config *cfg, const stage_result *res, const stage_rec *recs, double rss_max,
                     double rss_mean, int P) {
-  char path[4200], tmp[4300];
-  snprintf(path, sizeof path, "%s/run.json", cfg->out);
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  char path[CM_PATH_MAX], tmp[4300];
+  CM_PATH(path, "%s/run.json", cfg->out);
+  CM_PATH(tmp, "%s.tmp", path);
   FILE *f = fopen(tmp, "w");
   if (!f) return CM_FAIL("cannot write '%s'", tmp);
   cm_report_counts counts;
-  char store[4200];
-  snprintf(store, sizeof store, "%s/store.h5", cfg->out);
+  char store[CM_PATH_MAX];
+  CM_PATH(store, "%s/store.h5", cfg->out);
   int have = cm_report_read_counts(store, &counts) == CM_OK;
   fprintf(f, "{\n  \"citemill_version\": \"%s\",\n  \"ranks\": %d,\n  \"stages\": {\n", CM_VERSION, P);
   for (int k = 0; k < N_STAGES; k++)
     fprintf(f, "    \"%s\": {\"status\": \"%s\", \"seconds\": %.3f, \"bytes_shuffled_max\": %" PRIu64 "}%s\n",
-            STAGES[k],
+            STAGES[k].name,
             res[k].ran       ? "ran"
             : res[k].skipped ? "skipped"
                              : "not run",
@@ -401,24 +470,25 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
   memset(recs, 0, sizeof recs);
   stage_result res[N_STAGES];
   memset(res, 0, sizeof res);
-  char store[4200], analysis[4200];
-  snprintf(store, sizeof store, "%s/store.h5", out);
-  snprintf(analysis, sizeof analysis, "%s/analysis", out);
+  run_paths rp = {out, "", ""};
+  CM_PATH(rp.store, "%s/store.h5", out);
+  CM_PATH(rp.analysis, "%s/analysis", out);
   int rc = CM_OK;
   if (rank == 0) {
-    rc = check_outputs(cfg, store, analysis);
+    rc = check_outputs(cfg, rp.store, rp.analysis);
     if (rc == CM_OK) rc = manifest_read(out, recs);
   }
   CM_AGREE(comm, rc);
   int force = 0, last = N_STAGES - 1;
   for (int k = 0; k < N_STAGES; k++)
-    if (cfg->until && strcmp(cfg->until, STAGES[k]) == 0) last = k;
+    if (cfg->until && strcmp(cfg->until, STAGES[k].name) == 0) last = k;
   for (int k = 0; k <= last; k++) {
+    const stage *st = &STAGES[k];
     int stop = 0; /* a safe point: between stages */
     CM_TRY(cm_signal_stop_requested(comm, &stop));
     if (stop) {
       if (rank == 0)
-        printf("run: stop requested; stages before %s are complete, rerun to resume\n", STAGES[k]);
+        printf("run: stop requested; stages before %s are complete, rerun to resume\n", st->name);
       rc = CM_INTERRUPTED;
       break;
     }
@@ -427,17 +497,13 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
     cm_buf inputs = {0}, outputs = {0};
     int skip = 0;
     if (rank == 0) {
-      rc = cm_config_stage_options(cfg, k == 0 ? "ingest" : "analyze", options, sizeof options);
-      if (k == 2) options[0] = '\0';
-      if (rc == CM_OK && k == 0) rc = ingest_inputs(cfg, &inputs);
-      if (rc == CM_OK && k > 0) /* the previous stage's outputs are this one's inputs */
-        rc = cm_buf_append(&inputs, recs[k - 1].outputs.data, recs[k - 1].outputs.len);
-      if (rc == CM_OK && k == 1 && cfg->aliases) rc = file_input(cfg->aliases, &inputs);
-      if (rc == CM_OK) signature_of(STAGES[k], options, &inputs, sig);
+      if (st->options_of) rc = cm_config_stage_options(cfg, st->options_of, options, sizeof options);
+      if (rc == CM_OK) rc = stage_inputs(cfg, k, recs, &inputs);
+      if (rc == CM_OK) signature_of(st->name, options, &inputs, sig);
       skip = rc == CM_OK && !force && recs[k].present && strcmp(recs[k].signature, sig) == 0 &&
              outputs_intact(out, &recs[k].outputs);
       if (!cfg->quiet && rc == CM_OK)
-        printf("run: stage %s: %s\n", STAGES[k],
+        printf("run: stage %s: %s\n", st->name,
                skip              ? "unchanged, skipped"
                : recs[k].present ? "inputs or outputs changed, running"
                                  : "running");
@@ -450,7 +516,7 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
       break;
     }
     int damaged = 0; /* a store kept from an earlier run is reused only whole (every checksum holds) */
-    if (skip && k == 0 && cm_verify_file(comm, store) != CM_OK) {
+    if (skip && k == STAGE_INGEST && cm_verify_file(comm, rp.store) != CM_OK) {
       skip = 0, damaged = 1;
       if (rank == 0)
         printf(
@@ -463,21 +529,8 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
     }
     force = 1;
     double t0 = cm_now();
-    cm_config c2 = *cfg;
-    c2.store = store;
-    if (k == 0) {
-      c2.command = "ingest";
-      c2.refresh = !damaged; /* only new input files are read when the old ones are unchanged */
-      rc = cm_ingest(comm, &c2);
-    } else if (k == 1) {
-      c2.command = "analyze";
-      c2.out = analysis; /* built as analysis.tmp, swapped in whole (cm_analyze) */
-      rc = cm_analyze(comm, &c2, &res[k].shuffled);
-    } else if (rank == 0) {
-      rc = cm_report_write(cfg, out);
-    }
-    if (rc == CM_ERR && k < 2) return rc; /* failed inside a collective step: main ends the job */
-    rc = cm_agree(comm, rc);
+    rc = st->body(comm, cfg, &rp, damaged, &res[k].shuffled);
+    if (rc == CM_ERR) return rc; /* failed inside a collective step: main ends the job */
     if (rc) {
       cm_buf_free(&inputs);
       break;
@@ -485,14 +538,12 @@ int cm_run(MPI_Comm comm, const cm_config *cfg) {
     res[k].ran = 1;
     res[k].seconds = cm_now() - t0;
     if (rank == 0) {
-      if (k == 0) rc = record_output(out, "store.h5", &outputs);
-      if (k == 1) rc = analysis_outputs(out, &outputs);
-      if (k == 2) rc = record_output(out, "report.html", &outputs);
+      rc = st->outputs(out, &outputs);
       if (rc == CM_OK)
-        rc = stage_block(&recs[k], STAGES[k], sig, res[k].seconds, res[k].shuffled, options, &inputs,
-                         &outputs);
+        rc =
+            stage_block(&recs[k], st->name, sig, res[k].seconds, res[k].shuffled, options, &inputs, &outputs);
       if (rc == CM_OK) rc = manifest_write(out, recs);
-      if (!cfg->quiet && rc == CM_OK) printf("run: stage %s done in %.2f s\n", STAGES[k], res[k].seconds);
+      if (!cfg->quiet && rc == CM_OK) printf("run: stage %s done in %.2f s\n", st->name, res[k].seconds);
     }
     cm_buf_free(&inputs);
     cm_buf_free(&outputs);

@@ -13,12 +13,13 @@
 #include <xxhash.h>
 #include <zlib.h>
 
-#include "cm_outputs.h"
 #include "cm_buf.h"
 #include "cm_error.h"
 #include "cm_gen_biblio.h"
+#include "cm_outputs.h"
 #include "cm_progress.h"
 #include "cm_rng.h"
+#include "cm_text.h"
 
 #define SHARD_RECORDS 20000
 
@@ -550,8 +551,8 @@ static int ends_with(const char *s, const char *suffix) {
 }
 
 static int write_gz(const char *path, const cm_buf *b) {
-  char tmp[4200];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  char tmp[CM_PATH_MAX];
+  CM_PATH(tmp, "%s.tmp", path);
   gzFile g = gzopen(tmp, "wb1");
   if (!g) return CM_FAIL("cannot create '%s'", tmp);
   int w = b->len ? gzwrite(g, b->data, (unsigned)b->len) : 0;
@@ -610,8 +611,8 @@ static int write_aliases(const char *dir) {
   /* prefix rules catch subsidiaries spelled in ways not listed */
   CM_TRY(puts_(&b, "STATE GRID,prefix,State Grid Corporation of China,Company\n"));
   CM_TRY(puts_(&b, "HUAWEI,prefix,Huawei Technologies,Company\n"));
-  char path[4096];
-  snprintf(path, sizeof path, "%s/aliases.csv", dir);
+  char path[CM_PATH_MAX];
+  CM_PATH(path, "%s/aliases.csv", dir);
   int rc = write_text(path, &b);
   cm_buf_free(&b);
   return rc;
@@ -630,8 +631,8 @@ static int write_manifest(const char *wdir, const plan *p, uint64_t nw) {
                        (int)(1 + (w / 28) % 12), (int)(1 + w % 28), w / 336, n, w + 1 < nw ? "," : "");
   }
   if (rc == CM_OK) rc = cm_buf_printf(&m, "],\"meta\":{\"record_count\":%" PRIu64 "}}\n", p->works);
-  char path[4200];
-  snprintf(path, sizeof path, "%s/manifest", wdir);
+  char path[CM_PATH_MAX];
+  CM_PATH(path, "%s/manifest", wdir);
   if (rc == CM_OK) rc = write_text(path, &m);
   cm_buf_free(&m);
   return rc;
@@ -644,8 +645,8 @@ int cm_gen(MPI_Comm comm, const cm_config *cfg) {
   int mixed = strcmp(cfg->containers, "mixed") == 0;
   plan p;
   make_plan(cfg, &p);
-  char wdir[4200], dir[4300];
-  snprintf(wdir, sizeof wdir, "%s/works/data/works", cfg->out);
+  char wdir[CM_PATH_MAX], dir[4300];
+  CM_PATH(wdir, "%s/works/data/works", cfg->out);
   uint64_t np = (p.patents + SHARD_RECORDS - 1) / SHARD_RECORDS,
            nw = (p.works + SHARD_RECORDS - 1) / SHARD_RECORDS;
   int rc = CM_OK;
@@ -653,7 +654,7 @@ int cm_gen(MPI_Comm comm, const cm_config *cfg) {
     rc = begin_corpus_dir(cfg->out, np, nw, mixed);
     const char *sub[] = {"patents", "truth", "works/data/works"};
     for (int i = 0; i < 3 && rc == CM_OK; i++) {
-      snprintf(dir, sizeof dir, "%s/%s", cfg->out, sub[i]);
+      CM_PATH(dir, "%s/%s", cfg->out, sub[i]);
       rc = cm_mkdirs(dir);
     }
     if (rc == CM_OK) rc = write_aliases(cfg->out);
@@ -665,13 +666,13 @@ int cm_gen(MPI_Comm comm, const cm_config *cfg) {
            p.patents, np, p.works, nw, P);
   double t0 = cm_now(), last = t0;
   cm_buf b = {0}, truth = {0};
-  char path[4200], member[256];
+  char path[CM_PATH_MAX], member[256];
   uint64_t done = 0;
   for (uint64_t s = (uint64_t)rank; s < np + nw && rc == CM_OK; s += (uint64_t)P) {
     b.len = truth.len = 0;
     char data[128], tpath[128];
     shard_paths(s, np, mixed, data, tpath, sizeof data);
-    snprintf(path, sizeof path, "%s/%s", cfg->out, data);
+    CM_PATH(path, "%s/%s", cfg->out, data);
     if (s < np) {
       uint64_t lo = s * SHARD_RECORDS, hi = lo + SHARD_RECORDS < p.patents ? lo + SHARD_RECORDS : p.patents;
       for (uint64_t i = lo; i < hi && rc == CM_OK; i++)
@@ -683,14 +684,14 @@ int cm_gen(MPI_Comm comm, const cm_config *cfg) {
         rc = write_archive(path, member, &b, 1);
       else if (rc == CM_OK)
         rc = write_gz(path, &b);
-      snprintf(path, sizeof path, "%s/%s", cfg->out, tpath);
+      CM_PATH(path, "%s/%s", cfg->out, tpath);
       if (rc == CM_OK) rc = write_text(path, &truth);
     } else {
       uint64_t w = s - np, lo = w * SHARD_RECORDS,
                hi = lo + SHARD_RECORDS < p.works ? lo + SHARD_RECORDS : p.works;
       for (uint64_t j = lo; j < hi && rc == CM_OK; j++)
         rc = gen_work(&b, &p, j);
-      snprintf(dir, sizeof dir, "%s", path);
+      CM_PATH(dir, "%s", path);
       *strrchr(dir, '/') = '\0';
       if (rc == CM_OK) rc = cm_mkdirs(dir);
       if (rc == CM_OK) rc = write_gz(path, &b);
