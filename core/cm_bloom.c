@@ -31,10 +31,10 @@ int cm_bloom_init(MPI_Comm comm, cm_bloom *b, uint64_t my_keys) {
  * line), chosen by key bits 9 and up; the bits inside come from bits 28-63
  * (9 each). The two overlap only in filters over 2^28 bits (32 MiB), where
  * that raises the false-positive rate a little. A query costs one cache
- * miss instead of up to PROBES: at scale 1.0 the works filter is 16 MiB,
- * past the L2 and much of the L3, and every window of every NPL string asks
- * it. The false-positive rate stays near the unblocked one's (~1 % at 8-16
- * bits a key), and false positives only add volume, never wrong links. */
+ * miss instead of up to PROBES: a report-scale filter is larger than the
+ * caches, and every window of every NPL string asks it. The false-positive
+ * rate stays near the unblocked one's, and false positives only add
+ * volume, never wrong links. */
 static uint64_t *block_of(const cm_bloom *b, uint64_t key) { return b->bits + (((key & b->mask) >> 9) << 3); }
 
 /* Probe j of a key: its bit inside the block. */

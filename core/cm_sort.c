@@ -82,8 +82,8 @@ static int permute(uint8_t *items, size_t size, keyed *perm, size_t n) {
 }
 
 /* Sorts one run of records tied on the radix bits. Most runs are a few
- * records (perf at scale 0.1: ~90 % of runs hold 2-8), where qsort's call
- * and setup cost more than the work: those get an insertion sort. Long runs
+ * records, where qsort's call and setup cost more than the work: those get
+ * an insertion sort. Long runs
  * often arrive in order already (LSD radix is stable and inboxes come in
  * rank order, which is row order): one pass of cmp checks that before qsort.
  * tmp holds one record. */

@@ -142,8 +142,7 @@ int cm_bytes_cmp(const void *a, size_t an, const void *b, size_t bn) {
 /* Bit k set when byte k of p[0..min(avail, 64)) is a word byte; bytes at
  * or past `avail` count as separators (never read). With SSE2, sixteen
  * bytes per step instead of a test per byte (this runs on every byte of
- * every NPL string; perf: the byte loop was ~10 % of analyze); the table
- * takes the rest. */
+ * every NPL string); the table takes the rest. */
 static inline uint64_t word_mask64(const uint8_t *p, size_t avail) {
   uint64_t m = 0;
   size_t k = 0;

@@ -22,8 +22,8 @@
 /* An assignee's message at its owner: h, h2, tag, then for a publication
  * (tag 0) the name, year and countries, for a citer (tag 1) only its row.
  * Groups are (h, h2) (cm_hash2): the sort and the grouping never read the
- * name's bytes, which perf showed as the job's largest cost (memcmp of
- * equal names, in a random order), and citer messages, most of the volume,
+ * names' bytes (comparing equal names in a random order is cache misses),
+ * and citer messages, most of the volume,
  * need not carry the name: every name a citer message is sent for is also
  * sent, with tag 0, by the rank holding the cited patent's row (both come
  * from cm_patent_assignees on that row), so each group starts with one. */

@@ -146,7 +146,7 @@ void cm_asg_scratch_free(cm_asg_scratch *s);
  * is appended). Not collective. */
 int cm_patent_assignees(cm_ctx *c, size_t i, cm_listcol *set, cm_buf *countries, cm_asg_scratch *s);
 
-/* The link table (issue 6): patent NPL citations resolved to works. Held by
+/* The link table: patent NPL citations resolved to works. Held by
  * the rank whose row slice holds the patent, sorted by (patent row, work
  * row), one entry per distinct pair (a pair found by several methods keeps
  * the first enabled in CM_LINK_* order). */

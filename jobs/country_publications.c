@@ -70,7 +70,7 @@ static unsigned bits_of(uint64_t v) { return v ? 64u - (unsigned)__builtin_clzll
 
 /* Packs (year, field, cites) of h[0..n) into h[i].key so that keys order as
  * hist_cmp does, which lets cm_sort radix-sort the histogram instead of
- * qsort comparing 600 k records field by field (perf: 3 % of analyze).
+ * qsort comparing records field by field.
  * Where they do not fit 64 bits (negative citation counts, absurd spans),
  * every key is 0 and the comparator decides alone. */
 static void pack_keys(hist *h, size_t n) {

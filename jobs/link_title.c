@@ -1,4 +1,4 @@
-/* The title link method (issue 6): NPL strings without a DOI, such as
+/* The title link method: NPL strings without a DOI, such as
  * "Smith J et al., Title, J. Appl. Phys., vol. 12, pp. 33-41, 2021" in any
  * order, quoting and case, matched to works by normalized title, confirmed
  * by year.

@@ -1,5 +1,5 @@
 /* The link table: which work each patent's non-patent-literature citation
- * names (issue 6; SPEC 3 paper_citations and topic_growth, note 3).
+ * names (SPEC 3 paper_citations and topic_growth, note 3).
  *
  * Every method computes candidate keys where the rows live and joins them at
  * the key's owner rank (hash partitioning), never comparing all pairs:

@@ -82,8 +82,8 @@ typedef struct {
 /* This rank's topics: open addressing on the key's hash (linear probing),
  * slots holding 1 + an index into `part` (0: empty). Works are scanned in
  * row order and each finds its topic's partial in a table that fits in
- * cache (a few thousand topics): at 1.0, sorting 6 M works by topic and
- * then reading their columns in that order was 7-9 s of cache misses. */
+ * cache (a few thousand topics), where sorting every work by topic and then
+ * reading its columns in that order would be cache misses. */
 typedef struct {
   uint32_t *slot;
   size_t mask;

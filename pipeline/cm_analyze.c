@@ -80,12 +80,11 @@ static int row_costs(const cm_ctx *c, hid_t g, uint64_t lo, uint64_t m, uint32_t
 
 /* Patent slices are contiguous row ranges (reads stay contiguous, and rank
  * order stays row order for everything written in rank order), cut where
- * the estimated cost, not the row count, is even. Dumps cluster: at scale
- * 0.1 the first half of the rows is all CN, and with even counts rank 0 did
- * ~1 s more of 8 s than rank 1. Cost model from perf at scale 0.1 (1 rank),
- * in units of ~0.3 us: 2 per row (citation join), 11 per NPL string (DOI
- * scan, title windows), 4 per office-O patent (canonical assignees,
- * assignee tables). Each rank costs an even slice, and the rank whose part
+ * the estimated cost, not the row count, is even: dumps cluster (whole
+ * stretches of rows are one office), so even counts give ranks uneven
+ * work. The cost model (relative, from a profile; docs/performance.md):
+ * 2 per row (citation join), 11 per NPL string (DOI scan, title windows),
+ * 4 per office-O patent (canonical assignees, assignee tables). Each rank costs an even slice, and the rank whose part
  * holds a cut reports it. Collective on c->comm. */
 static int patent_bounds(cm_ctx *c, hid_t g, uint64_t n, uint64_t *bounds) {
   int P = c->nranks;
@@ -309,14 +308,12 @@ static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
 /* Analyze frees and allocates its big buffers job after job (sort scratch,
  * shuffle inboxes and outboxes, parsed records). glibc serves large blocks
  * with mmap (threshold 128 KiB, rising to at most 32 MiB) and unmaps them
- * on free, so every job faulted in and zeroed fresh pages: ~16 % of analyze
- * at scale 0.1, 22 % at 1.0. From here on every block up to 2 GiB (the most
- * mallopt takes: its value is an int) comes from the heap, whose freed
- * memory the next job reuses. Analyze on 2 ranks: ~8 % faster at 0.1; at
- * 1.0, where most big blocks are 0.3-2 GiB, 78 -> 66 s for +0.85 GiB of
- * peak RSS (docs/performance.md). Ingest keeps glibc's defaults: its
- * columns only grow, so it gained ~2 % for 14 % more memory. A user's own
- * GLIBC_TUNABLES wins. Not collective. */
+ * on free, so every job would fault in and zero fresh pages. From here on
+ * every block up to 2 GiB (the most mallopt takes: its value is an int)
+ * comes from the heap, whose freed memory the next job reuses: faster, for
+ * some more peak memory (docs/performance.md). Ingest keeps glibc's
+ * defaults: its columns only grow. A user's own GLIBC_TUNABLES wins. Not
+ * collective. */
 static void reuse_heap_memory(void) {
 #ifdef __GLIBC__
   if (getenv("GLIBC_TUNABLES")) return;

@@ -1,4 +1,4 @@
-/* report.html: tables and charts from the CSVs of an analysis (issue 7).
+/* report.html: tables and charts from the CSVs of an analysis.
  * Charts are plain SVG; every plotted mark has class "mark" and every chart
  * a data-chart name, so tests can count them (tests/test_run.sh). */
 #include "cm_report.h"

@@ -1,4 +1,4 @@
-/* `citemill run` (issue 7): stages, manifest, resume.
+/* `citemill run`: stages, manifest, resume.
  *
  * A stage's signature is a hash of what determines its outputs: the citemill
  * version, the stage's options (cm_config_stage_options) and its inputs (the
@@ -91,10 +91,11 @@ static int hash_range(FILE *f, uint64_t at, uint64_t len, XXH3_state_t *st, char
   return ferror(f) ? CM_ERR : CM_OK;
 }
 
-/* Size and XXH3 of a file. A file of 256 MiB or more (the store: 11 GB at
- * scale 1.0) is identified by its size, modification time (ns) and the XXH3
- * of its first and last MiB instead: reading it whole took rank 0 ~25 s at
- * scale 1.0 while every other rank waited (docs/run.md says so). */
+/* Size and XXH3 of a file. A file of 256 MiB or more (the store) is
+ * identified by its size, modification time (ns) and the XXH3 of its first
+ * and last MiB instead: reading it whole on rank 0 would keep every other
+ * rank waiting (docs/run.md). Reuse of the store rests on its datasets'
+ * checksums, which the ranks verify together. */
 static int file_checksum(const char *path, uint64_t *size, uint64_t *sum) {
   struct stat sb;
   FILE *f = fopen(path, "rb");
