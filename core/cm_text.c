@@ -1,5 +1,7 @@
 #include "cm_text.h"
 
+#include <utf8proc.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -194,18 +196,26 @@ static void lower_ascii(uint8_t *p, size_t n) {
     p[i] = (uint8_t)to_lower((char)p[i]);
 }
 
-int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t *count) {
-  norm->len = words->len = 0;
-  *count = 0;
-  /* norm never outgrows the text (a separator stands for at least one
-   * non-word byte) and a word takes at least two bytes of it: reserve once,
-   * then write without per-byte checks; + 16: short words are copied 16
-   * bytes at a time */
-  CM_TRY(cm_buf_reserve(norm, n + 17));
-  CM_TRY(cm_buf_reserve(words, (n / 2 + 1) * 12));
-  uint8_t *out = norm->data;
-  uint32_t *w = (uint32_t *)words->data;
-  const uint8_t *in = (const uint8_t *)p;
+/* The string holds a byte the fast path does not handle: non-ASCII (a
+ * Unicode letter or punctuation), '<' (markup) or '&' (an entity). */
+static int needs_unicode(const uint8_t *p, size_t n) {
+  size_t i = 0;
+#ifdef __SSE2__
+  for (; i + 16 <= n; i += 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+    __m128i hit = _mm_or_si128(_mm_cmplt_epi8(v, _mm_setzero_si128()),
+                               _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))));
+    if (_mm_movemask_epi8(hit)) return 1;
+  }
+#endif
+  for (; i < n; i++)
+    if (p[i] >= 0x80 || p[i] == '<' || p[i] == '&') return 1;
+  return 0;
+}
+
+/* ASCII text without markup: runs of letters and digits, found 64 bytes at
+ * a time, lower-cased in one pass. */
+static void ascii_words(const uint8_t *in, size_t n, uint8_t *out, uint32_t *w, size_t *o_out, size_t *nw_out) {
   size_t o = 0, nw = 0, blk = SIZE_MAX, i = 0;
   uint64_t m = 0;
   while ((i = next_with(in, n, i, 1, &blk, &m)) < n) {
@@ -217,16 +227,146 @@ int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t 
     else
 #endif
       memcpy(out + o, in + i, end - i);
-    w[3 * nw] = (uint32_t)o;
-    w[3 * nw + 1] = (uint32_t)(end - i);
-    w[3 * nw + 2] = (uint32_t)end;
+    w[4 * nw] = (uint32_t)o;
+    w[4 * nw + 1] = (uint32_t)(end - i);
+    w[4 * nw + 2] = (uint32_t)end;
+    w[4 * nw + 3] = (uint32_t)i;
     o += end - i;
     nw++;
     i = end;
   }
   lower_ascii(out, o);
+  *o_out = o;
+  *nw_out = nw;
+}
+
+/* An HTML or MathML tag at p[0..n): '<', an optional '/', a letter, then
+ * anything but '<' up to '>'. Returns its length, 0 when p is no tag (a
+ * '<' in "p<0.05" is text). */
+static size_t tag_len(const uint8_t *p, size_t n) {
+  size_t i = 1;
+  if (i < n && p[i] == '/') i++;
+  if (i >= n || !((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z')) return 0;
+  for (; i < n && i < 4096; i++) {
+    if (p[i] == '>') return i + 1;
+    if (p[i] == '<') return 0;
+  }
+  return 0;
+}
+
+/* A character entity at p[0..n) (&amp; &lt; &gt; &quot; &apos; &nbsp;
+ * &#NNN; &#xHHH;): its code point in *cp and its length; 0 when none. */
+static size_t entity_len(const uint8_t *p, size_t n, int32_t *cp) {
+  static const struct {
+    const char *name;
+    int32_t cp;
+  } named[] = {{"amp;", '&'}, {"lt;", '<'}, {"gt;", '>'}, {"quot;", '"'}, {"apos;", '\''}, {"nbsp;", 0xA0}};
+  for (size_t k = 0; k < sizeof named / sizeof *named; k++) {
+    size_t l = strlen(named[k].name);
+    if (n > l && memcmp(p + 1, named[k].name, l) == 0) return *cp = named[k].cp, l + 1;
+  }
+  if (n < 4 || p[1] != '#') return 0;
+  int hex = p[2] == 'x' || p[2] == 'X';
+  int32_t v = 0;
+  size_t i = hex ? 3 : 2, start = i;
+  for (; i < n && i < start + 7; i++) {
+    int d = p[i] >= '0' && p[i] <= '9' ? p[i] - '0'
+            : hex && (p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f' ? (p[i] | 0x20) - 'a' + 10
+                                                                     : -1;
+    if (d < 0) break;
+    v = v * (hex ? 16 : 10) + d;
+  }
+  if (i == start || i >= n || p[i] != ';' || !utf8proc_codepoint_valid(v)) return 0;
+  *cp = v;
+  return i + 1;
+}
+
+/* Letters and numbers make words; marks are gone after decomposition;
+ * punctuation, symbols, separators and controls separate. */
+static int word_category(int32_t cp) {
+  utf8proc_category_t c = utf8proc_category(cp);
+  return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
+         (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
+}
+
+/* The general path: markup dropped (tags vanish: "LiFePO<sub>4</sub>" is
+ * one word, as patents write it; MathML keeps its text), entities decoded,
+ * each character decomposed (NFKD: compatibility forms), case-folded and
+ * stripped of marks (utf8proc), so "Ångström", "angstrom" and "ANGSTROM"
+ * agree and “quotes” separate. */
+static int unicode_words(const uint8_t *in, size_t n, cm_buf *norm, cm_buf *words, size_t *count) {
+  size_t nw = 0, wstart = 0, wraw = 0, wend_raw = 0;
+  int inword = 0;
+  for (size_t i = 0; i < n;) {
+    int32_t cp;
+    size_t len;
+    if (in[i] == '<' && (len = tag_len(in + i, n - i)) > 0) {
+      i += len; /* no separator: markup sits inside words */
+      continue;
+    }
+    if (in[i] == '&' && (len = entity_len(in + i, n - i, &cp)) > 0) {
+    } else if (in[i] < 0x80) {
+      cp = in[i], len = 1;
+    } else {
+      utf8proc_ssize_t l = utf8proc_iterate(in + i, (utf8proc_ssize_t)(n - i), &cp);
+      if (l <= 0) cp = 0xFFFD, l = 1; /* not UTF-8 (validated JSON never is): a separator */
+      len = (size_t)l;
+    }
+    int32_t d[18];
+    utf8proc_ssize_t nd = 1;
+    if (cp < 0x80)
+      d[0] = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+    else {
+      int bound = 0;
+      nd = utf8proc_decompose_char(cp, d, 18, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK,
+                                   &bound);
+      if (nd < 0 || nd > 18) d[0] = ' ', nd = 1;
+    }
+    for (utf8proc_ssize_t k = 0; k < nd; k++) {
+      if (!(d[k] < 0x80 ? word_byte[d[k]] != 0 : word_category(d[k]))) {
+        if (inword) { /* the word ends */
+          uint32_t rec[4] = {(uint32_t)wstart, (uint32_t)(norm->len - wstart), (uint32_t)wend_raw,
+                             (uint32_t)wraw};
+          CM_TRY(cm_buf_append(words, rec, sizeof rec));
+          nw++, inword = 0;
+        }
+        continue;
+      }
+      if (!inword) {
+        if (norm->len) CM_TRY(cm_buf_push_u8(norm, ' '));
+        wstart = norm->len, wraw = i, inword = 1;
+      }
+      uint8_t u[4];
+      utf8proc_ssize_t ul = utf8proc_encode_char(d[k], u);
+      CM_TRY(cm_buf_append(norm, u, (size_t)ul));
+      wend_raw = i + len;
+    }
+    i += len;
+  }
+  if (inword) {
+    uint32_t rec[4] = {(uint32_t)wstart, (uint32_t)(norm->len - wstart), (uint32_t)wend_raw, (uint32_t)wraw};
+    CM_TRY(cm_buf_append(words, rec, sizeof rec));
+    nw++;
+  }
+  *count = nw;
+  return CM_OK;
+}
+
+int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t *count) {
+  norm->len = words->len = 0;
+  *count = 0;
+  const uint8_t *in = (const uint8_t *)p;
+  if (needs_unicode(in, n)) return unicode_words(in, n, norm, words, count);
+  /* norm never outgrows the text (a separator stands for at least one
+   * non-word byte) and a word takes at least two bytes of it: reserve once,
+   * then write without per-byte checks; + 16: short words are copied 16
+   * bytes at a time */
+  CM_TRY(cm_buf_reserve(norm, n + 17));
+  CM_TRY(cm_buf_reserve(words, (n / 2 + 1) * 16));
+  size_t o, nw;
+  ascii_words(in, n, norm->data, (uint32_t *)words->data, &o, &nw);
   norm->len = o;
-  words->len = nw * 12;
+  words->len = nw * 16;
   *count = nw;
   return CM_OK;
 }

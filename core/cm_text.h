@@ -39,11 +39,16 @@ int cm_country2(const char *p, size_t n, char out[2]);
 int cm_dois_in_text(const char *p, size_t n, cm_buf *scratch,
                     int (*fn)(void *user, const char *doi, size_t len), void *user);
 
-/* Words of a title or citation string for title matching: runs of ASCII
- * letters and digits and of non-ASCII bytes, ASCII lower-cased, written to
- * `norm` joined by single spaces (norm is reset). For each word, `words`
- * receives three uint32: its start in norm, its length, and the offset just
- * after it in the raw text. Returns the number of words in *count. */
+/* Words of a title or citation string for title matching, the same rules
+ * for works' titles and patents' strings (docs/linkage.md): markup removed
+ * (HTML tags; MathML keeps its text), entities decoded, every character
+ * decomposed (NFKD), case-folded and stripped of diacritics (utf8proc);
+ * runs of letters and digits are words, anything else (Unicode punctuation,
+ * quotes, dashes, spaces) separates. Written to `norm` (UTF-8, reset first)
+ * joined by single spaces. For each word, `words` receives four uint32: its
+ * start in norm, its length, the offset just after it in the raw text, and
+ * its start in the raw text. Returns the number of words in *count. ASCII
+ * text without '<' or '&' takes a fast path with the same result. */
 int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t *count);
 
 /* File system paths: every path citemill forms fits CM_PATH_MAX bytes

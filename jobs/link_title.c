@@ -46,7 +46,7 @@ static void words_free(words_t *w) {
 }
 
 static uint32_t word_at(const words_t *w, size_t i, int field) {
-  return CM_BUF_AT(&w->words, uint32_t, 3 * i + (size_t)field);
+  return CM_BUF_AT(&w->words, uint32_t, 4 * i + (size_t)field);
 }
 
 /* Key of words [i, i + KEY_WORDS) as they stand in norm: its fingerprint
