@@ -243,18 +243,29 @@ void patent_citations(cm_json_parser *p, bool has, dom::element c) {
   }
 }
 
-void work_authorships(cm_json_parser *p, bool has, dom::element au) {
-  static const std::string_view AKEYS[] = {"institutions", "countries"};
+void work_authorships(cm_json_parser *p, cm_work *out, bool has, dom::element au) {
+  static const std::string_view AKEYS[] = {"institutions", "countries", "author", "raw_author_name"};
   static const std::string_view IKEYS[] = {"id", "display_name", "country_code"};
+  static const std::string_view NKEYS[] = {"display_name"};
   dom::array auths;
   if (!array_of(p, has, au, CM_WT_AUTHORSHIPS, auths)) return;
+  bool first = true;
   for (dom::element a : auths) {
     dom::object ao;
     if (a.get_object().get(ao) != SUCCESS) {
       if (!a.is_null()) p->wt[CM_WT_AUTHORSHIPS_ENTRY]++;
       continue;
     }
-    members<2> m(ao, AKEYS);
+    members<4> m(ao, AKEYS);
+    if (first) { /* the first author's name: the title method's evidence (docs/linkage.md) */
+      dom::object author;
+      if (object_of(p, m.has[2], m.v[2], CM_WT_AUTHORSHIPS_ENTRY, author)) {
+        members<1> n(author, NKEYS);
+        out->first_author = str_of(p, n.has[0], n.v[0], CM_WT_AUTHORSHIPS_ENTRY);
+      }
+      if (out->first_author.n == 0) out->first_author = str_of(p, m.has[3], m.v[3], CM_WT_AUTHORSHIPS_ENTRY);
+      first = false;
+    }
     dom::array insts, cs;
     if (array_of(p, m.has[0], m.v[0], CM_WT_AUTHORSHIPS_ENTRY, insts))
       for (dom::element i : insts) {
@@ -390,7 +401,7 @@ extern "C" int cm_json_parse_work(cm_json_parser *p, const char *line, size_t le
       out->cited_by_count = 0;
       p->wt[CM_WT_CITED_BY_COUNT]++;
     }
-    work_authorships(p, m.has[6], m.v[6]);
+    work_authorships(p, out, m.has[6], m.v[6]);
     work_topic(p, out, m.has[7], m.v[7]);
     if (m.has[8]) {
       out->has_year = get_int(m.v[8], out->year);

@@ -56,9 +56,10 @@ typedef struct {
   const cm_str *inst_country;
   size_t n_countries; /* authorships[].countries[] strings, in order */
   const cm_str *countries;
-  cm_str field_id;   /* primary_topic.field.id when it is a string */
-  cm_str topic_id;   /* primary_topic.id */
-  cm_str topic_name; /* primary_topic.display_name */
+  cm_str field_id;     /* primary_topic.field.id when it is a string */
+  cm_str topic_id;     /* primary_topic.id */
+  cm_str topic_name;   /* primary_topic.display_name */
+  cm_str first_author; /* authorships[0].author.display_name (else its raw_author_name) */
 } cm_work;
 
 typedef struct cm_json_parser cm_json_parser;

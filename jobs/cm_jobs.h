@@ -14,8 +14,8 @@
 #include <mpi.h>
 #include <stdint.h>
 
-#include "cm_columns.h"
 #include "cm_buf.h"
+#include "cm_columns.h"
 #include "cm_list.h"
 #include "cm_shuffle.h"
 
@@ -51,12 +51,11 @@ typedef struct {
   /* works: rows [w_lo, w_lo + w_n), bounds as for patents (even slices) */
   uint64_t w_lo, w_n, w_total, *w_bounds;
   cm_strcol w_key, w_doi, field_dict, w_topic_id, w_topic_name;
-  cm_strcol w_title; /* loaded only when the title link method is enabled */
+  cm_strcol w_title, w_first_author; /* loaded only when the title link method is enabled */
   cm_buf w_year, w_has_year, w_cites, w_field;
   cm_listcol w_countries, w_inst_id, w_inst_name, w_inst_country;
   uint64_t bytes_shuffled; /* by this rank, all jobs (cm_job_shuffle counts) */
 } cm_ctx;
-
 
 /* A result table: header plus rows of text cells, built on rank 0. */
 typedef struct {
@@ -193,8 +192,8 @@ int cm_link_record(cm_buf *b, uint64_t patent_row, uint64_t work_row, uint8_t me
 /* The results of the steps jobs share, made by analyze before the first job
  * that needs each (cm_job.needs) and freed after the last. */
 typedef struct {
-  cm_citations cit;  /* CM_NEEDS_CITATIONS (and CM_NEEDS_ASSIGNEE_SETS: cit.o_asg, cit.o_ctry) */
-  cm_work_links wl;  /* CM_NEEDS_LINKS: the link table, seen from the works */
+  cm_citations cit; /* CM_NEEDS_CITATIONS (and CM_NEEDS_ASSIGNEE_SETS: cit.o_asg, cit.o_ctry) */
+  cm_work_links wl; /* CM_NEEDS_LINKS: the link table, seen from the works */
 } cm_shared;
 enum { CM_NEEDS_CITATIONS = 1, CM_NEEDS_ASSIGNEE_SETS = 2, CM_NEEDS_LINKS = 4 };
 
@@ -207,9 +206,9 @@ typedef struct {
 /* A job: collective on c->comm; writes its tables (rank 0 saves them). */
 typedef int (*cm_job_fn)(cm_ctx *c, const cm_shared *sh, const char *out, int64_t h5);
 typedef struct {
-  const char *label;        /* for the progress lines */
+  const char *label;         /* for the progress lines */
   int first_table, n_tables; /* its tables: CM_TABLES[first_table ...] */
-  unsigned needs;           /* CM_NEEDS_* */
+  unsigned needs;            /* CM_NEEDS_* */
   cm_job_fn run;
 } cm_job;
 

@@ -20,6 +20,7 @@
 #include "cm_dict.h"
 #include "cm_error.h"
 #include "cm_h5.h"
+#include "cm_ingest_store.h"
 #include "cm_jobs.h"
 #include "cm_outputs.h"
 #include "cm_progress.h"
@@ -84,8 +85,8 @@ static int row_costs(const cm_ctx *c, hid_t g, uint64_t lo, uint64_t m, uint32_t
  * stretches of rows are one office), so even counts give ranks uneven
  * work. The cost model (relative, from a profile; docs/performance.md):
  * 2 per row (citation join), 11 per NPL string (DOI scan, title windows),
- * 4 per office-O patent (canonical assignees, assignee tables). Each rank costs an even slice, and the rank whose part
- * holds a cut reports it. Collective on c->comm. */
+ * 4 per office-O patent (canonical assignees, assignee tables). Each rank costs an even slice, and the rank
+ * whose part holds a cut reports it. Collective on c->comm. */
 static int patent_bounds(cm_ctx *c, hid_t g, uint64_t n, uint64_t *bounds) {
   int P = c->nranks;
   uint64_t lo, m;
@@ -172,8 +173,10 @@ static int load_works(cm_ctx *c, hid_t g, cm_check *ck) {
   CM_TRY(read_dict(g, "field", lo, c->w_n, &c->w_field, &c->field_dict, ck, own, c->rank));
   CM_TRY(cm_h5_read_strcol(g, "topic_id", lo, hi, &c->w_topic_id, ck, own));
   CM_TRY(cm_h5_read_strcol(g, "topic_name", lo, hi, &c->w_topic_name, ck, own));
-  if (cm_list_index(&c->par->link_methods, "title", 5) >= 0)
+  if (cm_list_index(&c->par->link_methods, "title", 5) >= 0) {
     CM_TRY(cm_h5_read_strcol(g, "title", lo, hi, &c->w_title, ck, own));
+    CM_TRY(cm_h5_read_strcol(g, "first_author", lo, hi, &c->w_first_author, ck, own));
+  }
   return CM_OK;
 }
 
@@ -182,6 +185,7 @@ static int load_works(cm_ctx *c, hid_t g, cm_check *ck) {
  * agreed result. */
 static int load(cm_ctx *c, hid_t f, const char *path) {
   cm_check *ck = NULL;
+  CM_AGREE(c->comm, c->rank == 0 ? cm_store_check_schema(f, path) : CM_OK);
   CM_AGREE(c->comm, cm_check_new(&ck));
   hid_t g = H5Gopen2(f, "patents", H5P_DEFAULT);
   uint64_t n = 0;
@@ -209,8 +213,8 @@ static int load(cm_ctx *c, hid_t f, const char *path) {
 }
 
 static void unload(cm_ctx *c) {
-  cm_strcol *s[] = {&c->p_key,      &c->office_dict, &c->w_key,        &c->w_doi,
-                    &c->field_dict, &c->w_topic_id,  &c->w_topic_name, &c->w_title};
+  cm_strcol *s[] = {&c->p_key,      &c->office_dict,  &c->w_key,   &c->w_doi,         &c->field_dict,
+                    &c->w_topic_id, &c->w_topic_name, &c->w_title, &c->w_first_author};
   for (size_t i = 0; i < sizeof s / sizeof *s; i++)
     cm_strcol_free(s[i]);
   cm_listcol *l[] = {&c->p_asg_name,  &c->p_asg_country, &c->p_cited,     &c->p_npl,

@@ -9,27 +9,39 @@
 int cm_wt_first(int k) { return k ? CM_WT_FIRST_WORK : 0; }
 int cm_wt_end(int k) { return k ? CM_WT_N : CM_WT_FIRST_WORK; }
 
+/* The string and list columns of c, for the loops over all of them. */
+#define N_STRCOLS 10
+#define N_LISTCOLS 8
+static void strcols_of(cm_corpus_cols *c, cm_strcol *s[N_STRCOLS]) {
+  cm_strcol *v[N_STRCOLS] = {&c->key,  &c->office, &c->family,   &c->doi,        &c->title,
+                             &c->type, &c->field,  &c->topic_id, &c->topic_name, &c->first_author};
+  memcpy(s, v, sizeof v);
+}
+static void listcols_of(cm_corpus_cols *c, cm_listcol *l[N_LISTCOLS]) {
+  cm_listcol *v[N_LISTCOLS] = {&c->asg_name,  &c->asg_country, &c->cited,     &c->npl,
+                               &c->countries, &c->inst_id,     &c->inst_name, &c->inst_country};
+  memcpy(l, v, sizeof v);
+}
+
 int cm_cols_init(cm_corpus_cols *c) {
   memset(c, 0, sizeof *c);
-  cm_strcol *s[] = {&c->key,  &c->office, &c->family,   &c->doi,       &c->title,
-                    &c->type, &c->field,  &c->topic_id, &c->topic_name};
-  for (size_t i = 0; i < sizeof s / sizeof *s; i++)
+  cm_strcol *s[N_STRCOLS];
+  cm_listcol *l[N_LISTCOLS];
+  strcols_of(c, s), listcols_of(c, l);
+  for (size_t i = 0; i < N_STRCOLS; i++)
     CM_TRY(cm_strcol_init(s[i]));
-  cm_listcol *l[] = {&c->asg_name,  &c->asg_country, &c->cited,     &c->npl,
-                     &c->countries, &c->inst_id,     &c->inst_name, &c->inst_country};
-  for (size_t i = 0; i < sizeof l / sizeof *l; i++)
+  for (size_t i = 0; i < N_LISTCOLS; i++)
     CM_TRY(cm_listcol_init(l[i]));
   return CM_OK;
 }
 
 void cm_cols_free(cm_corpus_cols *c) {
-  cm_strcol *s[] = {&c->key,  &c->office, &c->family,   &c->doi,       &c->title,
-                    &c->type, &c->field,  &c->topic_id, &c->topic_name};
-  for (size_t i = 0; i < sizeof s / sizeof *s; i++)
+  cm_strcol *s[N_STRCOLS];
+  cm_listcol *l[N_LISTCOLS];
+  strcols_of(c, s), listcols_of(c, l);
+  for (size_t i = 0; i < N_STRCOLS; i++)
     cm_strcol_free(s[i]);
-  cm_listcol *l[] = {&c->asg_name,  &c->asg_country, &c->cited,     &c->npl,
-                     &c->countries, &c->inst_id,     &c->inst_name, &c->inst_country};
-  for (size_t i = 0; i < sizeof l / sizeof *l; i++)
+  for (size_t i = 0; i < N_LISTCOLS; i++)
     cm_listcol_free(l[i]);
   cm_buf *b[] = {&c->claimed, &c->record_id, &c->date, &c->asg_source, &c->year, &c->has_year, &c->cites};
   for (size_t i = 0; i < sizeof b / sizeof *b; i++)
@@ -37,14 +49,13 @@ void cm_cols_free(cm_corpus_cols *c) {
 }
 
 int cm_cols_compact(cm_corpus_cols *c, const uint8_t *keep) {
-  cm_strcol *s[] = {&c->key,  &c->office, &c->family,   &c->doi,       &c->title,
-                    &c->type, &c->field,  &c->topic_id, &c->topic_name};
+  cm_strcol *s[N_STRCOLS];
+  cm_listcol *l[N_LISTCOLS];
+  strcols_of(c, s), listcols_of(c, l);
   size_t n = cm_strcol_count(&c->key);
-  for (size_t i = 0; i < sizeof s / sizeof *s; i++)
+  for (size_t i = 0; i < N_STRCOLS; i++) /* a corpus's columns: the other corpus's stay empty */
     if (cm_strcol_count(s[i]) == n) cm_strcol_compact(s[i], keep);
-  cm_listcol *l[] = {&c->asg_name,  &c->asg_country, &c->cited,     &c->npl,
-                     &c->countries, &c->inst_id,     &c->inst_name, &c->inst_country};
-  for (size_t i = 0; i < sizeof l / sizeof *l; i++)
+  for (size_t i = 0; i < N_LISTCOLS; i++)
     if (cm_listcol_count(l[i]) == n) CM_TRY(cm_listcol_compact(l[i], keep));
   cm_fixed_compact(&c->record_id, 8, keep);
   cm_fixed_compact(&c->date, 8, keep);
@@ -130,5 +141,6 @@ int cm_cols_append_work(cm_corpus_cols *c, const cm_work *w, cm_buf *scratch) {
   else
     CM_TRY(cm_strcol_push(&c->field, fk, f.n));
   CM_TRY(push_after_slash(&c->topic_id, w->topic_id));
+  CM_TRY(cm_strcol_push(&c->first_author, w->first_author.p, w->first_author.n));
   return cm_strcol_push(&c->topic_name, w->topic_name.p, w->topic_name.n);
 }

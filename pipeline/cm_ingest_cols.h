@@ -27,7 +27,7 @@ typedef struct {
   cm_buf asg_source; /* uint8 */
   cm_listcol asg_name, asg_country, cited, npl;
   /* works */
-  cm_strcol doi, title, type, field, topic_id, topic_name;
+  cm_strcol doi, title, type, field, topic_id, topic_name, first_author;
   cm_buf year, has_year, cites; /* int64, uint8, int64 */
   cm_listcol countries, inst_id, inst_name, inst_country;
 } cm_corpus_cols;

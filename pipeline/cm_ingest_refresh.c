@@ -8,6 +8,7 @@
 #include "cm_error.h"
 #include "cm_h5.h"
 #include "cm_h5check.h"
+#include "cm_ingest_store.h"
 #include "cm_text.h"
 
 static int read_u64_attr(hid_t loc, const char *name, uint64_t *v) {
@@ -116,6 +117,11 @@ int cm_base_open(MPI_Comm comm, const cm_config *cfg, const char *rej_dir, cm_ba
   if (!whole && rank == 0 && !cfg->quiet)
     printf("ingest: --refresh: the previous store fails its checksums (see above); full ingest\n");
   int ok = whole && same_limits(b->file, cfg);
+  int same_layout = rank == 0 ? cm_store_check_schema(b->file, cfg->store) == CM_OK : 1;
+  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &same_layout, 1, MPI_INT, MPI_MIN, comm));
+  if (!same_layout && rank == 0 && !cfg->quiet)
+    printf("ingest: --refresh: the previous store has another layout (see above); full ingest\n");
+  ok = ok && same_layout;
   for (int k = 0; k < 2 && ok; k++)
     ok = base_load_corpus(b, k, rej_dir) == CM_OK;
   for (int d = 0; d < 3 && ok; d++) {
@@ -250,6 +256,7 @@ int cm_base_append_file(const cm_base_store *b, int k, int64_t j, uint64_t file_
     if (rc == CM_OK) rc = append_dict_rows(g, "field", &b->dict[2], lo, n, &c->field);
     if (rc == CM_OK) rc = append_str_rows(g, "topic_id", lo, hi, &c->topic_id);
     if (rc == CM_OK) rc = append_str_rows(g, "topic_name", lo, hi, &c->topic_name);
+    if (rc == CM_OK) rc = append_str_rows(g, "first_author", lo, hi, &c->first_author);
   }
   H5Gclose(g);
   /* the file's reject lines, as the old rejects file has them */

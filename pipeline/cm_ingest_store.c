@@ -1,6 +1,7 @@
 #include "cm_ingest_store.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,6 @@
 #include "cm_error.h"
 #include "cm_shuffle.h"
 #include "cm_sort.h"
-
-#define CM_SCHEMA_VERSION 1
 
 /* ---- duplicates ---- */
 
@@ -231,6 +230,7 @@ static int write_corpus_in(MPI_Comm comm, hid_t g, int patents, const cm_corpus_
     CM_TRY(write_dict_col(comm, g, "field", &c->field, &now));
     CM_TRY(cm_h5_write_strcol(comm, g, "topic_id", &c->topic_id, place));
     CM_TRY(cm_h5_write_strcol(comm, g, "topic_name", &c->topic_name, place));
+    CM_TRY(cm_h5_write_strcol(comm, g, "first_author", &c->first_author, place));
   }
   CM_TRY(write_files_table(comm, g, fl, c));
   CM_TRY(cm_h5_attr_u64(g, "rows", t->kept));
@@ -336,4 +336,19 @@ int cm_store_end(MPI_Comm comm, const cm_config *cfg, const char *tmp, int rc, h
     remove(tmp);
   }
   return cm_agree(comm, rc);
+}
+
+int cm_store_check_schema(hid_t f, const char *path) {
+  uint64_t v = 0;
+  hid_t a = H5Aexists(f, "schema_version") > 0 ? H5Aopen(f, "schema_version", H5P_DEFAULT) : -1;
+  int ok = a >= 0 && H5Aread(a, H5T_NATIVE_UINT64, &v) >= 0;
+  if (a >= 0) H5Aclose(a);
+  if (!ok)
+    return CM_FAIL("'%s' has no schema_version: not a citemill store; run `citemill ingest` to build one",
+                   path);
+  if (v != CM_SCHEMA_VERSION)
+    return CM_FAIL("'%s' has store layout %" PRIu64 ", this citemill reads layout %d; run `citemill ingest` "
+                   "(or `citemill run`, which does it) to rebuild the store from the dumps",
+                   path, v, CM_SCHEMA_VERSION);
+  return CM_OK;
 }

@@ -13,6 +13,16 @@
 #include "cm_h5.h"
 #include "cm_ingest_cols.h"
 
+/* The layout of the store's columns (docs/store.md); a store written under
+ * another layout is not read, it is ingested again. Version 2 added
+ * works/first_author. */
+#define CM_SCHEMA_VERSION 2
+
+/* Not collective (every rank may call it): CM_OK when the store f (named
+ * path in the message) was written under CM_SCHEMA_VERSION; else says which
+ * version it has and what to do. */
+int cm_store_check_schema(hid_t f, const char *path);
+
 /* Collective: marks keep[i] = 0 for the rows that lose the duplicate rule;
  * *dropped: how many, over all ranks. */
 int cm_resolve_duplicates(MPI_Comm comm, cm_corpus_cols *c, uint8_t *keep, uint64_t *dropped);

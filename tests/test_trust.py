@@ -265,6 +265,25 @@ def failed_analyze_keeps_old():
 
 
 @case
+def store_of_another_layout():
+    """A store written by an older citemill (another column layout) is not
+    read as if it were this one's: analyze says to rebuild, --refresh
+    rebuilds it."""
+    d = W + '/sal'
+    ins = small_inputs(d)
+    assert run('ingest', *ins, '--store', d + '/s.h5', '--quiet').returncode == 0
+    with h5py.File(d + '/s.h5', 'r+') as f:
+        f.attrs.modify('schema_version', f.attrs['schema_version'] - 1)
+    r = run('analyze', '--store', d + '/s.h5', '--out', d + '/o', '--quiet')
+    msg = expect_fail('analyze of an older layout', r, 'layout', 'citemill ingest')
+    r = run('ingest', *ins, '--store', d + '/s.h5', '--refresh')
+    if not msg and (r.returncode or 'another layout' not in r.stdout):
+        msg = 'refresh over an older layout: %s' % (r.stdout + r.stderr)[-400:]
+    r = run('analyze', '--store', d + '/s.h5', '--out', d + '/o', '--quiet')
+    return msg or (r.returncode and 'analyze after the rebuild failed: ' + r.stderr[-400:]) or None
+
+
+@case
 def codes_upper_cased_and_repeats_refused():
     d = W + '/cod'
     ins = small_inputs(d)
