@@ -398,3 +398,19 @@ int cm_path(char *dst, size_t n, const char *fmt, ...) {
   if (k >= 0 && (size_t)k < n) return CM_OK;
   return CM_FAIL("path too long (over %zu bytes): '%.80s...'", n - 1, dst);
 }
+
+int cm_gap_separates(const char *p, size_t n) {
+  for (size_t i = 0; i < n;) {
+    unsigned char b = (unsigned char)p[i];
+    if (b == ' ' || b == '\t' || b == '\n' || b == '\r') {
+      i++;
+      continue;
+    }
+    if (b < 0x80) return 1;
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t l = utf8proc_iterate((const utf8proc_uint8_t *)p + i, (utf8proc_ssize_t)(n - i), &cp);
+    if (l <= 0 || utf8proc_category(cp) != UTF8PROC_CATEGORY_ZS) return 1;
+    i += (size_t)l;
+  }
+  return 0;
+}

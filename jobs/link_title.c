@@ -1,26 +1,37 @@
 /* The title link method: NPL strings without a DOI, such as
  * "Smith J et al., Title, J. Appl. Phys., vol. 12, pp. 33-41, 2021" in any
- * order, quoting and case, matched to works by normalized title, confirmed
- * by year.
+ * order, quoting and case, matched to works by normalized title
+ * (cm_title_words: the same words for both sides), confirmed by the year,
+ * the first author's surname and the punctuation around the title.
  *
- * Keys: a work with a title of at least KEY_WORDS words (cm_title_words)
- * has one key, the hash of its first KEY_WORDS words; an NPL string has one
- * key per word position (a sliding window of KEY_WORDS words), since the
- * title can sit anywhere in it. Both go to the key's owner, which pairs them
+ * Keys: a work with a title of at least KEY_WORDS words has one key, the
+ * hash of its first KEY_WORDS words; an NPL string has one such key per word
+ * position (a sliding window), since the title can sit anywhere in it. A
+ * work with a shorter title ("Malaria", "Generative adversarial nets") has
+ * a key only when it has a year and a first author: its title and year;
+ * the string has one per run of 1-4 words set off by punctuation on both
+ * sides and per year it names. Both go to the key's owner, which pairs them
  * (a key shared by more than HOT_KEY works is skipped, and counted when
- * some string has it: such a common opening would make candidate pairs
- * explode, and titles that common are not identifying anyway). Candidates travel to the patent's owner,
- * which has the NPL text and verifies each one word by word:
- *  - full: every title word follows from the key's position on; accepted
- *    when the string names the work's year, or names no year at all;
- *  - truncated: at least KEY_WORDS words and half the title match and the
- *    string continues with "..." (or U+2026) there; accepted only when the
- *    string names the work's year.
- * Of the accepted candidates of one string, the longest match wins; two
- * different works tied for it (say, one title shared by two works whose
- * year the string does not name) give no link. The full-title comparison
- * also makes a 64-bit key collision harmless. */
+ * some string has it: candidate pairs would explode, and titles that
+ * common do not identify a paper). Candidates travel to the patent's
+ * owner, which has the NPL text and verifies each one word by word:
+ *  - full (5+ words): every title word follows from the key's position on,
+ *    with punctuation (or the string's edge) before and after the title;
+ *    accepted when the string names the work's year (0.99), or no year at
+ *    all (0.8);
+ *  - short (1-4 words): as full, and the string names the work's year and
+ *    its first author's surname outside the title (0.95);
+ *  - truncated: at least KEY_WORDS words and half the title match, the
+ *    string continues with "..." (or U+2026) there, names the work's year
+ *    and, when the work has a first author, the surname (0.9).
+ * Of the accepted candidates of one string, the longest match wins. Works
+ * tied for it: those whose surname the string names are preferred; the
+ * rest must be records of one paper (same normalized title, year and
+ * surname), of which the one with a DOI, then the most cited, then the
+ * smallest id is linked (docs/linkage.md); otherwise no link. The
+ * full-title comparison also makes a 64-bit key collision harmless. */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +56,14 @@ static void words_free(words_t *w) {
   cm_buf_free(&w->scratch);
 }
 
+/* Normalized words of the part of a display name that holds the surname
+ * ("Wagner, Adina S." -> "wagner"; "Adina S. Wagner" -> "adina s wagner"). */
+static int name_words(const uint8_t *name, size_t n, words_t *a) {
+  const void *comma = memchr(name, ',', n);
+  if (comma) n = (size_t)((const uint8_t *)comma - name);
+  return cm_title_words((const char *)name, n, &a->norm, &a->words, &a->nw);
+}
+
 static uint32_t word_at(const words_t *w, size_t i, int field) {
   return CM_BUF_AT(&w->words, uint32_t, 4 * i + (size_t)field);
 }
@@ -65,6 +84,19 @@ static title_key key_at(const words_t *w, size_t i) {
   size_t n;
   const uint8_t *p = window(w, i, &n);
   return cm_key128_of(p, n);
+}
+
+/* Key of a short title (words [i, i + n) of w) published in year: the
+ * words, a byte that never occurs in them, the year. */
+static int short_key(const words_t *w, size_t i, size_t n, int64_t year, cm_buf *scratch, title_key *k) {
+  uint32_t a = word_at(w, i, 0), e = word_at(w, i + n - 1, 0) + word_at(w, i + n - 1, 1);
+  char y[24];
+  int yl = snprintf(y, sizeof y, "\x1f%lld", (long long)year);
+  scratch->len = 0;
+  CM_TRY(cm_buf_append(scratch, w->norm.data + a, e - a));
+  CM_TRY(cm_buf_append(scratch, y, (size_t)yl));
+  *k = cm_key128_of(scratch->data, scratch->len);
+  return CM_OK;
 }
 
 static int put_key(cm_buf *b, title_key k, uint8_t tag, uint64_t row) {
@@ -94,11 +126,89 @@ static int no_doi(void *user, const char *doi, size_t len) {
  * the end (one string's candidates may come from several rounds). */
 #define ROUND_BYTES (128ull << 20)
 #define KEY_MSG_BYTES 33 /* h, h2, tag, patent row, entry, position */
+#define WORK_MSG_BYTES 45 /* h, h2, tag, row, year, DOI flag, cites, 3 lengths (+ id, title, surname) */
+#define MAX_YEARS 4       /* years of a string that short-title keys are formed with */
 
 static int in_round(title_key k, uint64_t round, uint64_t rounds) { return k.h2 % rounds == round; }
 
-/* Per local work: its key, and has[i] = 0 (title shorter than a key),
- * KEYED, or WANTED (some kept window may have its key: it takes part). */
+/* What the verification needs of a work, as it travels with the keys. */
+typedef struct {
+  int64_t year, cites; /* year 0: unknown */
+  uint8_t has_doi;
+  cm_view id, title, surname; /* title: normalized words; surname: see surname_of */
+} work_info;
+
+static int put_view(cm_buf *b, cm_view v) {
+  CM_TRY(cm_buf_push_u32(b, v.n));
+  return cm_buf_append(b, v.p, v.n);
+}
+
+static cm_view cursor_view(cm_cursor *q) {
+  cm_view v;
+  v.n = cm_cursor_u32(q);
+  v.p = cm_cursor_bytes(q, v.n);
+  return v;
+}
+
+static int put_work_info(cm_buf *b, const work_info *x) {
+  CM_TRY(cm_buf_push_i64(b, x->year));
+  CM_TRY(cm_buf_push_i64(b, x->cites));
+  CM_TRY(cm_buf_push_u8(b, x->has_doi));
+  CM_TRY(put_view(b, x->id));
+  CM_TRY(put_view(b, x->title));
+  return put_view(b, x->surname);
+}
+
+static work_info cursor_work_info(cm_cursor *q) {
+  work_info x;
+  x.year = (int64_t)cm_cursor_u64(q);
+  x.cites = (int64_t)cm_cursor_u64(q);
+  x.has_doi = cm_cursor_u8(q);
+  x.id = cursor_view(q);
+  x.title = cursor_view(q);
+  x.surname = cursor_view(q);
+  return x;
+}
+
+static int64_t work_year(const cm_ctx *c, size_t i) {
+  return CM_BUF_AT(&c->w_has_year, uint8_t, i) ? CM_BUF_AT(&c->w_year, int64_t, i) : 0;
+}
+
+static int is_name_suffix(const words_t *a, size_t i) {
+  static const char *suffix[] = {"jr", "sr", "ii", "iii", "iv"};
+  for (size_t k = 0; k < sizeof suffix / sizeof *suffix; k++)
+    if (word_at(a, i, 1) == strlen(suffix[k]) && !memcmp(a->norm.data + word_at(a, i, 0), suffix[k], word_at(a, i, 1)))
+      return 1;
+  return 0;
+}
+
+/* The words local work i's first author's surname may be, into sur (reset
+ * first), joined by spaces: the last word of the name's surname part
+ * (before a comma; "Jr", "III" passed over), and for a name without a
+ * comma also its first word, since East Asian names are often written
+ * surname first. Words of one letter are no evidence and left out. Empty
+ * when the work has no first author. */
+static int surname_of(const cm_ctx *c, size_t i, words_t *a, cm_buf *sur) {
+  size_t n;
+  const uint8_t *name = cm_strcol_get(&c->w_first_author, i, &n);
+  sur->len = 0;
+  CM_TRY(name_words(name, n, a));
+  size_t last = a->nw;
+  while (last > 1 && is_name_suffix(a, last - 1))
+    last--;
+  for (size_t k = 0; k < 2 && last > 0; k++) {
+    size_t at = k == 0 ? last - 1 : 0;
+    if (k == 1 && (memchr(name, ',', n) || last < 2)) break;
+    if (word_at(a, at, 1) < 2) continue;
+    if (sur->len) CM_TRY(cm_buf_push_u8(sur, ' '));
+    CM_TRY(cm_buf_append(sur, a->norm.data + word_at(a, at, 0), word_at(a, at, 1)));
+  }
+  return CM_OK;
+}
+
+/* Per local work: its key, and has[i] = 0 (no key: an empty title, or a
+ * short one without year or first author), KEYED, or WANTED (some kept
+ * window may have its key: it takes part). */
 enum { KEYED = 1, WANTED = 2 };
 typedef struct {
   title_key *key;
@@ -112,7 +222,7 @@ static void work_keys_free(work_keys *k) {
 }
 
 /* Pass 1: the key of every local work, into the filter. */
-static int compute_work_keys(cm_ctx *c, words_t *w, work_keys *wk) {
+static int compute_work_keys(cm_ctx *c, words_t *w, words_t *a, work_keys *wk) {
   wk->key = malloc((c->w_n + 1) * sizeof *wk->key);
   wk->has = calloc(c->w_n + 1, 1);
   CM_ALLOC(wk->key, (c->w_n + 1) * sizeof *wk->key);
@@ -121,8 +231,14 @@ static int compute_work_keys(cm_ctx *c, words_t *w, work_keys *wk) {
     size_t tl;
     const uint8_t *t = cm_strcol_get(&c->w_title, i, &tl);
     CM_TRY(cm_title_words((const char *)t, tl, &w->norm, &w->words, &w->nw));
-    if (w->nw < KEY_WORDS) continue;
-    wk->key[i] = key_at(w, 0);
+    if (w->nw >= KEY_WORDS) {
+      wk->key[i] = key_at(w, 0);
+    } else {
+      if (w->nw == 0 || work_year(c, i) == 0) continue;
+      CM_TRY(surname_of(c, i, a, &a->scratch));
+      if (a->scratch.len == 0) continue;
+      CM_TRY(short_key(w, 0, w->nw, work_year(c, i), &a->scratch, &wk->key[i]));
+    }
     wk->has[i] = KEYED;
     wk->n_keys++;
   }
@@ -136,8 +252,105 @@ typedef struct {
   uint32_t entry, pos;
 } npl_window;
 
-/* Pass 2: windows of DOI-less NPL strings whose key may be a work's. */
+/* Word i of w as a year 1900-2099 (a standalone four-digit word), or 0. */
+static int64_t year_word(const words_t *w, size_t i) {
+  if (word_at(w, i, 1) != 4) return 0;
+  const uint8_t *p = w->norm.data + word_at(w, i, 0);
+  int v = 0;
+  for (int k = 0; k < 4; k++) {
+    if (p[k] < '0' || p[k] > '9') return 0;
+    v = v * 10 + (p[k] - '0');
+  }
+  return v >= 1900 && v <= 2099 ? v : 0;
+}
+
+/* Punctuation (or the string's edge) between word i and the word before /
+ * after it in the raw text (cm_gap_separates). */
+static int separated_before(const char *raw, const words_t *w, size_t i) {
+  if (i == 0) return 1;
+  uint32_t a = word_at(w, i - 1, 2), b = word_at(w, i, 3);
+  return b > a && cm_gap_separates(raw + a, b - a);
+}
+
+static int separated_after(const char *raw, const words_t *w, size_t i) {
+  if (i + 1 >= w->nw) return 1;
+  uint32_t a = word_at(w, i, 2), b = word_at(w, i + 1, 3);
+  return b > a && cm_gap_separates(raw + a, b - a);
+}
+
+/* After a title that ends at word i: punctuation (or the edge), and not a
+ * colon, which would make what follows a subtitle of the string's title
+ * ("African American English: A Linguistic Introduction" is not the work
+ * "African American English"). */
+static int title_ends_after(const char *raw, const words_t *w, size_t i) {
+  if (!separated_after(raw, w, i)) return 0;
+  if (i + 1 >= w->nw) return 1;
+  const char *p = raw + word_at(w, i, 2), *e = raw + word_at(w, i + 1, 3);
+  while (p < e && (*p == ' ' || *p == '\t'))
+    p++;
+  return p == e || *p != ':';
+}
+
+static int keep_window(cm_buf *kept, title_key k, uint64_t row, size_t entry, size_t pos) {
+  npl_window x = {k, row, (uint32_t)entry, (uint32_t)pos};
+  return cm_buf_append(kept, &x, sizeof x);
+}
+
+/* Long-title windows of one string: every KEY_WORDS words. In batches: hash
+ * and prefetch a batch's filter blocks, then ask, so that the cache misses
+ * overlap. */
 #define WINDOW_BATCH 32
+static int long_windows(const words_t *w, uint64_t row, size_t entry, const cm_bloom *works, cm_buf *kept) {
+  uint64_t h2[WINDOW_BATCH];
+  size_t windows = w->nw + 1 > KEY_WORDS ? w->nw + 1 - KEY_WORDS : 0;
+  for (size_t at = 0; at < windows; at += WINDOW_BATCH) {
+    size_t nb = windows - at < WINDOW_BATCH ? windows - at : WINDOW_BATCH;
+    for (size_t k = 0; k < nb; k++) {
+      size_t n;
+      const uint8_t *p = window(w, at + k, &n);
+      h2[k] = cm_hash2(p, n);
+      cm_bloom_prefetch(works, h2[k]);
+    }
+    for (size_t k = 0; k < nb; k++) {
+      if (!cm_bloom_has(works, h2[k])) continue;
+      size_t n;
+      const uint8_t *p = window(w, at + k, &n);
+      CM_TRY(keep_window(kept, (title_key){cm_hash(p, n), h2[k]}, row, entry, at + k));
+    }
+  }
+  return CM_OK;
+}
+
+/* Short-title windows of one string: each run of 1 to KEY_WORDS - 1 words
+ * with punctuation (or the edge) before and after it, with each of the
+ * first MAX_YEARS years the string names. A string without a year has
+ * none: a short title is linked only with its year. */
+static int short_windows(words_t *w, const char *raw, uint64_t row, size_t entry, const cm_bloom *works,
+                         cm_buf *kept) {
+  int64_t years[MAX_YEARS];
+  size_t ny = 0;
+  for (size_t i = 0; i < w->nw && ny < MAX_YEARS; i++) {
+    int64_t y = year_word(w, i);
+    size_t k = 0;
+    while (k < ny && years[k] != y)
+      k++;
+    if (y && k == ny) years[ny++] = y;
+  }
+  for (size_t i = 0; ny && i < w->nw; i++) {
+    if (!separated_before(raw, w, i)) continue;
+    for (size_t n = 1; n < KEY_WORDS && i + n <= w->nw; n++) {
+      if (!title_ends_after(raw, w, i + n - 1)) continue;
+      for (size_t y = 0; y < ny; y++) {
+        title_key k;
+        CM_TRY(short_key(w, i, n, years[y], &w->scratch, &k));
+        if (cm_bloom_has(works, k.h2)) CM_TRY(keep_window(kept, k, row, entry, i));
+      }
+    }
+  }
+  return CM_OK;
+}
+
+/* Pass 2: windows of DOI-less NPL strings whose key may be a work's. */
 static int filter_npl(cm_ctx *c, words_t *w, const uint8_t *has_doi, const cm_bloom *works, cm_buf *kept) {
   for (size_t i = 0; i < c->p_n; i++) {
     size_t first, cnt;
@@ -149,49 +362,31 @@ static int filter_npl(cm_ctx *c, words_t *w, const uint8_t *has_doi, const cm_bl
       if (!has_doi) CM_TRY(cm_dois_in_text(t, l, &w->scratch, no_doi, &doi));
       if (doi) continue; /* the DOI method's case */
       CM_TRY(cm_title_words(t, l, &w->norm, &w->words, &w->nw));
-      /* windows in batches: hash and prefetch a batch's filter blocks,
-       * then ask, so that the cache misses overlap */
-      uint64_t h2[WINDOW_BATCH];
-      size_t windows = w->nw + 1 > KEY_WORDS ? w->nw + 1 - KEY_WORDS : 0;
-      for (size_t at = 0; at < windows; at += WINDOW_BATCH) {
-        size_t nb = windows - at < WINDOW_BATCH ? windows - at : WINDOW_BATCH;
-        for (size_t k = 0; k < nb; k++) {
-          size_t n;
-          const uint8_t *p = window(w, at + k, &n);
-          h2[k] = cm_hash2(p, n);
-          cm_bloom_prefetch(works, h2[k]);
-        }
-        for (size_t k = 0; k < nb; k++) {
-          if (!cm_bloom_has(works, h2[k])) continue;
-          size_t n;
-          const uint8_t *p = window(w, at + k, &n);
-          npl_window x = {{cm_hash(p, n), h2[k]}, c->p_lo + i, (uint32_t)e, (uint32_t)(at + k)};
-          CM_TRY(cm_buf_append(kept, &x, sizeof x));
-        }
-      }
+      CM_TRY(long_windows(w, c->p_lo + i, e, works, kept));
+      CM_TRY(short_windows(w, t, c->p_lo + i, e, works, kept));
     }
   }
   return CM_OK;
 }
 
-/* Work side of one round: (key, tag 0, work row, year, id, normalized title)
- * for the works some kept window may match. */
-static int send_works(cm_ctx *c, cm_outbox *ob, words_t *w, const work_keys *wk, uint64_t round,
+/* Work side of one round: (key, tag 0, work row, work_info) for the works
+ * some kept window may match. */
+static int send_works(cm_ctx *c, cm_outbox *ob, words_t *w, words_t *a, const work_keys *wk, uint64_t round,
                       uint64_t rounds) {
   for (size_t i = 0; i < c->w_n; i++) {
     if (wk->has[i] != WANTED || !in_round(wk->key[i], round, rounds)) continue;
-    size_t tl, kl;
+    size_t tl, kl, dl;
     const uint8_t *t = cm_strcol_get(&c->w_title, i, &tl);
     CM_TRY(cm_title_words((const char *)t, tl, &w->norm, &w->words, &w->nw));
+    CM_TRY(surname_of(c, i, a, &a->scratch));
     const uint8_t *id = cm_strcol_get(&c->w_key, i, &kl);
-    int64_t year = CM_BUF_AT(&c->w_has_year, uint8_t, i) ? CM_BUF_AT(&c->w_year, int64_t, i) : 0;
+    cm_strcol_get(&c->w_doi, i, &dl);
+    work_info x = {work_year(c, i), CM_BUF_AT(&c->w_cites, int64_t, i), dl > 0,
+                   {id, (uint32_t)kl}, {w->norm.data, (uint32_t)w->norm.len},
+                   {a->scratch.data, (uint32_t)a->scratch.len}};
     cm_buf *b = &ob->to[cm_owner(wk->key[i].h, c->nranks)];
     CM_TRY(put_key(b, wk->key[i], 0, c->w_lo + i));
-    CM_TRY(cm_buf_push_i64(b, year));
-    CM_TRY(cm_buf_push_u32(b, (uint32_t)kl));
-    CM_TRY(cm_buf_append(b, id, kl));
-    CM_TRY(cm_buf_push_u32(b, (uint32_t)w->norm.len));
-    CM_TRY(cm_buf_append(b, w->norm.data, w->norm.len));
+    CM_TRY(put_work_info(b, &x));
   }
   return CM_OK;
 }
@@ -214,10 +409,8 @@ typedef struct {
   title_key k;
   uint8_t tag;
   uint64_t row; /* work or patent row */
-  int64_t year;
   uint32_t entry, pos;
-  const uint8_t *id, *title;
-  uint32_t id_len, title_len;
+  work_info wi;
 } key_item;
 
 static int key_item_cmp(const void *a, const void *b) {
@@ -230,10 +423,18 @@ static int key_item_cmp(const void *a, const void *b) {
   return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
-/* At the key's owner: candidates (patent row, entry, pos, work row, year,
- * id, title) to the patents' owners. */
+/* A candidate: (patent row, entry, pos, work row, work_info). */
+static int put_candidate(cm_buf *b, const key_item *p, const key_item *w) {
+  CM_TRY(cm_buf_push_u64(b, p->row));
+  CM_TRY(cm_buf_push_u32(b, p->entry));
+  CM_TRY(cm_buf_push_u32(b, p->pos));
+  CM_TRY(cm_buf_push_u64(b, w->row));
+  return put_work_info(b, &w->wi);
+}
+
+/* At the key's owner: candidates to the patents' owners. */
 static int pair_keys(cm_ctx *c, const cm_buf *data, cm_outbox *ob, uint64_t *hot) {
-  size_t cap = data->len / 33 + 1, n = 0;
+  size_t cap = data->len / KEY_MSG_BYTES + 1, n = 0;
   key_item *it = calloc(cap, sizeof *it);
   CM_ALLOC(it, cap * sizeof *it);
   for (cm_cursor q = cm_cursor_of(data); cm_cursor_more(&q); n++) {
@@ -243,11 +444,7 @@ static int pair_keys(cm_ctx *c, const cm_buf *data, cm_outbox *ob, uint64_t *hot
     x->tag = cm_cursor_u8(&q);
     x->row = cm_cursor_u64(&q);
     if (x->tag == 0) {
-      x->year = (int64_t)cm_cursor_u64(&q);
-      x->id_len = cm_cursor_u32(&q);
-      x->id = cm_cursor_bytes(&q, x->id_len);
-      x->title_len = cm_cursor_u32(&q);
-      x->title = cm_cursor_bytes(&q, x->title_len);
+      x->wi = cursor_work_info(&q);
     } else {
       x->entry = cm_cursor_u32(&q);
       x->pos = cm_cursor_u32(&q);
@@ -267,18 +464,8 @@ static int pair_keys(cm_ctx *c, const cm_buf *data, cm_outbox *ob, uint64_t *hot
       continue;
     }
     for (size_t p = w_end; p < e && rc == CM_OK; p++)
-      for (size_t w = a; w < w_end && rc == CM_OK; w++) {
-        cm_buf *b = &ob->to[cm_row_owner(c->p_bounds, c->nranks, it[p].row)];
-        rc = cm_buf_push_u64(b, it[p].row);
-        if (rc == CM_OK) rc = cm_buf_push_u32(b, it[p].entry);
-        if (rc == CM_OK) rc = cm_buf_push_u32(b, it[p].pos);
-        if (rc == CM_OK) rc = cm_buf_push_u64(b, it[w].row);
-        if (rc == CM_OK) rc = cm_buf_push_i64(b, it[w].year);
-        if (rc == CM_OK) rc = cm_buf_push_u32(b, it[w].id_len);
-        if (rc == CM_OK) rc = cm_buf_append(b, it[w].id, it[w].id_len);
-        if (rc == CM_OK) rc = cm_buf_push_u32(b, it[w].title_len);
-        if (rc == CM_OK) rc = cm_buf_append(b, it[w].title, it[w].title_len);
-      }
+      for (size_t w = a; w < w_end && rc == CM_OK; w++)
+        rc = put_candidate(&ob->to[cm_row_owner(c->p_bounds, c->nranks, it[p].row)], &it[p], &it[w]);
     a = e;
   }
   free(it);
@@ -288,9 +475,7 @@ static int pair_keys(cm_ctx *c, const cm_buf *data, cm_outbox *ob, uint64_t *hot
 typedef struct {
   uint64_t prow, wrow;
   uint32_t entry, pos;
-  int64_t year;
-  const uint8_t *id, *title;
-  uint32_t id_len, title_len;
+  work_info wi;
 } cand;
 
 static int cand_cmp(const void *a, const void *b) {
@@ -301,110 +486,197 @@ static int cand_cmp(const void *a, const void *b) {
   return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
-/* Years named in the string: standalone four-digit words 1900-2099. */
+/* Whether the string names year (and, in *any, whether it names a year). */
 static int names_year(const words_t *w, int64_t year, int *any) {
   int hit = 0;
   *any = 0;
   for (size_t i = 0; i < w->nw; i++) {
-    if (word_at(w, i, 1) != 4) continue;
-    const uint8_t *p = w->norm.data + word_at(w, i, 0);
-    int v = 0, ok = 1;
-    for (int k = 0; k < 4; k++)
-      ok &= p[k] >= '0' && p[k] <= '9', v = v * 10 + (p[k] - '0');
-    if (!ok || v < 1900 || v > 2099) continue;
-    *any = 1;
-    hit |= v == year;
+    int64_t y = year_word(w, i);
+    *any |= y != 0;
+    hit |= y != 0 && y == year;
   }
   return hit;
 }
 
-/* Words of the title matching the string from word `pos` on. */
-static size_t match_len(const words_t *w, uint32_t pos, const uint8_t *title, uint32_t tlen, size_t *twords) {
-  size_t m = 0, i = pos, k = 0, nt = 1;
-  for (uint32_t x = 0; x < tlen; x++)
-    nt += title[x] == ' ';
-  *twords = nt;
-  while (k < tlen && i < w->nw) {
-    size_t e = k;
-    while (e < tlen && title[e] != ' ')
+/* Calls fn on each space-separated word of v until it returns nonzero. */
+static int any_word(cm_view v, int (*fn)(const void *ctx, const uint8_t *p, size_t n), const void *ctx) {
+  for (uint32_t s = 0; s < v.n;) {
+    uint32_t e = s;
+    while (e < v.n && v.p[e] != ' ')
       e++;
-    if (word_at(w, i, 1) != e - k || memcmp(w->norm.data + word_at(w, i, 0), title + k, e - k) != 0) break;
+    if (fn(ctx, v.p + s, e - s)) return 1;
+    s = e + 1;
+  }
+  return 0;
+}
+
+typedef struct {
+  const words_t *w;
+  size_t pos, m;
+} outside_title;
+
+static int word_outside_title(const void *ctx, const uint8_t *p, size_t n) {
+  const outside_title *o = ctx;
+  for (size_t i = 0; i < o->w->nw; i++)
+    if ((i < o->pos || i >= o->pos + o->m) && word_at(o->w, i, 1) == n &&
+        !memcmp(o->w->norm.data + word_at(o->w, i, 0), p, n))
+      return 1;
+  return 0;
+}
+
+/* One of the surname's words is a word of the string outside words
+ * [pos, pos + m), the title. */
+static int names_surname(const words_t *w, cm_view sur, size_t pos, size_t m) {
+  outside_title o = {w, pos, m};
+  return any_word(sur, word_outside_title, &o);
+}
+
+static int word_in_view(const void *ctx, const uint8_t *p, size_t n) {
+  const cm_view *v = ctx;
+  for (uint32_t s = 0; s < v->n;) {
+    uint32_t e = s;
+    while (e < v->n && v->p[e] != ' ')
+      e++;
+    if (e - s == n && !memcmp(v->p + s, p, n)) return 1;
+    s = e + 1;
+  }
+  return 0;
+}
+
+/* Words of the title matching the string from word `pos` on. */
+static size_t match_len(const words_t *w, uint32_t pos, cm_view title, size_t *twords) {
+  size_t m = 0, i = pos, k = 0, nt = title.n > 0;
+  for (uint32_t x = 0; x < title.n; x++)
+    nt += title.p[x] == ' ';
+  *twords = nt;
+  while (k < title.n && i < w->nw) {
+    size_t e = k;
+    while (e < title.n && title.p[e] != ' ')
+      e++;
+    if (word_at(w, i, 1) != e - k || memcmp(w->norm.data + word_at(w, i, 0), title.p + k, e - k) != 0) break;
     m++, i++, k = e + 1;
   }
   return m;
 }
 
-/* The raw text continues with an ellipsis right after word i. */
+/* The raw text between word i and the next word (or the end) holds an
+ * ellipsis, "..." or U+2026: the title was cut there, perhaps after its
+ * own punctuation ("Tracking fish: ..."). */
 static int ellipsis_after(const char *raw, size_t n, const words_t *w, size_t i) {
-  size_t at = word_at(w, i, 2);
-  while (at < n && raw[at] == ' ')
-    at++;
-  if (at + 3 <= n && memcmp(raw + at, "...", 3) == 0) return 1;
-  return at + 3 <= n && memcmp(raw + at, "\xE2\x80\xA6", 3) == 0;
+  size_t at = word_at(w, i, 2), end = i + 1 < w->nw ? word_at(w, i + 1, 3) : n;
+  for (; at + 3 <= end; at++)
+    if (!memcmp(raw + at, "...", 3) || !memcmp(raw + at, "\xE2\x80\xA6", 3)) return 1;
+  return 0;
 }
 
-/* Verifies the candidates of one NPL string; appends the link, if any. */
-static int decide(cm_ctx *c, const cand *k, size_t n, words_t *w, cm_buf *recs) {
+/* A verified candidate: words matched, confidence (0: rejected), and
+ * whether the string names the work's first author. */
+typedef struct {
+  size_t m;
+  double conf;
+  int surname;
+} verdict;
+
+/* The rules of the header comment, for one candidate of the string w
+ * (raw: its text, l bytes). */
+static verdict judge(const cand *k, const words_t *w, const char *raw, size_t l) {
+  size_t nt, m = match_len(w, k->pos, k->wi.title, &nt);
+  verdict v = {m, 0, names_surname(w, k->wi.surname, k->pos, m)};
+  int any_year, year_ok = names_year(w, k->wi.year, &any_year) && k->wi.year != 0;
+  if (m == 0 || !separated_before(raw, w, k->pos)) return v;
+  if (m == nt) {
+    if (!title_ends_after(raw, w, k->pos + m - 1)) return v; /* the string's title goes on */
+    if (nt < KEY_WORDS)
+      v.conf = year_ok && v.surname ? 0.95 : 0;
+    else if (year_ok)
+      v.conf = 0.99;
+    else if (!any_year && (v.surname || k->wi.surname.n == 0))
+      v.conf = 0.8; /* no year to confirm it: the first author, where known, must be named */
+  } else if (m >= KEY_WORDS && 2 * m >= nt && year_ok && (v.surname || k->wi.surname.n == 0) &&
+             ellipsis_after(raw, l, w, k->pos + m - 1)) {
+    v.conf = 0.9;
+  }
+  return v;
+}
+
+static int same_view(cm_view a, cm_view b) { return a.n == b.n && !memcmp(a.p, b.p, a.n); }
+
+/* Two records of one paper: the same normalized title and year, and first
+ * authors with a surname word in common ("Shay, Monat" and "Monat Shay";
+ * "Nico Saporiti" and "Nicola Ruggero Saporiti"), or both without one. */
+static int same_paper(const work_info *a, const work_info *b) {
+  if (a->year != b->year || !same_view(a->title, b->title)) return 0;
+  if (!a->surname.n || !b->surname.n) return !a->surname.n && !b->surname.n;
+  return any_word(a->surname, word_in_view, &b->surname);
+}
+
+/* Of two records of one paper, the one linked: with a DOI, then the most
+ * cited, then the smallest id (shorter first, as W-numbers). */
+static int preferred(const work_info *a, const work_info *b) {
+  if (a->has_doi != b->has_doi) return a->has_doi;
+  if (a->cites != b->cites) return a->cites > b->cites;
+  if (a->id.n != b->id.n) return a->id.n < b->id.n;
+  return memcmp(a->id.p, b->id.p, a->id.n) < 0;
+}
+
+/* Verifies the candidates of one NPL string; appends the link, if any.
+ * v: room for n verdicts. */
+static int decide(cm_ctx *c, const cand *k, size_t n, words_t *w, verdict *v, cm_buf *recs) {
   size_t first, cnt, l;
   cm_listcol_row(&c->p_npl, k[0].prow - c->p_lo, &first, &cnt);
   const char *raw = (const char *)cm_strcol_get(&c->p_npl.items, first + k[0].entry, &l);
   CM_TRY(cm_title_words(raw, l, &w->norm, &w->words, &w->nw));
-  size_t best = 0, best_m = 0;
-  int tie = 0;
-  double conf = 0;
+  size_t best_m = 0;
+  int by_surname = 0;
   for (size_t j = 0; j < n; j++) {
-    size_t nt, m = match_len(w, k[j].pos, k[j].title, k[j].title_len, &nt);
-    int any_year, year_ok = names_year(w, k[j].year, &any_year) && k[j].year != 0;
-    double cf;
-    if (m == nt && (year_ok || !any_year))
-      cf = year_ok ? 0.99 : 0.8;
-    else if (m < nt && m >= KEY_WORDS && 2 * m >= nt && year_ok &&
-             ellipsis_after(raw, l, w, k[j].pos + m - 1))
-      cf = 0.9;
-    else
-      continue;
-    if (m > best_m)
-      best = j, best_m = m, tie = 0, conf = cf;
-    else if (m == best_m && k[j].wrow != k[best].wrow)
-      tie = 1;
+    v[j] = judge(&k[j], w, raw, l);
+    if (v[j].conf > 0 && v[j].m > best_m) best_m = v[j].m;
   }
-  if (!best_m || tie) return CM_OK;
-  return cm_link_record(recs, k[best].prow, k[best].wrow, CM_LINK_TITLE, conf, k[best].id, k[best].id_len);
+  for (size_t j = 0; j < n; j++)
+    by_surname |= v[j].conf > 0 && v[j].m == best_m && v[j].surname;
+  const cand *pick = NULL;
+  double conf = 0;
+  for (size_t j = 0; j < n && best_m; j++) {
+    if (v[j].conf == 0 || v[j].m != best_m || (by_surname && !v[j].surname)) continue;
+    if (pick && pick->wrow != k[j].wrow && !same_paper(&pick->wi, &k[j].wi)) return CM_OK; /* a tie */
+    if (!pick || (pick->wrow != k[j].wrow && preferred(&k[j].wi, &pick->wi))) pick = &k[j], conf = v[j].conf;
+  }
+  if (!pick) return CM_OK;
+  return cm_link_record(recs, pick->prow, pick->wrow, CM_LINK_TITLE, conf, pick->wi.id.p, pick->wi.id.n);
 }
 
 static int verify(cm_ctx *c, const cm_buf *data, cm_buf *recs, words_t *w) {
   size_t cap = data->len / 36 + 1, n = 0;
   cand *k = malloc(cap * sizeof *k);
-  CM_ALLOC(k, cap * sizeof *k);
+  verdict *v = malloc(cap * sizeof *v);
+  if (!k || !v) {
+    free(k), free(v);
+    return CM_FAIL("out of memory (%zu title candidates)", cap);
+  }
   for (cm_cursor q = cm_cursor_of(data); cm_cursor_more(&q); n++) {
     k[n].prow = cm_cursor_u64(&q);
     k[n].entry = cm_cursor_u32(&q);
     k[n].pos = cm_cursor_u32(&q);
     k[n].wrow = cm_cursor_u64(&q);
-    k[n].year = (int64_t)cm_cursor_u64(&q);
-    k[n].id_len = cm_cursor_u32(&q);
-    k[n].id = cm_cursor_bytes(&q, k[n].id_len);
-    k[n].title_len = cm_cursor_u32(&q);
-    k[n].title = cm_cursor_bytes(&q, k[n].title_len);
+    k[n].wi = cursor_work_info(&q);
   }
-  CM_TRY(cm_sort_by_u64(k, n, sizeof *k, offsetof(cand, prow), cand_cmp));
-  int rc = CM_OK;
+  int rc = cm_sort_by_u64(k, n, sizeof *k, offsetof(cand, prow), cand_cmp);
   for (size_t a = 0; a < n && rc == CM_OK;) {
     size_t e = a;
     while (e < n && k[e].prow == k[a].prow && k[e].entry == k[a].entry)
       e++;
-    rc = decide(c, k + a, e - a, w, recs);
+    rc = decide(c, k + a, e - a, w, v + a, recs);
     a = e;
   }
-  free(k);
+  free(k), free(v);
   return rc;
 }
 
 /* Passes 1-3 (see above): fills the kept windows, marks the WANTED works and
  * sets wk->bytes. */
-static int select_keys(cm_ctx *c, words_t *w, const uint8_t *has_doi, work_keys *wk, cm_buf *kept) {
+static int select_keys(cm_ctx *c, words_t *w, words_t *a, const uint8_t *has_doi, work_keys *wk, cm_buf *kept) {
   cm_bloom works = {0}, wanted = {0};
-  int rc = compute_work_keys(c, w, wk);
+  int rc = compute_work_keys(c, w, a, wk);
   rc = cm_agree(c->comm, rc);
   if (rc != CM_OK) return rc;
   CM_TRY(cm_bloom_init(c->comm, &works, wk->n_keys));
@@ -423,10 +695,11 @@ static int select_keys(cm_ctx *c, words_t *w, const uint8_t *has_doi, work_keys 
   wk->bytes = n * KEY_MSG_BYTES;
   for (size_t i = 0; rc == CM_OK && i < c->w_n; i++) {
     if (!wk->has[i] || !cm_bloom_has(&wanted, wk->key[i].h2)) continue;
-    size_t tl, kl;
+    size_t tl, kl, al;
     cm_strcol_get(&c->w_title, i, &tl);
     cm_strcol_get(&c->w_key, i, &kl);
-    wk->bytes += KEY_MSG_BYTES + 16 + tl + kl;
+    cm_strcol_get(&c->w_first_author, i, &al);
+    wk->bytes += WORK_MSG_BYTES + tl + kl + al;
     wk->has[i] = WANTED;
   }
   cm_bloom_free(&wanted);
@@ -434,13 +707,14 @@ static int select_keys(cm_ctx *c, words_t *w, const uint8_t *has_doi, work_keys 
 }
 
 int cm_title_links(cm_ctx *c, cm_buf *recs, const uint8_t *has_doi, uint64_t *hot_keys) {
-  words_t w;
+  words_t w, a; /* a: the first authors' names */
   memset(&w, 0, sizeof w);
+  memset(&a, 0, sizeof a);
   work_keys wk;
   memset(&wk, 0, sizeof wk);
   cm_buf kept = {0}, cand = {0}; /* cand: candidates of every round, at the patents' owners */
   cm_outbox ob = {0};
-  int rc = select_keys(c, &w, has_doi, &wk, &kept);
+  int rc = select_keys(c, &w, &a, has_doi, &wk, &kept);
   if (rc == CM_OK) rc = cm_outbox_init(&ob, c->nranks);
   rc = cm_agree(c->comm, rc);
   uint64_t bytes = wk.bytes;
@@ -451,7 +725,7 @@ int cm_title_links(cm_ctx *c, cm_buf *recs, const uint8_t *has_doi, uint64_t *ho
   uint64_t rounds = (bytes + per_round - 1) / per_round;
   if (rounds < 1) rounds = 1;
   for (uint64_t r = 0; r < rounds && rc == CM_OK; r++) {
-    rc = send_works(c, &ob, &w, &wk, r, rounds);
+    rc = send_works(c, &ob, &w, &a, &wk, r, rounds);
     if (rc == CM_OK) rc = send_npl(c, &ob, &kept, r, rounds);
     cm_inbox in = {0}, in2 = {0};
     rc = cm_job_shuffle(c, rc, &ob, &in);
@@ -471,5 +745,6 @@ int cm_title_links(cm_ctx *c, cm_buf *recs, const uint8_t *has_doi, uint64_t *ho
   if (ob.to) cm_outbox_free(&ob);
   work_keys_free(&wk);
   words_free(&w);
+  words_free(&a);
   return rc;
 }
