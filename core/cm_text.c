@@ -203,8 +203,9 @@ static int needs_unicode(const uint8_t *p, size_t n) {
 #ifdef __SSE2__
   for (; i + 16 <= n; i += 16) {
     __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-    __m128i hit = _mm_or_si128(_mm_cmplt_epi8(v, _mm_setzero_si128()),
-                               _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))));
+    __m128i hit = _mm_or_si128(
+        _mm_cmplt_epi8(v, _mm_setzero_si128()),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))));
     if (_mm_movemask_epi8(hit)) return 1;
   }
 #endif
@@ -215,7 +216,8 @@ static int needs_unicode(const uint8_t *p, size_t n) {
 
 /* ASCII text without markup: runs of letters and digits, found 64 bytes at
  * a time, lower-cased in one pass. */
-static void ascii_words(const uint8_t *in, size_t n, uint8_t *out, uint32_t *w, size_t *o_out, size_t *nw_out) {
+static void ascii_words(const uint8_t *in, size_t n, uint8_t *out, uint32_t *w, size_t *o_out,
+                        size_t *nw_out) {
   size_t o = 0, nw = 0, blk = SIZE_MAX, i = 0;
   uint64_t m = 0;
   while ((i = next_with(in, n, i, 1, &blk, &m)) < n) {
@@ -270,9 +272,9 @@ static size_t entity_len(const uint8_t *p, size_t n, int32_t *cp) {
   int32_t v = 0;
   size_t i = hex ? 3 : 2, start = i;
   for (; i < n && i < start + 7; i++) {
-    int d = p[i] >= '0' && p[i] <= '9' ? p[i] - '0'
+    int d = p[i] >= '0' && p[i] <= '9'                            ? p[i] - '0'
             : hex && (p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f' ? (p[i] | 0x20) - 'a' + 10
-                                                                     : -1;
+                                                                  : -1;
     if (d < 0) break;
     v = v * (hex ? 16 : 10) + d;
   }
@@ -318,8 +320,8 @@ static int unicode_words(const uint8_t *in, size_t n, cm_buf *norm, cm_buf *word
       d[0] = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
     else {
       int bound = 0;
-      nd = utf8proc_decompose_char(cp, d, 18, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK,
-                                   &bound);
+      nd = utf8proc_decompose_char(
+          cp, d, 18, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK, &bound);
       if (nd < 0 || nd > 18) d[0] = ' ', nd = 1;
     }
     for (utf8proc_ssize_t k = 0; k < nd; k++) {
@@ -400,17 +402,25 @@ int cm_path(char *dst, size_t n, const char *fmt, ...) {
 }
 
 int cm_gap_separates(const char *p, size_t n) {
+  int space = 0, apostrophe = 0;
   for (size_t i = 0; i < n;) {
     unsigned char b = (unsigned char)p[i];
-    if (b == ' ' || b == '\t' || b == '\n' || b == '\r') {
+    if (b < 0x80) {
+      if (b == ' ' || b == '\t' || b == '\n' || b == '\r') space = 1;
+      if (b == '\'') apostrophe = 1;
+      if (b && strchr("\".,;:()[]{}?!<>", b)) return 1;
       i++;
       continue;
     }
-    if (b < 0x80) return 1;
     utf8proc_int32_t cp;
     utf8proc_ssize_t l = utf8proc_iterate((const utf8proc_uint8_t *)p + i, (utf8proc_ssize_t)(n - i), &cp);
-    if (l <= 0 || utf8proc_category(cp) != UTF8PROC_CATEGORY_ZS) return 1;
+    if (l <= 0) return 1;
+    utf8proc_category_t c = utf8proc_category(cp);
+    if (c == UTF8PROC_CATEGORY_ZS) space = 1;
+    if (c == UTF8PROC_CATEGORY_PS || c == UTF8PROC_CATEGORY_PE || c == UTF8PROC_CATEGORY_PI ||
+        c == UTF8PROC_CATEGORY_PF || c == UTF8PROC_CATEGORY_PO)
+      return 1;
     i += (size_t)l;
   }
-  return 0;
+  return apostrophe && space; /* a quote mark, not "Parkinson's" */
 }

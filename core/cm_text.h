@@ -50,11 +50,14 @@ int cm_dois_in_text(const char *p, size_t n, cm_buf *scratch,
  * its start in the raw text. Returns the number of words in *count. ASCII
  * text without '<' or '&' takes a fast path with the same result. */
 int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t *count);
-/* The raw text between two words (p, n bytes) separates them as more than
- * a space: it holds a character that is not white space (punctuation,
- * quotes, brackets, markup). Spaces are ASCII white space and Unicode's
- * space separators (Zs: no-break, em, ideographic...); invalid UTF-8
- * separates. Title links ask it of the words around a title. */
+/* The raw text between two words (p, n bytes) sets them apart as parts
+ * of a reference: it holds a quote mark, bracket or punctuation that ends
+ * a part (ASCII " . , ; : ( ) [ ] { } ? ! < >, an apostrophe beside a
+ * space; Unicode quotes, brackets and other punctuation: categories Pi,
+ * Pf, Ps, Pe, Po, such as “ ” « » 《 》 ， 。 …). Spaces, hyphens and dashes,
+ * '&' and '/' join words within a part ("Metal-organic", "Energy &
+ * Environmental Science"). Invalid UTF-8 separates. Title links ask it of
+ * the words around a title. */
 int cm_gap_separates(const char *p, size_t n);
 
 /* File system paths: every path citemill forms fits CM_PATH_MAX bytes

@@ -37,10 +37,10 @@
 
 #include "cm_bloom.h"
 #include "cm_error.h"
+#include "cm_jobs.h"
 #include "cm_shuffle.h"
 #include "cm_sort.h"
 #include "cm_text.h"
-#include "cm_jobs.h"
 
 #define KEY_WORDS 5
 #define HOT_KEY 64
@@ -125,7 +125,7 @@ static int no_doi(void *user, const char *doi, size_t len) {
  * ROUND_BYTES per rank; candidates of all rounds are verified together at
  * the end (one string's candidates may come from several rounds). */
 #define ROUND_BYTES (128ull << 20)
-#define KEY_MSG_BYTES 33 /* h, h2, tag, patent row, entry, position */
+#define KEY_MSG_BYTES 33  /* h, h2, tag, patent row, entry, position */
 #define WORK_MSG_BYTES 45 /* h, h2, tag, row, year, DOI flag, cites, 3 lengths (+ id, title, surname) */
 #define MAX_YEARS 4       /* years of a string that short-title keys are formed with */
 
@@ -177,7 +177,8 @@ static int64_t work_year(const cm_ctx *c, size_t i) {
 static int is_name_suffix(const words_t *a, size_t i) {
   static const char *suffix[] = {"jr", "sr", "ii", "iii", "iv"};
   for (size_t k = 0; k < sizeof suffix / sizeof *suffix; k++)
-    if (word_at(a, i, 1) == strlen(suffix[k]) && !memcmp(a->norm.data + word_at(a, i, 0), suffix[k], word_at(a, i, 1)))
+    if (word_at(a, i, 1) == strlen(suffix[k]) &&
+        !memcmp(a->norm.data + word_at(a, i, 0), suffix[k], word_at(a, i, 1)))
       return 1;
   return 0;
 }
@@ -381,8 +382,11 @@ static int send_works(cm_ctx *c, cm_outbox *ob, words_t *w, words_t *a, const wo
     CM_TRY(surname_of(c, i, a, &a->scratch));
     const uint8_t *id = cm_strcol_get(&c->w_key, i, &kl);
     cm_strcol_get(&c->w_doi, i, &dl);
-    work_info x = {work_year(c, i), CM_BUF_AT(&c->w_cites, int64_t, i), dl > 0,
-                   {id, (uint32_t)kl}, {w->norm.data, (uint32_t)w->norm.len},
+    work_info x = {work_year(c, i),
+                   CM_BUF_AT(&c->w_cites, int64_t, i),
+                   dl > 0,
+                   {id, (uint32_t)kl},
+                   {w->norm.data, (uint32_t)w->norm.len},
                    {a->scratch.data, (uint32_t)a->scratch.len}};
     cm_buf *b = &ob->to[cm_owner(wk->key[i].h, c->nranks)];
     CM_TRY(put_key(b, wk->key[i], 0, c->w_lo + i));
@@ -510,25 +514,44 @@ static int any_word(cm_view v, int (*fn)(const void *ctx, const uint8_t *p, size
   return 0;
 }
 
+/* Where a reference names its first author: among the first AUTHOR_WORDS
+ * words without a digit at its start ("XP055123456 SMITH J ET AL: ...",
+ * "Garnett A, Piwowar H, ...") or right after the title ("Title. Smith J,
+ * ...", "..., 'Title', by Smith J"). A surname named further on belongs to
+ * another author or another part, and is no evidence. */
+#define AUTHOR_WORDS 3
+
 typedef struct {
   const words_t *w;
   size_t pos, m;
-} outside_title;
+} title_at;
 
-static int word_outside_title(const void *ctx, const uint8_t *p, size_t n) {
-  const outside_title *o = ctx;
-  for (size_t i = 0; i < o->w->nw; i++)
-    if ((i < o->pos || i >= o->pos + o->m) && word_at(o->w, i, 1) == n &&
-        !memcmp(o->w->norm.data + word_at(o->w, i, 0), p, n))
-      return 1;
+static int has_digit(const words_t *w, size_t i) {
+  const uint8_t *p = w->norm.data + word_at(w, i, 0);
+  for (uint32_t k = 0; k < word_at(w, i, 1); k++)
+    if (p[k] >= '0' && p[k] <= '9') return 1;
   return 0;
 }
 
-/* One of the surname's words is a word of the string outside words
- * [pos, pos + m), the title. */
+static int author_word(const void *ctx, const uint8_t *p, size_t n) {
+  const title_at *t = ctx;
+  const words_t *w = t->w;
+  size_t from[2] = {0, t->pos + t->m};
+  for (int s = 0; s < 2; s++)
+    for (size_t i = from[s], seen = 0; i < w->nw && seen < AUTHOR_WORDS; i++) {
+      if (i >= t->pos && i < t->pos + t->m) break; /* the title */
+      if (has_digit(w, i)) continue;
+      seen++;
+      if (word_at(w, i, 1) == n && !memcmp(w->norm.data + word_at(w, i, 0), p, n)) return 1;
+    }
+  return 0;
+}
+
+/* One of the surname's words stands where the string names its first
+ * author (AUTHOR_WORDS), outside words [pos, pos + m), the title. */
 static int names_surname(const words_t *w, cm_view sur, size_t pos, size_t m) {
-  outside_title o = {w, pos, m};
-  return any_word(sur, word_outside_title, &o);
+  title_at t = {w, pos, m};
+  return any_word(sur, author_word, &t);
 }
 
 static int word_in_view(const void *ctx, const uint8_t *p, size_t n) {
@@ -674,7 +697,8 @@ static int verify(cm_ctx *c, const cm_buf *data, cm_buf *recs, words_t *w) {
 
 /* Passes 1-3 (see above): fills the kept windows, marks the WANTED works and
  * sets wk->bytes. */
-static int select_keys(cm_ctx *c, words_t *w, words_t *a, const uint8_t *has_doi, work_keys *wk, cm_buf *kept) {
+static int select_keys(cm_ctx *c, words_t *w, words_t *a, const uint8_t *has_doi, work_keys *wk,
+                       cm_buf *kept) {
   cm_bloom works = {0}, wanted = {0};
   int rc = compute_work_keys(c, w, a, wk);
   rc = cm_agree(c->comm, rc);

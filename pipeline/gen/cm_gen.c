@@ -315,6 +315,42 @@ static void work_meta_of(const plan *p, uint64_t j, work_meta *m) {
   m->topic = cm_bib_pick_topic(&r, p->topics, m->c0);
   m->year = year_with_growth(&r, (m->c0 == 0 ? 0.065 : 0.02) + cm_bib_topic_growth(m->topic));
   m->has_doi = below(&r, 10) != 0;
+  if (cm_bib_is_duplicate(j)) { /* a second record of work j - 1's paper: its year */
+    work_meta first;
+    work_meta_of(p, j - 1, &first);
+    m->year = first.year;
+  }
+}
+
+/* Countries and citation count of work j, drawn first from r (its stream). */
+static void work_reach(rng *r, int c0, int cs[3], int *nc, int64_t *cites) {
+  cs[0] = c0, cs[1] = cs[2] = -1, *nc = 1;
+  if (unif(r) < (c0 == 0 ? 0.22 : 0.3)) {
+    int c1 = c0 == 0 ? pick(r, CN_PARTNER_W, N_COUNTRIES) : 1 + pick(r, COUNTRY_W + 1, N_COUNTRIES - 1);
+    if (c1 != c0) cs[(*nc)++] = c1;
+  }
+  double mean = 0;
+  for (int k = 0; k < *nc; k++)
+    mean += COUNTRY_CPP[cs[k]] / *nc;
+  if (*nc > 1) mean *= 1.3; /* international co-authorship is cited more */
+  *cites = (int64_t)floor(-mean * log(1 - unif(r)));
+}
+
+/* The record a correct title link names when the paper of work j has two
+ * records (j - 1 and its duplicate): the one with a DOI, then the most
+ * cited, then the smaller id (docs/linkage.md). */
+static uint64_t linked_record(const plan *p, uint64_t j) {
+  uint64_t a = cm_bib_is_duplicate(j) ? j - 1 : j, b = a + 1;
+  if (!cm_bib_is_duplicate(b) || b >= p->works) return j;
+  work_meta ma, mb;
+  work_meta_of(p, a, &ma), work_meta_of(p, b, &mb);
+  if (ma.has_doi != mb.has_doi) return ma.has_doi ? a : b;
+  int cs[3], nc;
+  int64_t ca, cb;
+  rng ra = rng_for(p->seed, 2, a), rb = rng_for(p->seed, 2, b);
+  work_reach(&ra, ma.c0, cs, &nc, &ca);
+  work_reach(&rb, mb.c0, cs, &nc, &cb);
+  return cb > ca ? b : a;
 }
 
 /* One NPL citation: 80 % name a corpus work, the rest a work that is not in
@@ -328,14 +364,17 @@ static int npl_entry(cm_buf *b, cm_buf *truth, rng *r, const plan *p, const char
   work_meta_of(p, t.j, &m);
   t.year = m.year;
   t.has_doi = m.has_doi;
+  uint64_t linked = t.exists == 1 ? linked_record(p, t.j) : t.j;
+  t.duplicate = t.exists == 1 && (cm_bib_is_duplicate(t.j) || cm_bib_is_duplicate(t.j + 1));
   cm_buf text = {0};
   char form[24];
   int rc = cm_bib_npl(&text, r, p->seed, &t, form, sizeof form);
   if (rc == CM_OK) rc = json_text(b, text.data, text.len);
   cm_buf_free(&text);
   CM_TRY(rc);
-  if (t.exists == 1)
-    return cm_buf_printf(truth, "%s,%d,W%" PRIu64 ",%s\n", pn, k, (uint64_t)1000000000 + t.j, form);
+  if (t.exists == 1) /* a DOI names its own record; a title, the paper's linked record */
+    return cm_buf_printf(truth, "%s,%d,W%" PRIu64 ",%s\n", pn, k,
+                         (uint64_t)1000000000 + (strncmp(form, "doi", 3) ? linked : t.j), form);
   return cm_buf_printf(truth, "%s,%d,,%s\n", pn, k, form);
 }
 
@@ -444,18 +483,9 @@ static int gen_work(cm_buf *b, const plan *p, uint64_t j) {
   rng r = rng_for(p->seed, 2, j);
   work_meta m;
   work_meta_of(p, j, &m);
-  int c0 = m.c0;
-  int cs[3] = {c0, -1, -1}, nc = 1;
-  if (unif(&r) < (c0 == 0 ? 0.22 : 0.3)) {
-    int c1 = c0 == 0 ? pick(&r, CN_PARTNER_W, N_COUNTRIES) : 1 + pick(&r, COUNTRY_W + 1, N_COUNTRIES - 1);
-    if (c1 != c0) cs[nc++] = c1;
-  }
-  int year = m.year;
-  double mean = 0;
-  for (int k = 0; k < nc; k++)
-    mean += COUNTRY_CPP[cs[k]] / nc;
-  if (nc > 1) mean *= 1.3; /* international co-authorship is cited more */
-  int64_t cites = (int64_t)floor(-mean * log(1 - unif(&r)));
+  int cs[3], nc, year = m.year;
+  int64_t cites;
+  work_reach(&r, m.c0, cs, &nc, &cites);
   char title[512];
   cm_bib_title(p->seed, j, title, sizeof title);
   CM_TRY(cm_buf_printf(b, "{\"id\":\"https://openalex.org/W%" PRIu64 "\",", (uint64_t)1000000000 + j));
@@ -478,10 +508,12 @@ static int gen_work(cm_buf *b, const plan *p, uint64_t j) {
       snprintf(iname, sizeof iname, "%s", AU_NAMED[inst]);
     else
       snprintf(iname, sizeof iname, "%s %s University %" PRIu64, cc, WORDS[inst % N_WORDS], inst);
+    char author[96];
+    cm_bib_author(p->seed, j, k, author, sizeof author, NULL);
     CM_TRY(cm_buf_printf(b,
                          "%s{\"author_position\":\"%s\",\"author\":{\"id\":\"https://openalex.org/A%" PRIu64
-                         "\",\"display_name\":\"Author %d\"},",
-                         k ? "," : "", k ? "middle" : "first", next_u64(&r) % 100000000, k));
+                         "\",\"display_name\":\"%s\"},",
+                         k ? "," : "", k ? "middle" : "first", next_u64(&r) % 100000000, author));
     CM_TRY(cm_buf_printf(
         b,
         "\"institutions\":[{\"id\":\"https://openalex.org/I%d%03" PRIu64

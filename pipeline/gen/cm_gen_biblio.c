@@ -172,6 +172,21 @@ static const char *SURNAMES[] = {"Wang",   "Li",    "Zhang",   "Liu",     "Chen"
                                  "Wilson", "Evans", "Mueller", "Schmidt", "Tanaka", "Suzuki",
                                  "Kim",    "Park",  "Nguyen",  "Garcia",  "Rossi",  "Dubois"};
 #define N_SURNAMES (sizeof SURNAMES / sizeof SURNAMES[0])
+/* Rarer surnames: three syllables, 16^3 of them. */
+static const char *SYL[3][16] = {
+    {"Ka", "Mo", "Ri", "Ta", "Be", "Lo", "Su", "Ha", "Ve", "No", "Fe", "Za", "Gu", "Pe", "Di", "Yo"},
+    {"ren", "lan", "sa", "to", "mi", "ko", "ra", "ne", "vi", "dor", "lin", "ma", "shi", "ba", "ga", "tu"},
+    {"berg", "son", "ez", "ov", "ini", "ski", "ton", "ova", "ier", "ado", "awa", "ell", "ani", "man", "ley",
+     "ard"}};
+static const char *GIVEN[] = {"Wei",  "Anna", "John",  "Maria", "Hiroshi", "Olga",  "Pierre", "Min",
+                              "Luca", "Sara", "Ahmed", "Ying",  "Elena",   "Jonas", "Priya",  "Tomas"};
+#define N_GIVEN (sizeof GIVEN / sizeof GIVEN[0])
+
+/* Words with diacritics; patents type them with or without (the second form). */
+static const char *ACCENTED[][2] = {
+    {"naïve", "naive"},       {"Ångström", "Angstrom"}, {"Schrödinger", "Schrodinger"},
+    {"Poincaré", "Poincare"}, {"Möbius", "Mobius"},     {"Fréchet", "Frechet"}};
+#define N_ACCENTED (sizeof ACCENTED / sizeof ACCENTED[0])
 
 static const char *JOURNALS[][2] = {{"Journal of Applied Physics", "J. Appl. Phys."},
                                     {"Advanced Materials", "Adv. Mater."},
@@ -237,32 +252,98 @@ int cm_bib_topic_json(cm_buf *b, uint32_t topic, int bare_id) {
       bare_id ? "" : "https://openalex.org/", 10000 + topic, name, f, topic % 100, f, f, 1 + f % 4);
 }
 
-/* Title words of work j: a list of vocabulary indexes. */
-static int title_words(uint64_t seed, uint64_t j, uint16_t *w, int *colon) {
-  if (j % 100 == 50) j--; /* shares the previous work's title */
-  cm_rng r = cm_rng_for(seed, 4, j);
-  int n = 5 + (int)cm_rng_below(&r, 9);
-  for (int i = 0; i < n; i++)
-    w[i] = (uint16_t)cm_rng_below(&r, N_VOCAB);
-  *colon = cm_rng_below(&r, 5) == 0 ? 3 : -1;
-  return n;
+int cm_bib_is_duplicate(uint64_t j) { return j % 200 == 120; }
+
+/* The paper's first record: work j, or the record j duplicates. */
+static uint64_t paper_of(uint64_t j) { return cm_bib_is_duplicate(j) ? j - 1 : j; }
+
+void cm_bib_author(uint64_t seed, uint64_t j, int k, char *out, size_t n, char *initial) {
+  cm_rng r = cm_rng_for(seed, 5, paper_of(j) * 4 + (uint64_t)k);
+  char sur[32];
+  if (cm_rng_below(&r, 10) < 3)
+    snprintf(sur, sizeof sur, "%s", SURNAMES[cm_rng_below(&r, N_SURNAMES)]);
+  else
+    snprintf(sur, sizeof sur, "%s%s%s", SYL[0][cm_rng_below(&r, 16)], SYL[1][cm_rng_below(&r, 16)],
+             SYL[2][cm_rng_below(&r, 16)]);
+  const char *given = GIVEN[cm_rng_below(&r, N_GIVEN)];
+  if (cm_rng_below(&r, 7) == 0) /* as some sources write it: "Surname, Given" */
+    snprintf(out, n, "%s, %s", sur, given);
+  else
+    snprintf(out, n, "%s %s", given, sur);
+  if (initial) *initial = given[0];
 }
 
-static void render_title(const uint16_t *w, int n, int colon, int upto, char *out, size_t cap) {
+/* The surname of cm_bib_author's name. */
+static void surname_of(const char *name, char *out, size_t n) {
+  const char *comma = strchr(name, ','), *sp = strrchr(name, ' ');
+  if (comma)
+    snprintf(out, n, "%.*s", (int)(comma - name), name);
+  else
+    snprintf(out, n, "%s", sp ? sp + 1 : name);
+}
+
+/* A work's title: vocabulary indexes (N_VOCAB + a: ACCENTED[a]) and how it
+ * is dressed. */
+enum { MARK_NONE, MARK_ITALIC, MARK_FORMULA, MARK_ENTITY };
+typedef struct {
+  uint16_t w[16];
+  int n, colon, markup, accent, is_short;
+} title_spec;
+
+/* Title of work j: 6 % are short (1-4 content words, never cut); 1 % share
+ * the previous work's title; duplicate records repeat their paper's title.
+ * One in 50 carries markup in OpenAlex (italics, a formula with <sub>, an
+ * entity), one in 20 a word with diacritics. */
+static void title_of(uint64_t seed, uint64_t j, title_spec *t) {
+  j = paper_of(j);
+  if (j % 100 == 50) j--; /* shares the previous work's title */
+  cm_rng r = cm_rng_for(seed, 4, j);
+  t->n = 5 + (int)cm_rng_below(&r, 9);
+  for (int i = 0; i < t->n; i++)
+    t->w[i] = (uint16_t)cm_rng_below(&r, N_VOCAB);
+  t->colon = cm_rng_below(&r, 5) == 0 ? 3 : -1;
+  t->is_short = cm_rng_below(&r, 100) < 6;
+  if (t->is_short) { /* content words only: short titles name a subject */
+    t->n = cm_rng_below(&r, 10) == 0 ? 1 : 2 + (int)cm_rng_below(&r, 3);
+    t->colon = -1;
+    for (int i = 0; i < t->n; i++)
+      t->w[i] = (uint16_t)(50 + cm_rng_below(&r, N_VOCAB - 50));
+  }
+  t->accent = cm_rng_below(&r, 20) == 0;
+  if (t->accent) t->w[cm_rng_below(&r, (uint64_t)t->n)] = (uint16_t)(N_VOCAB + cm_rng_below(&r, N_ACCENTED));
+  t->markup = j % 50 == 7    ? MARK_ITALIC
+              : j % 50 == 17 ? MARK_FORMULA
+              : j % 50 == 27 ? MARK_ENTITY
+                             : MARK_NONE;
+}
+
+/* Renders the first `upto` words: as OpenAlex holds it (in_openalex: with
+ * its markup and diacritics) or as a patent types it (plain text; fold:
+ * diacritics dropped). */
+static void render_title(const title_spec *t, int upto, int in_openalex, int fold, char *out, size_t cap) {
   size_t at = 0;
   out[0] = 0;
-  for (int i = 0; i < n && i < upto; i++) {
-    int k = snprintf(out + at, cap - at, "%s%s%s", i ? " " : "", VOCAB[w[i]], i == colon - 1 ? ":" : "");
-    if (k < 0 || (size_t)k >= cap - at) break;
-    if (i == 0) out[at] = (char)(out[at] & ~0x20); /* sentence case */
+  for (int i = 0; i < t->n && i < upto; i++) {
+    const char *word = t->w[i] >= N_VOCAB ? ACCENTED[t->w[i] - N_VOCAB][fold] : VOCAB[t->w[i]];
+    const char *pre = "", *post = "";
+    if (t->markup == MARK_ITALIC && i == 1 && in_openalex) pre = "<i>", post = "</i>";
+    if (t->markup == MARK_ENTITY && !strcmp(word, "and")) word = in_openalex ? "&amp;" : "&";
+    int k = snprintf(out + at, cap - at, "%s%s%s%s%s", i ? " " : "", pre, word, post,
+                     i == t->colon - 1 ? ":" : "");
+    if (k < 0 || (size_t)k >= cap - at) return;
+    size_t first = at + (i ? 1 : 0) + strlen(pre);
+    if (i == 0 && out[first] >= 'a' && out[first] <= 'z')
+      out[first] = (char)(out[first] & ~0x20); /* sentence case */
     at += (size_t)k;
   }
+  if (t->markup == MARK_FORMULA && upto >= t->n)
+    snprintf(out + at, cap - at, in_openalex ? " on TiO<sub>2</sub>" : " on TiO2");
 }
 
 void cm_bib_title(uint64_t seed, uint64_t j, char *out, size_t n) {
-  uint16_t w[16];
-  int colon, k = title_words(seed, j, w, &colon);
-  render_title(w, k, colon, k, out, n);
+  title_spec t;
+  title_of(seed, j, &t);
+  render_title(&t, t.n, 1, 0, out, n);
 }
 
 static void upper(char *s) {
@@ -270,51 +351,74 @@ static void upper(char *s) {
     if (*s >= 'a' && *s <= 'z') *s = (char)(*s - 32);
 }
 
-/* NPL citing t. DOI forms (40 % when the work has a DOI) carry the DOI in
- * one of the spellings SPEC 2 must find; title forms carry authors, title,
- * journal, volume, pages and year in varied orders, casing and quoting, with
- * abbreviated journals, truncated titles, extra words and missing years. */
-int cm_bib_npl(cm_buf *b, cm_rng *r, uint64_t seed, const cm_bib_target *t, char *form, size_t formlen) {
-  uint16_t w[16];
-  int colon, n = title_words(seed, t->j, w, &colon);
-  char title[512];
-  const char *s1 = SURNAMES[cm_rng_below(r, N_SURNAMES)], *s2 = SURNAMES[cm_rng_below(r, N_SURNAMES)];
-  char ini1 = (char)('A' + cm_rng_below(r, 26)), ini2 = (char)('A' + cm_rng_below(r, 26));
+/* DOI forms of the reference to t (the work has a DOI): one of the
+ * spellings SPEC 2 must find. */
+static int doi_npl(cm_buf *b, cm_rng *r, const cm_bib_target *t, const char *title, const char *s1, char ini1,
+                   const char *s2, char *form, size_t formlen) {
   uint64_t prefix = 1000 + t->j % 9000;
+  switch (cm_rng_below(r, 5)) {
+  case 0:
+    snprintf(form, formlen, "doi");
+    return cm_buf_printf(b, "%s %c et al., %s, J. Appl. Phys., doi:10.%" PRIu64 "/w%" PRIu64 ".", s1, ini1,
+                         title, prefix, t->j);
+  case 1:
+    snprintf(form, formlen, "doi-url");
+    return cm_buf_printf(b, "%s. https://doi.org/10.%" PRIu64 "/W%" PRIu64, title, prefix, t->j);
+  case 2:
+    snprintf(form, formlen, "doi-upper");
+    return cm_buf_printf(b, "%s %c, \"%s\", DOI: 10.%" PRIu64 "/W%" PRIu64 ");", s1, ini1, title, prefix,
+                         t->j);
+  case 3:
+    snprintf(form, formlen, "doi-paren");
+    return cm_buf_printf(b, "(10.%" PRIu64 "/w%" PRIu64 "), %s, %d", prefix, t->j, title, t->year);
+  default:
+    snprintf(form, formlen, "doi-two");
+    return cm_buf_printf(b, "%s et al. %s; see also 10.%" PRIu64 "/W%" PRIu64 "]; 10.9999/missing.%" PRIu64,
+                         s2, title, prefix, t->j, t->j);
+  }
+}
+
+/* Quote marks around a title in a reference: none, ASCII, typographic,
+ * guillemets. */
+static const char *QUOTES[][2] = {
+    {"", ""}, {"\"", "\""}, {"\xE2\x80\x9C", "\xE2\x80\x9D"}, {"\xC2\xAB", "\xC2\xBB"}};
+
+/* NPL citing t. DOI forms (40 % when the work has a DOI); title forms carry
+ * the first author's surname, the title, journal, volume, pages and year in
+ * varied orders, casing and quoting, with abbreviated journals, truncated
+ * titles, extra words and missing years. */
+int cm_bib_npl(cm_buf *b, cm_rng *r, uint64_t seed, const cm_bib_target *t, char *form, size_t formlen) {
+  title_spec ts;
+  title_of(seed, t->j, &ts);
+  char title[512], name[96], s1[96];
+  cm_bib_author(seed, t->j, 0, name, sizeof name, NULL);
+  surname_of(name, s1, sizeof s1);
+  const char *s2 = SURNAMES[cm_rng_below(r, N_SURNAMES)];
+  char ini1 = (char)('A' + cm_rng_below(r, 26)), ini2 = (char)('A' + cm_rng_below(r, 26));
+  int fold = (int)cm_rng_below(r, 2);
   if (t->exists == 1 && t->has_doi && cm_rng_below(r, 10) < 4) {
-    render_title(w, n, colon, n, title, sizeof title);
-    switch (cm_rng_below(r, 5)) {
-    case 0:
-      snprintf(form, formlen, "doi");
-      return cm_buf_printf(b, "%s %c et al., %s, J. Appl. Phys., doi:10.%" PRIu64 "/w%" PRIu64 ".", s1, ini1,
-                           title, prefix, t->j);
-    case 1:
-      snprintf(form, formlen, "doi-url");
-      return cm_buf_printf(b, "%s. https://doi.org/10.%" PRIu64 "/W%" PRIu64, title, prefix, t->j);
-    case 2:
-      snprintf(form, formlen, "doi-upper");
-      return cm_buf_printf(b, "%s %c, \"%s\", DOI: 10.%" PRIu64 "/W%" PRIu64 ");", s1, ini1, title, prefix,
-                           t->j);
-    case 3:
-      snprintf(form, formlen, "doi-paren");
-      return cm_buf_printf(b, "(10.%" PRIu64 "/w%" PRIu64 "), %s, %d", prefix, t->j, title, t->year);
-    default:
-      snprintf(form, formlen, "doi-two");
-      return cm_buf_printf(b, "%s et al. %s; see also 10.%" PRIu64 "/W%" PRIu64 "]; 10.9999/missing.%" PRIu64,
-                           s2, title, prefix, t->j, t->j);
-    }
+    render_title(&ts, ts.n, 0, fold, title, sizeof title);
+    return doi_npl(b, r, t, title, s1, ini1, s2, form, formlen);
   }
   /* title forms */
-  int truncated = n >= 8 && cm_rng_below(r, 8) == 0;
-  int shown = truncated ? (n * 6 + 9) / 10 : n;
+  int truncated = ts.n >= 8 && cm_rng_below(r, 8) == 0;
+  int shown = truncated ? (ts.n * 6 + 9) / 10 : ts.n;
+  int qk = (int)cm_rng_below(r, 4);
   if (t->exists == 2) { /* near miss: one word differs, must not link */
-    w[n / 2] = (uint16_t)((w[n / 2] + 1) % N_VOCAB);
+    ts.w[ts.n / 2] = (uint16_t)((ts.w[ts.n / 2] + 1) % N_VOCAB);
     snprintf(form, formlen, "near-miss");
   } else if (!t->exists)
     snprintf(form, formlen, "absent");
   else
-    snprintf(form, formlen, truncated ? "title-trunc" : "title");
-  render_title(w, n, colon, shown, title, sizeof title);
+    snprintf(form, formlen, "%s",
+             truncated      ? "title-trunc"
+             : t->duplicate ? "title-dup"
+             : ts.is_short  ? "title-short"
+             : ts.markup    ? "title-markup"
+             : ts.accent    ? "title-accent"
+             : qk >= 2      ? "title-quotes"
+                            : "title");
+  render_title(&ts, shown, 0, fold, title, sizeof title);
   if (truncated) strcat(title, "...");
   uint64_t c = cm_rng_below(r, 4);
   if (c == 0)
@@ -322,7 +426,7 @@ int cm_bib_npl(cm_buf *b, cm_rng *r, uint64_t seed, const cm_bib_target *t, char
   else if (c == 1)
     for (char *q = title; *q; q++)
       if (*q >= 'A' && *q <= 'Z') *q = (char)(*q + 32);
-  char authors[128];
+  char authors[160];
   switch (cm_rng_below(r, 3)) {
   case 0:
     snprintf(authors, sizeof authors, "%s %c et al.", s1, ini1);
@@ -340,20 +444,19 @@ int cm_bib_npl(cm_buf *b, cm_rng *r, uint64_t seed, const cm_bib_target *t, char
   if (cm_rng_below(r, 10) != 0) snprintf(year, sizeof year, "%d", t->year);
   const char *xp = cm_rng_below(r, 3) == 0 ? "XP055" : "";
   const char *tail = cm_rng_below(r, 4) == 0 ? ", the whole document" : "";
-  int q = cm_rng_below(r, 2) == 0;
+  const char *qo = QUOTES[qk][0], *qc = QUOTES[qk][1];
   switch (cm_rng_below(r, 4)) {
   case 0:
     return cm_buf_printf(b, "%s%s%s, %s%s%s, %s, vol. %d, pp. %d-%d%s%s%s", xp, *xp ? "123456 " : "", authors,
-                         q ? "\"" : "", title, q ? "\"" : "", journal, vol, pg, pg + 9, *year ? ", " : "",
-                         year, tail);
+                         qo, title, qc, journal, vol, pg, pg + 9, *year ? ", " : "", year, tail);
   case 1:
-    return cm_buf_printf(b, "%s%s%s. %s %s%s%s; %d(%d):%d-%d%s", q ? "\"" : "", title, q ? "\"" : "", authors,
-                         journal, *year ? " " : "", year, vol, 1 + vol % 12, pg, pg + 7, tail);
+    return cm_buf_printf(b, "%s%s%s. %s %s%s%s; %d(%d):%d-%d%s", qo, title, qc, authors, journal,
+                         *year ? " " : "", year, vol, 1 + vol % 12, pg, pg + 7, tail);
   case 2:
-    return cm_buf_printf(b, "%s%s%s%s%s %s. %s, %d, %d", authors, *year ? " (" : "", year, *year ? ")" : "",
-                         *year ? "" : "", title, journal, vol, pg);
+    return cm_buf_printf(b, "%s%s%s%s%s %s%s%s. %s, %d, %d", authors, *year ? " (" : "", year,
+                         *year ? ")" : "", *year ? "" : "", qo, title, qc, journal, vol, pg);
   default:
     return cm_buf_printf(b, "%s, %s, %d, %s%s%s, by %s%s%s", journal, *year ? year : "n.d.", vol,
-                         q ? "'" : "", title, q ? "'" : "", authors, *xp ? ", XP055987654" : "", tail);
+                         qk ? qo : "'", title, qk ? qc : "'", authors, *xp ? ", XP055987654" : "", tail);
   }
 }
