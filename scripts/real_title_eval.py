@@ -184,6 +184,9 @@ def main():
     np_ = int(sys.argv[sys.argv.index('--np') + 1]) if '--np' in sys.argv else 2
     if '--np' in sys.argv: args.remove(str(np_))
     real, binary, work = args
+    if not os.path.isfile(real + '/openalex-works-2033.jsonl.gz'):
+        print('real_title_eval: no samples at %s: skipped' % real)
+        sys.exit(77)
     lines = gzip.open(real + '/openalex-works-2033.jsonl.gz', 'rt').read().split('\n')
     lines = [x for x in lines if x.strip()]
     works = [json.loads(x) for x in lines]

@@ -16,6 +16,12 @@ Corpora:
      by two works, a DOI not in the corpus, title matches and near misses, a
      title shared by two works of different years; topic order ties, the
      minimum-works filter, empty indexes
+  E  title links on real-shaped references (docs/linkage.md): a short title
+     with and without its year and first author, a short title inside a
+     longer one, typographic quotes with markup and diacritics in the
+     work's title, a subtitle, records of one paper (DOI, citations, id
+     decide), a title shared by two papers (the surname decides, or no
+     link), no year (the surname is required), a cut title
 """
 import gzip, json, os, subprocess, sys, tempfile
 
@@ -38,7 +44,8 @@ def pat(pn, year, names=(), cited=(), npl=(), office=None, plain=None):
     return d
 
 
-def work(key, year, cites=0, insts=(), countries=(), field=None, topic=None, tname=None, doi=None, title=None):
+def work(key, year, cites=0, insts=(), countries=(), field=None, topic=None, tname=None, doi=None, title=None,
+         author=None):
     d = {'id': 'https://openalex.org/' + key, 'cited_by_count': cites, 'title': title or 'Work ' + key}
     if year is not None:
         d['publication_year'] = year
@@ -47,6 +54,8 @@ def work(key, year, cites=0, insts=(), countries=(), field=None, topic=None, tna
     auth = [{'institutions': [{'id': 'https://openalex.org/' + i, 'display_name': n, 'country_code': c}
                               for i, n, c in insts], 'countries': []}]
     auth.append({'institutions': [], 'countries': list(countries)})
+    if author:
+        auth[0]['author'] = {'display_name': author}
     d['authorships'] = auth
     if field or topic:
         pt = {}
@@ -73,7 +82,7 @@ def run(np, *args):
         sys.exit('FAIL: %s\n%s%s' % (' '.join(cmd), r.stdout, r.stderr))
 
 
-def check(name, corpus, patents, works, aliases, expected, opts=(), links=None):
+def check(name, corpus, patents, works, aliases, expected, opts=(), links=None, confidence=None):
     """Runs corpus on 1 and 3 ranks; expected maps table name -> CSV text."""
     with tempfile.TemporaryDirectory() as d:
         write_gz(d + '/p/a.json.gz', patents)
@@ -98,6 +107,11 @@ def check(name, corpus, patents, works, aliases, expected, opts=(), links=None):
                 got = sorted(zip(col('patent'), col('work'), col('method')))
                 if got != sorted(links):
                     FAILS.append('%s/links on %d ranks: expected %s, got %s' % (corpus, np, sorted(links), got))
+                conf = dict(zip(col('patent'), g['confidence'][:]))
+                for pn, want in (confidence or {}).items():
+                    if abs(conf.get(pn, -1) - want) > 1e-9:
+                        FAILS.append('%s/confidence of %s on %d ranks: expected %s, got %s' %
+                                     (corpus, pn, np, want, conf.get(pn)))
     print('%s: %s' % (corpus, name))
 
 
@@ -322,6 +336,57 @@ TOPICS_FR = '''rank,topic,name,field,works,cagr,focus_works,partner_works,focus_
 4,T4,Four,20,2,,0,0,0.000000,,,0,0
 '''
 
+# ---- E: title links on real-shaped references -----------------------------------
+GNN = 'A survey of graph neural network methods'
+FISH = 'Tracking the fine scale movements of fish using autonomous maritime robotics: a review'
+WORK_E = [
+    work('W201', 2009, title='Malaria', author='William K. Reisen'),
+    work('W202', 2015, title='Deep learning', author='Yann LeCun'),
+    work('W203', 2020, title='Growth of LiFePO<sub>4</sub> films on <i>\u00c5ngstr\u00f6m</i>-scale substrates',
+         author='Marc\u2010Andr\u00e9 Simard'),
+    work('W204', 2004, title='African American English', author='Lisa Green'),
+    work('W205', 2014, cites=85713, title='Adam: a method for stochastic optimization', author='Diederik P. Kingma'),
+    work('W206', 2014, cites=52432, doi='10.48550/arxiv.1412.6980', title='Adam: A Method for Stochastic Optimization',
+         author='Kingma, Diederik'),
+    work('W207', 2005, cites=100, doi='10.1/a', title='Gaussian processes for machine learning', author='C. Rasmussen'),
+    work('W208', 2005, cites=200, doi='10.1/b', title='Gaussian Processes for Machine Learning', author='Carl Rasmussen'),
+    work('W209', 1965, cites=7, title='Fuzzy sets and systems theory', author='L. A. Zadeh'),
+    work('W21', 1965, cites=7, title='Fuzzy sets and systems theory', author='Lotfi Zadeh'),
+    work('W213', 2020, title=GNN, author='Wei Zhang'),
+    work('W214', 2020, title=GNN, author='Anna Smith'),
+    work('W215', 2018, title='Reinforcement learning for robotic grasping tasks', author='Sergey Levine'),
+    work('W216', 2021, title=FISH, author='J. Z. Nash'),
+]
+PAT_E = [
+    pat('US-201-A', 2021, npl=['Reisen WK. Malaria. In: Encyclopedia of Insects, 2009.']),  # short: 0.95
+    pat('US-202-A', 2021, npl=['Malaria, Encyclopedia of Insects, 2009']),  # no surname: none
+    pat('US-203-A', 2021, npl=['Reisen WK, Malaria, 2010']),  # another year: none
+    pat('US-204-A', 2021, npl=['LeCun Y et al., Deep learning methods for vision, Nature, 2015']),  # goes on: none
+    pat('US-205-A', 2021, npl=['LeCun Y, Bengio Y, Hinton G. Deep learning. Nature. 2015;521:436-44.']),  # 0.95
+    # typographic quotes; the work's markup and diacritics are not typed: 0.99
+    pat('US-206-A', 2021, npl=['SIMARD M-A ET AL: \u201cGROWTH OF LIFEPO4 FILMS ON ANGSTROM-SCALE SUBSTRATES\u201d, '
+                               'J. Mater., 2020']),
+    pat('US-207-A', 2021, npl=['Green L, African American English: A Linguistic Introduction, 2004']),  # subtitle
+    # two records of one paper: the one with a DOI (W206); both with DOIs: the
+    # most cited (W208); neither, equal citations: the smaller id (W21 < W209)
+    pat('US-208-A', 2021, npl=['Kingma D, Ba J. Adam: A method for stochastic optimization. arXiv, 2014']),
+    pat('US-209-A', 2021, npl=['Rasmussen CE, Williams CKI. \u00abGaussian processes for machine learning\u00bb, '
+                               'MIT Press, 2005']),
+    pat('US-215-A', 2021, npl=['Zadeh LA, "Fuzzy sets and systems theory", Inf. Control, 1965']),
+    pat('US-210-A', 2021, npl=['Smith A, ' + GNN + ', 2020']),  # two papers; the surname picks W214
+    pat('US-211-A', 2021, npl=['"' + GNN + '", 2020']),  # two papers, nothing to choose: none
+    pat('US-212-A', 2021, npl=['Levine S, Reinforcement learning for robotic grasping tasks, IJRR']),  # 0.8
+    pat('US-213-A', 2021, npl=['Reinforcement learning for robotic grasping tasks, IJRR']),  # no year, no name
+    # cut after its own colon: 12 of 14 words, year and surname named: 0.9
+    pat('US-214-A', 2021, npl=['Nash JZ et al., "Tracking the fine scale movements of fish using autonomous '
+                               'maritime robotics: ...", Ocean Eng., 2021']),
+]
+LINKS_E = [('US-201-A', 'W201', 'title'), ('US-205-A', 'W202', 'title'), ('US-206-A', 'W203', 'title'),
+           ('US-208-A', 'W206', 'title'), ('US-209-A', 'W208', 'title'), ('US-215-A', 'W21', 'title'),
+           ('US-210-A', 'W214', 'title'), ('US-212-A', 'W215', 'title'), ('US-214-A', 'W216', 'title')]
+CONF_E = {'US-201-A': 0.95, 'US-205-A': 0.95, 'US-206-A': 0.99, 'US-208-A': 0.99, 'US-212-A': 0.8,
+          'US-214-A': 0.9}
+
 check('aliases, types, citations, ties', 'A', PAT_A, [work('X1', 2021)], ALIASES_A,
       {'office_patents': OFFICE_A, 'top_assignees': TOP_A, 'foreign_assignees': FOREIGN_A})
 check('BCG boundaries', 'B', PAT_B, [work('X1', 2021)], None, {'assignee_growth': GROWTH_B},
@@ -336,6 +401,7 @@ check('links (doi,title), paper_citations, topic_growth', 'D', PAT_D, WORK_D, No
       links=LINKS_BOTH)
 check('links (doi only)', 'D', PAT_D, WORK_D, None, {'paper_citations': PAPERS_DOI, 'topic_growth': TOPICS_D},
       opts=['--min-topic-works', '2', '--link-methods', 'doi'], links=LINKS_DOI)
+check('title links on real-shaped references', 'E', PAT_E, WORK_E, None, {}, links=LINKS_E, confidence=CONF_E)
 check('topic_growth with an absent partner', 'D', PAT_D, WORK_D, None, {'topic_growth': TOPICS_FR},
       opts=['--min-topic-works', '2', '--partner', 'FR'])
 if FAILS:

@@ -109,6 +109,15 @@ static void named(const char *text, const char *want) {
   cm_buf_free(&a), cm_buf_free(&b);
 }
 
+/* cm_gap_separates on the text between two words */
+static void gap(const char *text, int want) {
+  if (cm_gap_separates(text, strlen(text)) != want) {
+    fprintf(stderr, "FAIL: gap '%s' separates: %d, want %d\n", text, !want, want);
+    fails++;
+  }
+  cases++;
+}
+
 /* the bytes around every class boundary, plus separators */
 static const uint8_t EDGES[] = {0,   ' ', ',', '.', '/', '0', '9', ':', '@', 'A',
                                 'Z', '[', '`', 'a', 'z', '{', 0x7F, '<', '&', ';'};
@@ -141,6 +150,12 @@ int main(void) {
   named("R&amp;D &#233;t&#xE9; &lt;p&gt; p<0.05", "r d ete p p 0 05"); /* entities; "<0" is no tag */
   named("Beta\xC2\xA0mannanase \xE4\xB8\x80\xE7\xA7\x8D[J]", "beta mannanase \xE4\xB8\x80\xE7\xA7\x8D j");
   named("", "");
+  gap(", ", 1), gap(": \"", 1), gap("[", 1), gap(". ", 1), gap(" (", 1), gap(" '", 1);
+  gap("\xE2\x80\x9D, ", 1), gap(" \xC2\xAB", 1), gap("\xEF\xBC\x8C", 1), gap("\xE3\x80\x8A", 1); /* ” « ， 《 */
+  gap("\xE2\x80\xA6", 1); /* … */
+  gap(" ", 0), gap("", 0), gap("-", 0), gap(" & ", 0), gap("/", 0), gap("'", 0); /* Parkinson's */
+  gap("\xE2\x80\x93", 0), gap(" \xE2\x80\x94 ", 0), gap("\xC2\xA0", 0), gap("\xE3\x80\x80", 0); /* – — nbsp */
+  gap("\xFF", 1); /* invalid UTF-8 */
   cm_rng r = cm_rng_for(7, 0, 0);
   static uint8_t buf[5000];
   for (int alphabet = 0; alphabet < 5; alphabet++) {
