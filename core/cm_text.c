@@ -196,21 +196,31 @@ static void lower_ascii(uint8_t *p, size_t n) {
     p[i] = (uint8_t)to_lower((char)p[i]);
 }
 
-/* The string holds a byte the fast path does not handle: non-ASCII (a
- * Unicode letter or punctuation), '<' (markup) or '&' (an entity). */
+/* The string holds what the fast path does not handle: non-ASCII (a
+ * Unicode letter or punctuation), a tag or an entity. */
+static size_t tag_len(const uint8_t *p, size_t n);
+static size_t entity_len(const uint8_t *p, size_t n, int32_t *cp);
+
+/* p[i] is '<' or '&' and begins a tag or an entity ("p<0.05" and "Energy &
+ * Environmental" do not: the fast path reads them alike). */
+static int markup_at(const uint8_t *p, size_t n, size_t i) {
+  int32_t cp;
+  return p[i] == '<' ? tag_len(p + i, n - i) > 0 : entity_len(p + i, n - i, &cp) > 0;
+}
+
 static int needs_unicode(const uint8_t *p, size_t n) {
   size_t i = 0;
 #ifdef __SSE2__
   for (; i + 16 <= n; i += 16) {
     __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-    __m128i hit = _mm_or_si128(
-        _mm_cmplt_epi8(v, _mm_setzero_si128()),
-        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))));
-    if (_mm_movemask_epi8(hit)) return 1;
+    if (_mm_movemask_epi8(v)) return 1; /* a byte >= 0x80 */
+    __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('&')));
+    for (unsigned m = (unsigned)_mm_movemask_epi8(hit); m; m &= m - 1)
+      if (markup_at(p, n, i + (size_t)__builtin_ctz(m))) return 1;
   }
 #endif
   for (; i < n; i++)
-    if (p[i] >= 0x80 || p[i] == '<' || p[i] == '&') return 1;
+    if (p[i] >= 0x80 || ((p[i] == '<' || p[i] == '&') && markup_at(p, n, i))) return 1;
   return 0;
 }
 

@@ -48,7 +48,7 @@ int cm_dois_in_text(const char *p, size_t n, cm_buf *scratch,
  * joined by single spaces. For each word, `words` receives four uint32: its
  * start in norm, its length, the offset just after it in the raw text, and
  * its start in the raw text. Returns the number of words in *count. ASCII
- * text without '<' or '&' takes a fast path with the same result. */
+ * text without tags or entities takes a fast path with the same result. */
 int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t *count);
 /* The raw text between two words (p, n bytes) sets them apart as parts
  * of a reference: it holds a quote mark, bracket or punctuation that ends

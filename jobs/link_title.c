@@ -45,8 +45,10 @@
 #define KEY_WORDS 5
 #define HOT_KEY 64
 
+/* A string's or title's words (cm_title_words); for NPL strings also
+ * gaps[i], what separates word i - 1 from word i (gap_flags). */
 typedef struct {
-  cm_buf norm, words, scratch;
+  cm_buf norm, words, scratch, gaps;
   size_t nw;
 } words_t;
 
@@ -54,6 +56,7 @@ static void words_free(words_t *w) {
   cm_buf_free(&w->norm);
   cm_buf_free(&w->words);
   cm_buf_free(&w->scratch);
+  cm_buf_free(&w->gaps);
 }
 
 /* Normalized words of the part of a display name that holds the surname
@@ -74,10 +77,29 @@ static uint32_t word_at(const words_t *w, size_t i, int field) {
  * follow: candidates are verified word by word. */
 typedef cm_key128 title_key;
 
-static const uint8_t *window(const words_t *w, size_t i, size_t *len) {
-  uint32_t a = word_at(w, i, 0), e = word_at(w, i + KEY_WORDS - 1, 0) + word_at(w, i + KEY_WORDS - 1, 1);
+/* Words [i, i + n) as they stand in norm. */
+static const uint8_t *span(const words_t *w, size_t i, size_t n, size_t *len) {
+  uint32_t a = word_at(w, i, 0), e = word_at(w, i + n - 1, 0) + word_at(w, i + n - 1, 1);
   *len = e - a;
   return w->norm.data + a;
+}
+
+static const uint8_t *window(const words_t *w, size_t i, size_t *len) { return span(w, i, KEY_WORDS, len); }
+
+static int has_digit(const words_t *w, size_t i) {
+  const uint8_t *p = w->norm.data + word_at(w, i, 0);
+  for (uint32_t k = 0; k < word_at(w, i, 1); k++)
+    if (p[k] >= '0' && p[k] <= '9') return 1;
+  return 0;
+}
+
+/* Words [i, i + n) could be a short title: one of them is a word, not a
+ * number ("12", "33-41", "2021") or an initial ("J"). Keyed on both sides
+ * alike, so that the pages and initials of every string cost no lookups. */
+static int could_be_title(const words_t *w, size_t i, size_t n) {
+  for (size_t k = i; k < i + n; k++)
+    if (word_at(w, k, 1) >= 2 && !has_digit(w, k)) return 1;
+  return 0;
 }
 
 static title_key key_at(const words_t *w, size_t i) {
@@ -86,17 +108,17 @@ static title_key key_at(const words_t *w, size_t i) {
   return cm_key128_of(p, n);
 }
 
-/* Key of a short title (words [i, i + n) of w) published in year: the
- * words, a byte that never occurs in them, the year. */
-static int short_key(const words_t *w, size_t i, size_t n, int64_t year, cm_buf *scratch, title_key *k) {
-  uint32_t a = word_at(w, i, 0), e = word_at(w, i + n - 1, 0) + word_at(w, i + n - 1, 1);
-  char y[24];
-  int yl = snprintf(y, sizeof y, "\x1f%lld", (long long)year);
-  scratch->len = 0;
-  CM_TRY(cm_buf_append(scratch, w->norm.data + a, e - a));
-  CM_TRY(cm_buf_append(scratch, y, (size_t)yl));
-  *k = cm_key128_of(scratch->data, scratch->len);
-  return CM_OK;
+/* Key of a short title published in year: the key of its words, mixed
+ * with the year (an odd multiplier spreads years over all bits). A string's
+ * words are hashed once and mixed with each year it names. */
+static title_key with_year(title_key k, int64_t year) {
+  uint64_t y = (uint64_t)year * 0x9E3779B97F4A7C15ull;
+  return (title_key){k.h ^ y, k.h2 ^ (y >> 32 | y << 32)};
+}
+
+static uint64_t h2_with_year(uint64_t h2, int64_t year) {
+  uint64_t y = (uint64_t)year * 0x9E3779B97F4A7C15ull;
+  return h2 ^ (y >> 32 | y << 32);
 }
 
 static int put_key(cm_buf *b, title_key k, uint8_t tag, uint64_t row) {
@@ -170,6 +192,19 @@ static work_info cursor_work_info(cm_cursor *q) {
   return x;
 }
 
+/* Passes over a work_info, returning its bytes: the messages are sorted
+ * and passed on as they are, and parsed only where they are judged. */
+static cm_view skip_work_info(cm_cursor *q) {
+  const uint8_t *at = q->p;
+  (void)cursor_work_info(q);
+  return (cm_view){at, (uint32_t)(q->p - at)};
+}
+
+static work_info work_info_of(cm_view v) {
+  cm_cursor q = {v.p, v.p + v.n};
+  return cursor_work_info(&q);
+}
+
 static int64_t work_year(const cm_ctx *c, size_t i) {
   return CM_BUF_AT(&c->w_has_year, uint8_t, i) ? CM_BUF_AT(&c->w_year, int64_t, i) : 0;
 }
@@ -207,14 +242,15 @@ static int surname_of(const cm_ctx *c, size_t i, words_t *a, cm_buf *sur) {
   return CM_OK;
 }
 
-/* Per local work: its key, and has[i] = 0 (no key: an empty title, or a
- * short one without year or first author), KEYED, or WANTED (some kept
- * window may have its key: it takes part). */
-enum { KEYED = 1, WANTED = 2 };
+/* Per local work: its key, and has[i]: 0 (no key: an empty title, or a
+ * short one without year or first author), else KEYED, with SHORT for a
+ * short title's key and WANTED when some kept window may have its key (it
+ * takes part). */
+enum { KEYED = 1, WANTED = 2, SHORT = 4 };
 typedef struct {
   title_key *key;
   uint8_t *has;
-  uint64_t n_keys, bytes; /* bytes: upper bound of this rank's key messages */
+  uint64_t n_keys, n_short, bytes; /* bytes: upper bound of this rank's key messages */
 } work_keys;
 
 static void work_keys_free(work_keys *k) {
@@ -235,13 +271,15 @@ static int compute_work_keys(cm_ctx *c, words_t *w, words_t *a, work_keys *wk) {
     if (w->nw >= KEY_WORDS) {
       wk->key[i] = key_at(w, 0);
     } else {
-      if (w->nw == 0 || work_year(c, i) == 0) continue;
+      if (w->nw == 0 || work_year(c, i) == 0 || !could_be_title(w, 0, w->nw)) continue;
       CM_TRY(surname_of(c, i, a, &a->scratch));
       if (a->scratch.len == 0) continue;
-      CM_TRY(short_key(w, 0, w->nw, work_year(c, i), &a->scratch, &wk->key[i]));
+      size_t n;
+      const uint8_t *p = span(w, 0, w->nw, &n);
+      wk->key[i] = with_year(cm_key128_of(p, n), work_year(c, i));
     }
-    wk->has[i] = KEYED;
-    wk->n_keys++;
+    wk->has[i] = w->nw >= KEY_WORDS ? KEYED : KEYED | SHORT;
+    wk->n_keys += w->nw >= KEY_WORDS, wk->n_short += w->nw < KEY_WORDS;
   }
   return CM_OK;
 }
@@ -265,32 +303,39 @@ static int64_t year_word(const words_t *w, size_t i) {
   return v >= 1900 && v <= 2099 ? v : 0;
 }
 
-/* Punctuation (or the string's edge) between word i and the word before /
- * after it in the raw text (cm_gap_separates). */
-static int separated_before(const char *raw, const words_t *w, size_t i) {
-  if (i == 0) return 1;
-  uint32_t a = word_at(w, i - 1, 2), b = word_at(w, i, 3);
-  return b > a && cm_gap_separates(raw + a, b - a);
+/* What separates word i - 1 from word i in the raw text, for i = 0..nw (0
+ * and nw: the string's edges): GAP_SEPARATES (cm_gap_separates, or an
+ * edge), GAP_COLON (the gap's first mark is a colon: what follows is a
+ * subtitle, "African American English: A Linguistic Introduction" is not
+ * the work "African American English"). Computed once per string. */
+enum { GAP_SEPARATES = 1, GAP_COLON = 2 };
+static int gap_flags(const char *raw, words_t *w) {
+  w->gaps.len = 0;
+  CM_TRY(cm_buf_reserve(&w->gaps, w->nw + 1));
+  for (size_t i = 0; i <= w->nw; i++) {
+    uint8_t f = GAP_SEPARATES;
+    if (i > 0 && i < w->nw) {
+      uint32_t a = word_at(w, i - 1, 2), b = word_at(w, i, 3);
+      if (b == a + 1 && (raw[a] == ' ' || raw[a] == '-')) { /* most gaps: one space or hyphen */
+        w->gaps.data[i] = 0;
+        continue;
+      }
+      f = b > a && cm_gap_separates(raw + a, b - a) ? GAP_SEPARATES : 0;
+      while (f && a < b && (raw[a] == ' ' || raw[a] == '\t'))
+        a++;
+      if (f && raw[a] == ':') f |= GAP_COLON;
+    }
+    w->gaps.data[i] = f;
+  }
+  w->gaps.len = w->nw + 1;
+  return CM_OK;
 }
 
-static int separated_after(const char *raw, const words_t *w, size_t i) {
-  if (i + 1 >= w->nw) return 1;
-  uint32_t a = word_at(w, i, 2), b = word_at(w, i + 1, 3);
-  return b > a && cm_gap_separates(raw + a, b - a);
-}
+/* A title may start at word i: punctuation (or the edge) before it. */
+static int title_starts_at(const words_t *w, size_t i) { return w->gaps.data[i] & GAP_SEPARATES; }
 
-/* After a title that ends at word i: punctuation (or the edge), and not a
- * colon, which would make what follows a subtitle of the string's title
- * ("African American English: A Linguistic Introduction" is not the work
- * "African American English"). */
-static int title_ends_after(const char *raw, const words_t *w, size_t i) {
-  if (!separated_after(raw, w, i)) return 0;
-  if (i + 1 >= w->nw) return 1;
-  const char *p = raw + word_at(w, i, 2), *e = raw + word_at(w, i + 1, 3);
-  while (p < e && (*p == ' ' || *p == '\t'))
-    p++;
-  return p == e || *p != ':';
-}
+/* A title may end at word i: punctuation (or the edge) after it, not a colon. */
+static int title_ends_at(const words_t *w, size_t i) { return w->gaps.data[i + 1] == GAP_SEPARATES; }
 
 static int keep_window(cm_buf *kept, title_key k, uint64_t row, size_t entry, size_t pos) {
   npl_window x = {k, row, (uint32_t)entry, (uint32_t)pos};
@@ -325,7 +370,14 @@ static int long_windows(const words_t *w, uint64_t row, size_t entry, const cm_b
 /* Short-title windows of one string: each run of 1 to KEY_WORDS - 1 words
  * with punctuation (or the edge) before and after it, with each of the
  * first MAX_YEARS years the string names. A string without a year has
- * none: a short title is linked only with its year. */
+ * none: a short title is linked only with its year. The runs are hashed
+ * first and their filter blocks prefetched, then asked, as for long
+ * windows. */
+typedef struct {
+  uint64_t h2;
+  uint32_t i, n;
+} short_run;
+
 static int short_windows(words_t *w, const char *raw, uint64_t row, size_t entry, const cm_bloom *works,
                          cm_buf *kept) {
   int64_t years[MAX_YEARS];
@@ -337,22 +389,36 @@ static int short_windows(words_t *w, const char *raw, uint64_t row, size_t entry
       k++;
     if (y && k == ny) years[ny++] = y;
   }
-  for (size_t i = 0; ny && i < w->nw; i++) {
-    if (!separated_before(raw, w, i)) continue;
+  if (ny == 0) return CM_OK;
+  CM_TRY(gap_flags(raw, w));
+  w->scratch.len = 0;
+  for (size_t i = 0; i < w->nw; i++) {
+    if (!title_starts_at(w, i)) continue;
     for (size_t n = 1; n < KEY_WORDS && i + n <= w->nw; n++) {
-      if (!title_ends_after(raw, w, i + n - 1)) continue;
-      for (size_t y = 0; y < ny; y++) {
-        title_key k;
-        CM_TRY(short_key(w, i, n, years[y], &w->scratch, &k));
-        if (cm_bloom_has(works, k.h2)) CM_TRY(keep_window(kept, k, row, entry, i));
-      }
+      if (!title_ends_at(w, i + n - 1) || !could_be_title(w, i, n)) continue;
+      size_t len;
+      const uint8_t *p = span(w, i, n, &len);
+      short_run x = {cm_hash2(p, len), (uint32_t)i, (uint32_t)n};
+      CM_TRY(cm_buf_append(&w->scratch, &x, sizeof x));
+      for (size_t y = 0; y < ny; y++)
+        cm_bloom_prefetch(works, h2_with_year(x.h2, years[y]));
+    }
+  }
+  for (size_t r = 0; r < CM_BUF_COUNT(&w->scratch, short_run); r++) {
+    const short_run *x = &CM_BUF_AT(&w->scratch, short_run, r);
+    for (size_t y = 0; y < ny; y++) {
+      if (!cm_bloom_has(works, h2_with_year(x->h2, years[y]))) continue;
+      size_t len;
+      const uint8_t *p = span(w, x->i, x->n, &len);
+      CM_TRY(keep_window(kept, with_year((title_key){cm_hash(p, len), x->h2}, years[y]), row, entry, x->i));
     }
   }
   return CM_OK;
 }
 
 /* Pass 2: windows of DOI-less NPL strings whose key may be a work's. */
-static int filter_npl(cm_ctx *c, words_t *w, const uint8_t *has_doi, const cm_bloom *works, cm_buf *kept) {
+static int filter_npl(cm_ctx *c, words_t *w, const uint8_t *has_doi, const cm_bloom *works,
+                      const cm_bloom *shorts, cm_buf *kept) {
   for (size_t i = 0; i < c->p_n; i++) {
     size_t first, cnt;
     cm_listcol_row(&c->p_npl, i, &first, &cnt);
@@ -364,7 +430,7 @@ static int filter_npl(cm_ctx *c, words_t *w, const uint8_t *has_doi, const cm_bl
       if (doi) continue; /* the DOI method's case */
       CM_TRY(cm_title_words(t, l, &w->norm, &w->words, &w->nw));
       CM_TRY(long_windows(w, c->p_lo + i, e, works, kept));
-      CM_TRY(short_windows(w, t, c->p_lo + i, e, works, kept));
+      if (shorts) CM_TRY(short_windows(w, t, c->p_lo + i, e, shorts, kept));
     }
   }
   return CM_OK;
@@ -375,7 +441,7 @@ static int filter_npl(cm_ctx *c, words_t *w, const uint8_t *has_doi, const cm_bl
 static int send_works(cm_ctx *c, cm_outbox *ob, words_t *w, words_t *a, const work_keys *wk, uint64_t round,
                       uint64_t rounds) {
   for (size_t i = 0; i < c->w_n; i++) {
-    if (wk->has[i] != WANTED || !in_round(wk->key[i], round, rounds)) continue;
+    if (!(wk->has[i] & WANTED) || !in_round(wk->key[i], round, rounds)) continue;
     size_t tl, kl, dl;
     const uint8_t *t = cm_strcol_get(&c->w_title, i, &tl);
     CM_TRY(cm_title_words((const char *)t, tl, &w->norm, &w->words, &w->nw));
@@ -414,7 +480,7 @@ typedef struct {
   uint8_t tag;
   uint64_t row; /* work or patent row */
   uint32_t entry, pos;
-  work_info wi;
+  cm_view info; /* a work's work_info as it came (copied on, parsed at the patent's owner) */
 } key_item;
 
 static int key_item_cmp(const void *a, const void *b) {
@@ -433,7 +499,7 @@ static int put_candidate(cm_buf *b, const key_item *p, const key_item *w) {
   CM_TRY(cm_buf_push_u32(b, p->entry));
   CM_TRY(cm_buf_push_u32(b, p->pos));
   CM_TRY(cm_buf_push_u64(b, w->row));
-  return put_work_info(b, &w->wi);
+  return cm_buf_append(b, w->info.p, w->info.n);
 }
 
 /* At the key's owner: candidates to the patents' owners. */
@@ -448,7 +514,7 @@ static int pair_keys(cm_ctx *c, const cm_buf *data, cm_outbox *ob, uint64_t *hot
     x->tag = cm_cursor_u8(&q);
     x->row = cm_cursor_u64(&q);
     if (x->tag == 0) {
-      x->wi = cursor_work_info(&q);
+      x->info = skip_work_info(&q);
     } else {
       x->entry = cm_cursor_u32(&q);
       x->pos = cm_cursor_u32(&q);
@@ -479,7 +545,7 @@ static int pair_keys(cm_ctx *c, const cm_buf *data, cm_outbox *ob, uint64_t *hot
 typedef struct {
   uint64_t prow, wrow;
   uint32_t entry, pos;
-  work_info wi;
+  cm_view info; /* work_info, parsed by decide */
 } cand;
 
 static int cand_cmp(const void *a, const void *b) {
@@ -491,15 +557,21 @@ static int cand_cmp(const void *a, const void *b) {
 }
 
 /* Whether the string names year (and, in *any, whether it names a year). */
-static int names_year(const words_t *w, int64_t year, int *any) {
-  int hit = 0;
-  *any = 0;
+/* The years a string names (year_word), into w->scratch, once per string. */
+static int years_of(words_t *w) {
+  w->scratch.len = 0;
   for (size_t i = 0; i < w->nw; i++) {
     int64_t y = year_word(w, i);
-    *any |= y != 0;
-    hit |= y != 0 && y == year;
+    if (y) CM_TRY(cm_buf_append(&w->scratch, &y, sizeof y));
   }
-  return hit;
+  return CM_OK;
+}
+
+/* Whether the string (years_of) names year. */
+static int names_year(const words_t *w, int64_t year) {
+  for (size_t i = 0; i < CM_BUF_COUNT(&w->scratch, int64_t); i++)
+    if (CM_BUF_AT(&w->scratch, int64_t, i) == year) return 1;
+  return 0;
 }
 
 /* Calls fn on each space-separated word of v until it returns nonzero. */
@@ -525,13 +597,6 @@ typedef struct {
   const words_t *w;
   size_t pos, m;
 } title_at;
-
-static int has_digit(const words_t *w, size_t i) {
-  const uint8_t *p = w->norm.data + word_at(w, i, 0);
-  for (uint32_t k = 0; k < word_at(w, i, 1); k++)
-    if (p[k] >= '0' && p[k] <= '9') return 1;
-  return 0;
-}
 
 static int author_word(const void *ctx, const uint8_t *p, size_t n) {
   const title_at *t = ctx;
@@ -598,24 +663,26 @@ typedef struct {
   size_t m;
   double conf;
   int surname;
+  work_info wi;
 } verdict;
 
 /* The rules of the header comment, for one candidate of the string w
  * (raw: its text, l bytes). */
 static verdict judge(const cand *k, const words_t *w, const char *raw, size_t l) {
-  size_t nt, m = match_len(w, k->pos, k->wi.title, &nt);
-  verdict v = {m, 0, names_surname(w, k->wi.surname, k->pos, m)};
-  int any_year, year_ok = names_year(w, k->wi.year, &any_year) && k->wi.year != 0;
-  if (m == 0 || !separated_before(raw, w, k->pos)) return v;
+  work_info wi = work_info_of(k->info);
+  size_t nt, m = match_len(w, k->pos, wi.title, &nt);
+  verdict v = {m, 0, names_surname(w, wi.surname, k->pos, m), wi};
+  int any_year = w->scratch.len > 0, year_ok = wi.year != 0 && names_year(w, wi.year);
+  if (m == 0 || !title_starts_at(w, k->pos)) return v;
   if (m == nt) {
-    if (!title_ends_after(raw, w, k->pos + m - 1)) return v; /* the string's title goes on */
+    if (!title_ends_at(w, k->pos + m - 1)) return v; /* the string's title goes on */
     if (nt < KEY_WORDS)
       v.conf = year_ok && v.surname ? 0.95 : 0;
     else if (year_ok)
       v.conf = 0.99;
-    else if (!any_year && (v.surname || k->wi.surname.n == 0))
+    else if (!any_year && (v.surname || wi.surname.n == 0))
       v.conf = 0.8; /* no year to confirm it: the first author, where known, must be named */
-  } else if (m >= KEY_WORDS && 2 * m >= nt && year_ok && (v.surname || k->wi.surname.n == 0) &&
+  } else if (m >= KEY_WORDS && 2 * m >= nt && year_ok && (v.surname || wi.surname.n == 0) &&
              ellipsis_after(raw, l, w, k->pos + m - 1)) {
     v.conf = 0.9;
   }
@@ -649,6 +716,8 @@ static int decide(cm_ctx *c, const cand *k, size_t n, words_t *w, verdict *v, cm
   cm_listcol_row(&c->p_npl, k[0].prow - c->p_lo, &first, &cnt);
   const char *raw = (const char *)cm_strcol_get(&c->p_npl.items, first + k[0].entry, &l);
   CM_TRY(cm_title_words(raw, l, &w->norm, &w->words, &w->nw));
+  CM_TRY(gap_flags(raw, w));
+  CM_TRY(years_of(w));
   size_t best_m = 0;
   int by_surname = 0;
   for (size_t j = 0; j < n; j++) {
@@ -657,15 +726,20 @@ static int decide(cm_ctx *c, const cand *k, size_t n, words_t *w, verdict *v, cm
   }
   for (size_t j = 0; j < n; j++)
     by_surname |= v[j].conf > 0 && v[j].m == best_m && v[j].surname;
-  const cand *pick = NULL;
-  double conf = 0;
+  size_t pick = n;
   for (size_t j = 0; j < n && best_m; j++) {
     if (v[j].conf == 0 || v[j].m != best_m || (by_surname && !v[j].surname)) continue;
-    if (pick && pick->wrow != k[j].wrow && !same_paper(&pick->wi, &k[j].wi)) return CM_OK; /* a tie */
-    if (!pick || (pick->wrow != k[j].wrow && preferred(&k[j].wi, &pick->wi))) pick = &k[j], conf = v[j].conf;
+    if (pick == n) {
+      pick = j;
+      continue;
+    }
+    if (k[pick].wrow == k[j].wrow) continue;
+    if (!same_paper(&v[pick].wi, &v[j].wi)) return CM_OK; /* a tie */
+    if (preferred(&v[j].wi, &v[pick].wi)) pick = j;
   }
-  if (!pick) return CM_OK;
-  return cm_link_record(recs, pick->prow, pick->wrow, CM_LINK_TITLE, conf, pick->wi.id.p, pick->wi.id.n);
+  if (pick == n) return CM_OK;
+  return cm_link_record(recs, k[pick].prow, k[pick].wrow, CM_LINK_TITLE, v[pick].conf, v[pick].wi.id.p,
+                        v[pick].wi.id.n);
 }
 
 static int verify(cm_ctx *c, const cm_buf *data, cm_buf *recs, words_t *w) {
@@ -681,7 +755,7 @@ static int verify(cm_ctx *c, const cm_buf *data, cm_buf *recs, words_t *w) {
     k[n].entry = cm_cursor_u32(&q);
     k[n].pos = cm_cursor_u32(&q);
     k[n].wrow = cm_cursor_u64(&q);
-    k[n].wi = cursor_work_info(&q);
+    k[n].info = skip_work_info(&q);
   }
   int rc = cm_sort_by_u64(k, n, sizeof *k, offsetof(cand, prow), cand_cmp);
   for (size_t a = 0; a < n && rc == CM_OK;) {
@@ -699,16 +773,24 @@ static int verify(cm_ctx *c, const cm_buf *data, cm_buf *recs, words_t *w) {
  * sets wk->bytes. */
 static int select_keys(cm_ctx *c, words_t *w, words_t *a, const uint8_t *has_doi, work_keys *wk,
                        cm_buf *kept) {
-  cm_bloom works = {0}, wanted = {0};
+  cm_bloom works = {0}, shorts = {0}, wanted = {0};
   int rc = compute_work_keys(c, w, a, wk);
   rc = cm_agree(c->comm, rc);
   if (rc != CM_OK) return rc;
+  /* two filters: the short titles' is small (few works have one), so the
+   * many short runs of every string ask a filter that stays in cache; when
+   * no work has a short title, the strings' short runs are not looked at */
+  uint64_t n_short = wk->n_short;
+  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, &n_short, 1, MPI_UINT64_T, MPI_SUM, c->comm));
   CM_TRY(cm_bloom_init(c->comm, &works, wk->n_keys));
+  if (n_short) CM_TRY(cm_bloom_init(c->comm, &shorts, wk->n_short));
   for (size_t i = 0; i < c->w_n; i++)
-    if (wk->has[i]) cm_bloom_add(&works, wk->key[i].h2);
+    if (wk->has[i]) cm_bloom_add(wk->has[i] & SHORT ? &shorts : &works, wk->key[i].h2);
   rc = cm_bloom_union(c->comm, &works);
-  if (rc == CM_OK) rc = filter_npl(c, w, has_doi, &works, kept);
+  if (rc == CM_OK && n_short) rc = cm_bloom_union(c->comm, &shorts);
+  if (rc == CM_OK) rc = filter_npl(c, w, has_doi, &works, n_short ? &shorts : NULL, kept);
   cm_bloom_free(&works);
+  cm_bloom_free(&shorts);
   rc = cm_agree(c->comm, rc);
   if (rc != CM_OK) return rc;
   size_t n = CM_BUF_COUNT(kept, npl_window);
@@ -718,13 +800,13 @@ static int select_keys(cm_ctx *c, words_t *w, words_t *a, const uint8_t *has_doi
   rc = cm_bloom_union(c->comm, &wanted);
   wk->bytes = n * KEY_MSG_BYTES;
   for (size_t i = 0; rc == CM_OK && i < c->w_n; i++) {
-    if (!wk->has[i] || !cm_bloom_has(&wanted, wk->key[i].h2)) continue;
+    if (!(wk->has[i] & KEYED) || !cm_bloom_has(&wanted, wk->key[i].h2)) continue;
     size_t tl, kl, al;
     cm_strcol_get(&c->w_title, i, &tl);
     cm_strcol_get(&c->w_key, i, &kl);
     cm_strcol_get(&c->w_first_author, i, &al);
     wk->bytes += WORK_MSG_BYTES + tl + kl + al;
-    wk->has[i] = WANTED;
+    wk->has[i] |= WANTED;
   }
   cm_bloom_free(&wanted);
   return cm_agree(c->comm, rc);
