@@ -312,6 +312,20 @@ static int unicode_words(const uint8_t *in, size_t n, cm_buf *norm, cm_buf *word
   for (size_t i = 0; i < n;) {
     int32_t cp;
     size_t len;
+    if (in[i] < 0x80 && word_byte[in[i]]) { /* a run of ASCII letters and digits, as the fast path */
+      size_t j = i;
+      while (j < n && in[j] < 0x80 && word_byte[in[j]])
+        j++;
+      CM_TRY(cm_buf_reserve(norm, j - i + 1));
+      if (!inword) {
+        if (norm->len) norm->data[norm->len++] = ' ';
+        wstart = norm->len, wraw = i, inword = 1;
+      }
+      for (size_t k = i; k < j; k++)
+        norm->data[norm->len++] = (uint8_t)(in[k] >= 'A' && in[k] <= 'Z' ? in[k] + 32 : in[k]);
+      wend_raw = j, i = j;
+      continue;
+    }
     if (in[i] == '<' && (len = tag_len(in + i, n - i)) > 0) {
       i += len; /* no separator: markup sits inside words */
       continue;

@@ -307,8 +307,10 @@ static int64_t year_word(const words_t *w, size_t i) {
  * and nw: the string's edges): GAP_SEPARATES (cm_gap_separates, or an
  * edge), GAP_COLON (the gap's first mark is a colon: what follows is a
  * subtitle, "African American English: A Linguistic Introduction" is not
- * the work "African American English"). Computed once per string. */
-enum { GAP_SEPARATES = 1, GAP_COLON = 2 };
+ * the work "African American English"), GAP_DOT (only dots, spaces,
+ * hyphens and apostrophes: after an initial, "F. Sanger", "O’Donnell", it
+ * does not end the author's name). Computed once per string. */
+enum { GAP_SEPARATES = 1, GAP_COLON = 2, GAP_DOT = 4 };
 static int gap_flags(const char *raw, words_t *w) {
   w->gaps.len = 0;
   CM_TRY(cm_buf_reserve(&w->gaps, w->nw + 1));
@@ -321,6 +323,13 @@ static int gap_flags(const char *raw, words_t *w) {
         continue;
       }
       f = b > a && cm_gap_separates(raw + a, b - a) ? GAP_SEPARATES : 0;
+      int other = 0; /* anything but dots, spaces, hyphens, apostrophes (' and U+2019) */
+      for (uint32_t k = a; k < b; k++)
+        if (b - k >= 3 && !memcmp(raw + k, "\xE2\x80\x99", 3))
+          k += 2;
+        else
+          other |= raw[k] != '.' && raw[k] != ' ' && raw[k] != '-' && raw[k] != '\'';
+      if (f && !other) f |= GAP_DOT;
       while (f && a < b && (raw[a] == ' ' || raw[a] == '\t'))
         a++;
       if (f && raw[a] == ':') f |= GAP_COLON;
@@ -335,7 +344,9 @@ static int gap_flags(const char *raw, words_t *w) {
 static int title_starts_at(const words_t *w, size_t i) { return w->gaps.data[i] & GAP_SEPARATES; }
 
 /* A title may end at word i: punctuation (or the edge) after it, not a colon. */
-static int title_ends_at(const words_t *w, size_t i) { return w->gaps.data[i + 1] == GAP_SEPARATES; }
+static int title_ends_at(const words_t *w, size_t i) {
+  return (w->gaps.data[i + 1] & (GAP_SEPARATES | GAP_COLON)) == GAP_SEPARATES;
+}
 
 static int keep_window(cm_buf *kept, title_key k, uint64_t row, size_t entry, size_t pos) {
   npl_window x = {k, row, (uint32_t)entry, (uint32_t)pos};
@@ -586,12 +597,15 @@ static int any_word(cm_view v, int (*fn)(const void *ctx, const uint8_t *p, size
   return 0;
 }
 
-/* Where a reference names its first author: among the first AUTHOR_WORDS
- * words without a digit at its start ("XP055123456 SMITH J ET AL: ...",
- * "Garnett A, Piwowar H, ...") or right after the title ("Title. Smith J,
- * ...", "..., 'Title', by Smith J"). A surname named further on belongs to
- * another author or another part, and is no evidence. */
-#define AUTHOR_WORDS 3
+/* Where a reference names its first author: in the first part of the
+ * string, or the first part after the title ("SMITH J ET AL: \"TITLE\"",
+ * "Smith, J., Jones, K. (2020). Title", "'Title', by Smith J; Jones K").
+ * A part ends at a mark that sets parts apart (gap_flags), except the dot
+ * of an initial ("F. Sanger", "J.-P. Dupont"); words with a digit
+ * ("XP055123456") are passed over; at most AUTHOR_WORDS words are read. A
+ * surname named further on belongs to another author ("RIMIANI D; ZHANG
+ * S") or another part, and is no evidence. */
+#define AUTHOR_WORDS 4
 
 typedef struct {
   const words_t *w;
@@ -608,6 +622,8 @@ static int author_word(const void *ctx, const uint8_t *p, size_t n) {
       if (has_digit(w, i)) continue;
       seen++;
       if (word_at(w, i, 1) == n && !memcmp(w->norm.data + word_at(w, i, 0), p, n)) return 1;
+      uint8_t after = w->gaps.data[i + 1];
+      if ((after & GAP_SEPARATES) && !(word_at(w, i, 1) == 1 && (after & GAP_DOT))) break; /* the part ends */
     }
   return 0;
 }
@@ -734,7 +750,10 @@ static int decide(cm_ctx *c, const cand *k, size_t n, words_t *w, verdict *v, cm
       continue;
     }
     if (k[pick].wrow == k[j].wrow) continue;
-    if (!same_paper(&v[pick].wi, &v[j].wi)) return CM_OK; /* a tie */
+    /* a tie: two papers; or records of a one-word title, which generic
+     * titles ("Introduction", "Malaria") share across papers too often to
+     * merge */
+    if (best_m < 2 || !same_paper(&v[pick].wi, &v[j].wi)) return CM_OK;
     if (preferred(&v[j].wi, &v[pick].wi)) pick = j;
   }
   if (pick == n) return CM_OK;
