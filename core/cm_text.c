@@ -397,6 +397,18 @@ int cm_title_words(const char *p, size_t n, cm_buf *norm, cm_buf *words, size_t 
   return CM_OK;
 }
 
+int cm_view_put(cm_buf *b, cm_view v) {
+  CM_TRY(cm_buf_push_u32(b, v.n));
+  return cm_buf_append(b, v.p, v.n);
+}
+
+cm_view cm_view_get(cm_cursor *q) {
+  cm_view v;
+  v.n = cm_cursor_u32(q);
+  v.p = cm_cursor_bytes(q, v.n);
+  return v;
+}
+
 int cm_view_cmp(const void *a, const void *b) {
   const cm_view *x = a, *y = b;
   return cm_bytes_cmp(x->p, x->n, y->p, y->n);

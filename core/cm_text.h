@@ -25,6 +25,10 @@ typedef struct {
   uint32_t n;
 } cm_view;
 int cm_view_cmp(const void *a, const void *b);
+/* Not collective: a view into a message (length, then bytes), and back
+ * from a cursor over one (the view points into the message). */
+int cm_view_put(cm_buf *b, cm_view v);
+cm_view cm_view_get(cm_cursor *q);
 /* Sorts n views by cm_view_cmp. Not collective. Most callers sort a row's few
  * names or cited keys, millions of times: up to 16 go through an inlined
  * insertion sort, where qsort's setup and indirect calls would cost more

@@ -160,25 +160,13 @@ typedef struct {
   cm_view id, title, surname; /* title: normalized words; surname: see surname_of */
 } work_info;
 
-static int put_view(cm_buf *b, cm_view v) {
-  CM_TRY(cm_buf_push_u32(b, v.n));
-  return cm_buf_append(b, v.p, v.n);
-}
-
-static cm_view cursor_view(cm_cursor *q) {
-  cm_view v;
-  v.n = cm_cursor_u32(q);
-  v.p = cm_cursor_bytes(q, v.n);
-  return v;
-}
-
 static int put_work_info(cm_buf *b, const work_info *x) {
   CM_TRY(cm_buf_push_i64(b, x->year));
   CM_TRY(cm_buf_push_i64(b, x->cites));
   CM_TRY(cm_buf_push_u8(b, x->has_doi));
-  CM_TRY(put_view(b, x->id));
-  CM_TRY(put_view(b, x->title));
-  return put_view(b, x->surname);
+  CM_TRY(cm_view_put(b, x->id));
+  CM_TRY(cm_view_put(b, x->title));
+  return cm_view_put(b, x->surname);
 }
 
 static work_info cursor_work_info(cm_cursor *q) {
@@ -186,9 +174,9 @@ static work_info cursor_work_info(cm_cursor *q) {
   x.year = (int64_t)cm_cursor_u64(q);
   x.cites = (int64_t)cm_cursor_u64(q);
   x.has_doi = cm_cursor_u8(q);
-  x.id = cursor_view(q);
-  x.title = cursor_view(q);
-  x.surname = cursor_view(q);
+  x.id = cm_view_get(q);
+  x.title = cm_view_get(q);
+  x.surname = cm_view_get(q);
   return x;
 }
 

@@ -16,10 +16,10 @@
 #include <string.h>
 
 #include "cm_error.h"
+#include "cm_jobs.h"
 #include "cm_shuffle.h"
 #include "cm_sort.h"
 #include "cm_text.h"
-#include "cm_jobs.h"
 
 typedef unsigned __int128 u128;
 
@@ -29,8 +29,7 @@ enum { T_N, T_FIRST, T_LAST, T_FOCUS, T_PARTNER, T_COUNTS };
 /* Local window work i with a topic: its key, else n == 0. */
 static cm_view topic_of(const cm_ctx *c, size_t i) {
   cm_view v = {NULL, 0};
-  if (!cm_work_in_window(c, i))
-    return v;
+  if (!cm_work_in_window(c, i)) return v;
   size_t l;
   v.p = cm_strcol_get(&c->w_topic_id, i, &l);
   v.n = (uint32_t)l;
@@ -57,18 +56,6 @@ static cm_view min_field(cm_view a, cm_view b) {
   if (!a.n || (a_none && !b_none)) return b;
   if (!b.n || (b_none && !a_none)) return a;
   return cm_bytes_cmp(a.p, a.n, b.p, b.n) <= 0 ? a : b;
-}
-
-static int put_view(cm_buf *b, cm_view v) {
-  CM_TRY(cm_buf_push_u32(b, v.n));
-  return cm_buf_append(b, v.p, v.n);
-}
-
-static cm_view get_view(cm_cursor *q) {
-  cm_view v;
-  v.n = cm_cursor_u32(q);
-  v.p = cm_cursor_bytes(q, v.n);
-  return v;
 }
 
 /* One topic's partial counts on this rank. */
@@ -170,9 +157,9 @@ static int send_partials(cm_ctx *c, cm_outbox *ob, uint64_t totals[3]) {
     cm_buf *b = &ob->to[cm_owner(p->h, c->nranks)];
     rc = cm_buf_push_u64(b, p->h);
     if (rc == CM_OK) rc = cm_buf_push_u8(b, 0);
-    if (rc == CM_OK) rc = put_view(b, p->key);
-    if (rc == CM_OK) rc = put_view(b, p->name);
-    if (rc == CM_OK) rc = put_view(b, p->field);
+    if (rc == CM_OK) rc = cm_view_put(b, p->key);
+    if (rc == CM_OK) rc = cm_view_put(b, p->name);
+    if (rc == CM_OK) rc = cm_view_put(b, p->field);
     for (int k = 0; k < T_COUNTS && rc == CM_OK; k++)
       rc = cm_buf_push_u64(b, p->cnt[k]);
   }
@@ -191,7 +178,7 @@ static int send_patents(cm_ctx *c, const cm_work_links *wl, cm_outbox *ob) {
     cm_buf *b = &ob->to[cm_owner(h, c->nranks)];
     CM_TRY(cm_buf_push_u64(b, h));
     CM_TRY(cm_buf_push_u8(b, 1));
-    CM_TRY(put_view(b, k));
+    CM_TRY(cm_view_put(b, k));
     CM_TRY(cm_buf_push_u64(b, wl->patent_row[j]));
     CM_TRY(cm_buf_push_u8(b, wl->flags[j]));
   }
@@ -228,11 +215,11 @@ static int merge_topics(cm_ctx *c, const cm_buf *data, cm_outbox *to_root) {
     uint64_t h = cm_cursor_u64(&q);
     uint8_t tag = cm_cursor_u8(&q);
     partial *p = NULL;
-    rc = table_find(&t, h, get_view(&q), &p);
+    rc = table_find(&t, h, cm_view_get(&q), &p);
     if (rc != CM_OK) break;
     if (tag == 0) {
-      p->name = min_name(p->name, get_view(&q));
-      p->field = min_field(p->field, get_view(&q));
+      p->name = min_name(p->name, cm_view_get(&q));
+      p->field = min_field(p->field, cm_view_get(&q));
       for (int k = 0; k < T_COUNTS; k++)
         p->cnt[k] += cm_cursor_u64(&q);
     } else {
@@ -258,9 +245,9 @@ static int merge_topics(cm_ctx *c, const cm_buf *data, cm_outbox *to_root) {
     const partial *p = &t.part[j];
     if (p->cnt[T_N] == 0 || p->cnt[T_N] < (uint64_t)c->par->min_topic_works) continue;
     cm_buf *b = &to_root->to[0];
-    rc = put_view(b, p->key);
-    if (rc == CM_OK) rc = put_view(b, p->name);
-    if (rc == CM_OK) rc = put_view(b, p->field);
+    rc = cm_view_put(b, p->key);
+    if (rc == CM_OK) rc = cm_view_put(b, p->name);
+    if (rc == CM_OK) rc = cm_view_put(b, p->field);
     for (int k = 0; k < T_COUNTS && rc == CM_OK; k++)
       rc = cm_buf_push_u64(b, p->cnt[k]);
     for (int k = 0; k < 2 && rc == CM_OK; k++)
@@ -311,9 +298,9 @@ static int write_table(cm_ctx *c, const cm_buf *data, uint64_t totals[3], const 
   int years = par->window_last - par->window_first;
   for (cm_cursor q = {data->data, data->data + data->len}; cm_cursor_more(&q); n++) {
     topic_row *x = &r[n];
-    x->key = get_view(&q);
-    x->name = get_view(&q);
-    x->field = get_view(&q);
+    x->key = cm_view_get(&q);
+    x->name = cm_view_get(&q);
+    x->field = cm_view_get(&q);
     for (int k = 0; k < T_COUNTS; k++)
       x->cnt[k] = cm_cursor_u64(&q);
     for (int k = 0; k < 2; k++)
