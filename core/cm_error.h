@@ -62,6 +62,7 @@ int cm_mpi_error(const char *src, int line, const char *expr, int code);
 /* Fault injection for the tests (tests/test_faults.sh): nonzero when the
  * environment variable CITEMILL_FAULT is "POINT@RANK" for this point and this
  * process's rank in MPI_COMM_WORLD. Points (docs/testing.md): shuffle-kill,
+ * shuffle-stall (the rank stops answering: tests/test_multihost.sh),
  * h5-write (a collective write), h5-deferred-write (a rank's held-back store
  * write), load-fail, citations-fail, links-fail, job-fail (analyze's steps).
  * Not collective; costs one getenv. */

@@ -1,6 +1,8 @@
 #include "cm_shuffle.h"
 
 #include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include <limits.h>
 #include <stdlib.h>
@@ -36,6 +38,12 @@ void cm_inbox_free(cm_inbox *in) {
 
 int cm_shuffle(MPI_Comm comm, int rc_local, cm_outbox *out, cm_inbox *in) {
   if (cm_fault("shuffle-kill")) raise(SIGKILL); /* test hook: a rank dies mid-shuffle */
+  if (cm_fault("shuffle-stall")) { /* test hook: a rank stops answering (its host is then taken away) */
+    fprintf(stderr, "citemill: test hook: this rank stalls in a shuffle\n");
+    fflush(stderr);
+    for (;;)
+      pause();
+  }
   int P, me;
   CM_MPI(MPI_Comm_size(comm, &P));
   CM_MPI(MPI_Comm_rank(comm, &me));

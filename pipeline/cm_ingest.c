@@ -105,6 +105,10 @@ int cm_ingest(MPI_Comm comm, const cm_config *cfg) {
   cm_base_free(&base); /* collective: closes the previous store */
   double t0 = cm_now();
   rc = cm_store_end(comm, cfg, tmp, rc, f, later);
+  if (rc == CM_OK && rank == 0) /* the store is in place: now its rejects files */
+    for (int k = 0; k < 2 && rc == CM_OK; k++)
+      rc = cm_rejects_publish(rej_dir, k ? "works" : "patents");
+  rc = cm_agree(comm, rc);
   t_write += cm_now() - t0 + t[0].t_write + t[1].t_write; /* (the held-back writes: during works) */
   /* Sum the per-rank reader statistics for the summary. */
   uint64_t rs[2][6], rsum[2][6];

@@ -166,7 +166,9 @@ static int by_file(const void *a, const void *b) {
 }
 
 /* Not collective (rank 0): copies the ranges, in input-file order, from the
- * ranks' parts into `path` (through a temporary and a rename). */
+ * ranks' parts into `path`.tmp; cm_rejects_publish puts it in place once the
+ * store it belongs to is (an ingest that dies later leaves the earlier
+ * store's rejects file as it was). */
 static int copy_reject_ranges(const char *dir, const char *corpus, const char *path, int P,
                               const reject_range *v, size_t n) {
   char tmp[CM_PATH_MAX], part[4200];
@@ -199,7 +201,6 @@ static int copy_reject_ranges(const char *dir, const char *corpus, const char *p
     if (in[r]) fclose(in[r]);
   free(in);
   if (o && fclose(o) != 0 && rc == CM_OK) rc = CM_FAIL("writing '%s' failed", tmp);
-  if (rc == CM_OK && rename(tmp, path) != 0) rc = CM_FAIL("cannot rename '%s'", tmp);
   if (rc != CM_OK) remove(tmp);
   return rc;
 }
@@ -460,6 +461,18 @@ int cm_read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const char 
   for (int i = 0; i < CM_WT_N && base->active[k]; i++)
     t->wrong_type[i] += base->wrong_type[k][i];
   rc = check_reject_rate(comm, &x, t);
+  /* too many rejects: the run fails, and the rejects file is what the user needs to see */
+  if (rc != CM_OK && rank == 0) cm_rejects_publish(rej_dir, corpus);
   free(x.per_file);
   return rc;
+}
+
+int cm_rejects_publish(const char *rej_dir, const char *corpus) {
+  char path[CM_PATH_MAX], tmp[CM_PATH_MAX + 8];
+  CM_PATH(path, "%s/%s.csv", rej_dir, corpus);
+  CM_PATH(tmp, "%s.tmp", path);
+  if (rename(tmp, path) != 0)
+    return CM_FAIL("cannot rename '%s' to '%s': %s; the store is written, its rejects file is '%s'", tmp,
+                   path, strerror(errno), tmp);
+  return CM_OK;
 }

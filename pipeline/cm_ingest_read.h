@@ -23,4 +23,10 @@
 int cm_read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const char *rej_dir, cm_base_store *base,
                    cm_corpus_cols *cols, cm_filelist *fl, cm_corpus_totals *t, cm_h5_deferred *pending);
 
+/* Not collective (rank 0): puts the merged rejects file of `corpus`
+ * ("patents", "works") in place: DIR/<corpus>.csv.tmp becomes DIR/<corpus>.csv.
+ * Called once the store they belong to is in place, or when the rejects
+ * themselves fail the run. */
+int cm_rejects_publish(const char *rej_dir, const char *corpus);
+
 #endif

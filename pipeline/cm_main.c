@@ -10,6 +10,7 @@
 #include "cm_gen.h"
 #include "cm_info.h"
 #include "cm_ingest.h"
+#include "cm_progress.h"
 #include "cm_run.h"
 #include "cm_signal.h"
 
@@ -34,6 +35,15 @@ int main(int argc, char **argv) {
   /* every rank parses the same argv: the result is the same everywhere */
   int rc = cm_config_parse(argc, argv, &cfg, &exit_now);
   rc = cm_agree(comm, rc);
+  int parallel_command =
+      !exit_now && (strcmp(cfg.command, "ingest") == 0 || strcmp(cfg.command, "analyze") == 0 ||
+                    strcmp(cfg.command, "run") == 0);
+  if (rc == CM_OK && parallel_command && !cfg.quiet) { /* the same decision on every rank: argv is */
+    char layout[2048];
+    int nodes;
+    rc = cm_node_layout(comm, layout, sizeof layout, &nodes);
+    if (rc == CM_OK) printf("citemill %s: %s\n", cfg.command, layout);
+  }
   if (rc == CM_OK && !exit_now) {
     if (strcmp(cfg.command, "ingest") == 0)
       rc = cm_ingest(comm, &cfg);

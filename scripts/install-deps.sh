@@ -10,4 +10,5 @@ DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends 
   openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools \
   libarchive-dev zlib1g-dev libisal-dev libutf8proc-dev libxxhash-dev libsimdjson-dev \
   python3 python3-h5py python3-numpy python3-xxhash gzip zip tar bc time procps \
-  chromium slurmctld slurmd slurm-client munge isal strace
+  chromium slurmctld slurmd slurm-client munge isal strace \
+  iproute2 nftables util-linux

@@ -18,29 +18,10 @@ for c in ('patent', 'work', 'method'):
     o, b = g[c]['offsets'][:], g[c]['bytes'][:].tobytes()
     print(c, [b[o[i]:o[i+1]] for i in range(len(o) - 1)])
 print('confidence', list(g['confidence'][:]))" "$1"; }
-# Each generated .gz file becomes parts of ~300 lines, in the same order (names sort as the lines ran):
-# many files, so that the ranks claim runs of them and the store places the rows by file.
-split_inputs() {
-  /usr/bin/python3 - "$1" <<'EOF2'
-import gzip, os, sys
-for top in ('patents', 'works'):
-    for dirpath, _, files in os.walk(os.path.join(sys.argv[1], top)):
-        for f in sorted(files):
-            if not f.endswith('.gz'): continue
-            path = os.path.join(dirpath, f)
-            lines = gzip.open(path).read().splitlines(keepends=True)
-            os.remove(path)
-            stem = f[:-len('.json.gz')] if f.endswith('.json.gz') else f[:-len('.gz')]
-            ext = f[len(stem):]
-            for k in range(0, len(lines), 300):
-                with open(os.path.join(dirpath, '%s-%03d%s' % (stem, k // 300, ext)), 'wb') as o:
-                    o.write(gzip.compress(b''.join(lines[k:k + 300]), mtime=0))
-EOF2
-}
 for np in 1 2 3 4; do
   D=$W/np$np
   run $np "$BIN" gen --out $D --patents 6000 --works 4000 --seed 7 --containers mixed --quiet
-  split_inputs $D
+  /usr/bin/python3 "$SRC/tests/split_inputs.py" $D # many files: runs of them claimed, blocks of them per node
   # on 4 ranks every shuffle is forced through staging buffers in rounds of 1000 bytes per rank pair
   # (the path of inboxes over 2 GiB); on 3 the title join is forced into many rounds: no result may change
   S=; [ $np = 4 ] && S=1000
