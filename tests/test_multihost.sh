@@ -24,43 +24,19 @@ fail() {
   echo "FAIL: $*"
   exit 1
 }
-[ "$(id -u)" = 0 ] || skip "network namespaces need root"
-for c in ip unshare timeout; do command -v $c > /dev/null || skip "no '$c' command"; done
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+command -v timeout > /dev/null || skip "no 'timeout' command"
 W=$(mktemp -d)
-ID=$$
-export CITEMILL_NETNS_PREFIX=cm$ID- # namespaces cm<pid>-h1 ... (ours alone: the pid is in the name)
-BR=cmbr$ID
-NET=
-for third in $(seq 91 140); do # a /24 no interface of this machine uses yet
-  ip -4 addr | grep -q " 10\.213\.$third\." || {
-    NET=10.213.$third
-    break
-  }
-done
-[ -n "$NET" ] || skip "no free 10.213.x.0/24 subnet for the test bridge"
+. "$SRC/tests/netns_hosts.sh"
+export CITEMILL_NETNS_PREFIX=cm$$- # namespaces cm<pid>-h1 ... (ours alone: the pid is in the name)
 HOSTS="h1 h2 h3 h4"
 cleanup() {
-  for h in $HOSTS; do
-    ns=$CITEMILL_NETNS_PREFIX$h
-    ip netns pids $ns 2> /dev/null | xargs -r kill -9 2> /dev/null
-    ip netns del $ns 2> /dev/null
-  done
-  ip link del $BR 2> /dev/null
+  netns_down
   rm -rf "$W"
 }
 trap cleanup EXIT
-ip link add $BR type bridge 2> $W/err || skip "cannot create a bridge ($(cat $W/err))"
-ip addr add $NET.1/24 dev $BR && ip link set $BR up || fail "bridge set-up"
-i=0
-for h in $HOSTS; do
-  i=$((i + 1))
-  ns=$CITEMILL_NETNS_PREFIX$h
-  ip netns add $ns 2> $W/err || skip "cannot create a network namespace ($(cat $W/err))"
-  ip link add cmv$ID$h type veth peer name eth0 netns $ns || fail "veth for $h"
-  ip link set cmv$ID$h master $BR up && ip -n $ns addr add $NET.$((10 + i))/24 dev eth0 &&
-    ip -n $ns link set eth0 up && ip -n $ns link set lo up || fail "addresses of $h"
-done
+netns_up $CITEMILL_NETNS_PREFIX $HOSTS
+case $? in 0) ;; 77) skip "$SKIP_WHY" ;; *) fail "setting up the hosts" ;; esac
 # Open MPI: daemons through the agent; out-of-band and MPI traffic on the bridge only; a daemon whose
 # peer stops answering is declared lost after ~5 + 3 x 2 s of TCP keepalive (default: 300 + 9 x 20 s).
 MH=(--mca plm_rsh_agent "$SRC/tests/netns-agent" --mca oob_tcp_if_include $NET.0/24

@@ -12,59 +12,22 @@ set -uo pipefail
 BIN=$1; SRC=$2
 command -v slurmctld > /dev/null && command -v slurmd > /dev/null && command -v munged > /dev/null ||
   { echo "slurm: slurmctld/slurmd/munge not installed, skipped"; exit 77; }
-W=$(mktemp -d); S=$W/slurm; mkdir -p $S/state $S/spool $S/log
-PIDS=()
+W=$(mktemp -d); S=$W/slurm
+. "$SRC/tests/slurm/slurm_lib.sh"
 cleanup() {
-  for f in $S/slurmd.pid $S/slurmctld.pid; do [ -f $f ] && kill $(cat $f) 2> /dev/null; done
-  [ -n "${MUNGE_PID:-}" ] && kill $MUNGE_PID 2> /dev/null
-  sleep 0.5; rm -rf "$W"
+  slurm_down
+  rm -rf "$W"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in $S/log/*.log $W/*.out; do [ -f $f ] && { echo "== $f"; tail -20 $f; }; done; exit 1; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 CITEMILL=$BIN CITEMILL_SCALING=$SRC/slurm/scaling.sh
 
 CPUS=$(nproc); MEM=$(($(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 * 8 / 10))
-cat > $S/slurm.conf <<EOF
-ClusterName=citemilltest
-SlurmctldHost=localhost
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-CredType=cred/munge
-SlurmctldPort=6817
-SlurmdPort=6818
-StateSaveLocation=$S/state
-SlurmdSpoolDir=$S/spool
-SlurmctldPidFile=$S/slurmctld.pid
-SlurmdPidFile=$S/slurmd.pid
-SlurmctldLogFile=$S/log/slurmctld.log
-SlurmdLogFile=$S/log/slurmd.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-SchedulerType=sched/backfill
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-MpiDefault=pmix
-MailProg=/bin/true
-ReturnToService=2
-SlurmctldTimeout=30
-SlurmdTimeout=30
-MinJobAge=600
-NodeName=localhost CPUs=$CPUS RealMemory=$MEM State=UNKNOWN
-PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
-EOF
-export SLURM_CONF=$S/slurm.conf
-install -d -o munge -g munge -m 0755 /run/munge
-if ! munge -n 2> /dev/null | unmunge > /dev/null 2>&1; then
-  runuser -u munge -- /usr/sbin/munged || fail "munged"
-  sleep 0.3; MUNGE_PID=$(cat /run/munge/munged.pid 2> /dev/null)
-fi
+slurm_conf localhost 6817 "NodeName=localhost CPUs=$CPUS RealMemory=$MEM State=UNKNOWN"
+slurm_munge || fail "munged"
 slurmctld -f $SLURM_CONF || fail "slurmctld"
 slurmd -f $SLURM_CONF -N localhost || fail "slurmd"
-for i in $(seq 1 120); do [ "$(sinfo -h -o %T 2> /dev/null)" = idle ] && break; sleep 0.25; done
-[ "$(sinfo -h -o %T)" = idle ] || fail "the node did not become idle"
+slurm_wait_idle 1 || fail "the node did not become idle"
 echo "slurm: single-node Slurm up"
 
 wait_gone() { # job ids...: wait until none is pending or running (timeout 180 s)
