@@ -14,8 +14,7 @@ struct cm_claims {
   int rank, ranks;        /* this rank's place on its node, and the node's ranks */
 };
 
-/* Collective: the ranks of comm that share this rank's node, in rank order. */
-static int node_comm(MPI_Comm comm, MPI_Comm *node) {
+int cm_node_comm(MPI_Comm comm, MPI_Comm *node) {
   int rank;
   CM_MPI(MPI_Comm_rank(comm, &rank));
   const char *k = getenv("CITEMILL_NODE_RANKS"); /* tests: k consecutive ranks make a "node" */
@@ -72,7 +71,7 @@ int cm_claims_open(MPI_Comm comm, size_t n, const uint64_t *weight, cm_claims **
   c->prefix = prefix;
   int rank, node_rank, index, nodes;
   CM_MPI(MPI_Comm_rank(comm, &rank));
-  CM_TRY(node_comm(comm, &c->node));
+  CM_TRY(cm_node_comm(comm, &c->node));
   CM_MPI(MPI_Comm_rank(c->node, &node_rank));
   c->rank = node_rank;
   CM_MPI(MPI_Comm_size(c->node, &c->ranks));

@@ -29,6 +29,10 @@ int cm_claims_next(cm_claims *c, size_t *lo, size_t *hi, double *claimed);
  * size). Nodes are the ranks sharing memory; for the tests,
  * CITEMILL_NODE_RANKS=k makes every k consecutive ranks a node instead. */
 void cm_claims_node(const cm_claims *c, int *rank, int *size);
+/* Collective on comm: the ranks of comm that share this rank's node, in
+ * rank order (MPI_COMM_TYPE_SHARED; for the tests, CITEMILL_NODE_RANKS=k
+ * makes every k consecutive ranks a node instead). Free with MPI_Comm_free. */
+int cm_node_comm(MPI_Comm comm, MPI_Comm *node);
 /* Collective: frees the window (NULL is fine). */
 int cm_claims_close(cm_claims *c);
 

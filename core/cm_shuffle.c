@@ -7,7 +7,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "cm_claim.h"
 #include "cm_error.h"
 
 int cm_outbox_init(cm_outbox *o, int nranks) {
@@ -36,7 +38,36 @@ void cm_inbox_free(cm_inbox *in) {
   in->from = NULL;
 }
 
-int cm_shuffle(MPI_Comm comm, int rc_local, cm_outbox *out, cm_inbox *in) {
+/* CITEMILL_TRACE_SHUFFLE=FILE (bench/scaling_model.sh): each rank appends to
+ * FILE.<rank> one line per shuffle, "P rank t_enter t_exit bytes_to_0 ...
+ * bytes_to_P-1" (seconds of CLOCK_MONOTONIC), so that a replay can reproduce the
+ * volumes and the compute between shuffles (t_enter of one minus t_exit of
+ * the one before). Stateless: the line number is the shuffle's index. */
+static double trace_clock(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void trace_shuffle(int P, int me, double t_enter, const uint64_t *scount) {
+  const char *base = getenv("CITEMILL_TRACE_SHUFFLE");
+  if (!base || !*base || !scount) return;
+  char path[4200];
+  snprintf(path, sizeof path, "%s.%d", base, me);
+  FILE *f = fopen(path, "a");
+  if (!f) {
+    cm_warn("cannot append to the shuffle trace '%s'", path);
+    return;
+  }
+  fprintf(f, "%d %d %.6f %.6f", P, me, t_enter, trace_clock());
+  for (int r = 0; r < P; r++)
+    fprintf(f, " %llu", (unsigned long long)scount[r]);
+  fputc('\n', f);
+  if (fclose(f) != 0) cm_warn("writing the shuffle trace '%s' failed", path);
+}
+
+/* The flat shuffle: one all-to-all over comm (P - 1 messages a rank). */
+static int shuffle_flat(MPI_Comm comm, int rc_local, cm_outbox *out, cm_inbox *in) {
   if (cm_fault("shuffle-kill")) raise(SIGKILL); /* test hook: a rank dies mid-shuffle */
   if (cm_fault("shuffle-stall")) { /* test hook: a rank stops answering (its host is then taken away) */
     fprintf(stderr, "citemill: test hook: this rank stalls in a shuffle\n");
@@ -162,6 +193,144 @@ done:
   cm_buf_free(&rbuf);
   if (status != CM_OK) cm_inbox_free(in);
   return status;
+}
+
+/* ---- the two-level shuffle ----
+ * With L ranks on each of N nodes (P = N L, ranks numbered node by node), rank
+ * (A, i) sends nothing across the network itself: step 1, inside its node, it
+ * hands rank (A, j) everything bound for ranks (B, j) of every node B; step 2,
+ * the ranks of one local index j, one per node, exchange: (A, j) sends (B, j)
+ * what all of node A has for it. A rank sends L - 1 + N - 1 messages instead
+ * of P - 1, each N or L times larger: at 2,048 ranks of 32 a node, 94 instead
+ * of 2,047 (docs/scaling.md). Chunks carry their length (8 bytes), and both
+ * steps keep source order, so the inbox is the flat shuffle's, byte for byte. */
+
+static int put_chunk(cm_buf *b, const uint8_t *data, uint64_t len) {
+  CM_TRY(cm_buf_append(b, &len, sizeof len));
+  return len ? cm_buf_append(b, data, (size_t)len) : CM_OK;
+}
+
+/* Reads the next chunk at *at of [data, data + end): its bytes and length. */
+static int take_chunk(const uint8_t *data, uint64_t end, uint64_t *at, const uint8_t **bytes, uint64_t *len) {
+  if (end - *at < sizeof *len) return CM_FAIL("two-level shuffle: a chunk header is cut short");
+  memcpy(len, data + *at, sizeof *len);
+  *at += sizeof *len;
+  if (end - *at < *len) return CM_FAIL("two-level shuffle: a chunk is cut short");
+  *bytes = data + *at;
+  *at += *len;
+  return CM_OK;
+}
+
+/* Collective on comm: the node and cross communicators when every node has
+ * the same number L > 1 of ranks, numbered node by node, and there are N > 1
+ * nodes; *use 0 (and no communicators) otherwise. */
+static int two_level_layout(MPI_Comm comm, int P, int me, MPI_Comm *node, MPI_Comm *cross, int *use) {
+  *use = 0;
+  int L, l;
+  CM_TRY(cm_node_comm(comm, node));
+  CM_MPI(MPI_Comm_size(*node, &L));
+  CM_MPI(MPI_Comm_rank(*node, &l));
+  int v[3] = {L, -L, me - l == (me / L) * L && me % L == l ? 0 : 1}; /* min L, max L, misplaced */
+  CM_MPI(MPI_Allreduce(MPI_IN_PLACE, v, 3, MPI_INT, MPI_MAX, comm));
+  *use = v[0] == -v[1] && v[2] == 0 && L > 1 && P / L > 1;
+  if (!*use) return MPI_Comm_free(node) == MPI_SUCCESS ? CM_OK : CM_FAIL("MPI_Comm_free failed");
+  CM_MPI(MPI_Comm_split(comm, l, me, cross));
+  return CM_OK;
+}
+
+static int shuffle_two_level(MPI_Comm comm, MPI_Comm node, MPI_Comm cross, int P, int me, cm_outbox *out,
+                             cm_inbox *in) {
+  int L, N;
+  CM_MPI(MPI_Comm_size(node, &L));
+  CM_MPI(MPI_Comm_size(cross, &N));
+  uint64_t sent = 0;
+  for (int r = 0; r < P; r++)
+    if (r != me) sent += out->to[r].len;
+  /* step 1: to local rank j, for each node B in order, the chunk bound for (B, j) */
+  cm_outbox o1 = {0}, o2 = {0};
+  cm_inbox i1 = {0}, i2 = {0};
+  int rc = cm_outbox_init(&o1, L);
+  for (int j = 0; j < L && rc == CM_OK; j++)
+    for (int B = 0; B < N && rc == CM_OK; B++) {
+      cm_buf *b = &out->to[B * L + j];
+      rc = put_chunk(&o1.to[j], b->data, b->len);
+      cm_buf_free(b);
+    }
+  rc = shuffle_flat(node, rc, &o1, &i1);
+  /* step 2: to node B's rank of my local index, for each source i of my node, its chunk for B */
+  if (rc == CM_OK) rc = cm_outbox_init(&o2, N);
+  uint64_t *at = rc == CM_OK ? calloc((size_t)L, sizeof *at) : NULL;
+  if (rc == CM_OK && !at) rc = CM_FAIL("out of memory in the two-level shuffle");
+  for (int i = 0; rc == CM_OK && i < L; i++)
+    at[i] = i1.from[i];
+  for (int B = 0; rc == CM_OK && B < N; B++)
+    for (int i = 0; rc == CM_OK && i < L; i++) {
+      const uint8_t *bytes;
+      uint64_t len;
+      rc = take_chunk(i1.data.data, i1.from[i + 1], &at[i], &bytes, &len);
+      if (rc == CM_OK) rc = put_chunk(&o2.to[B], bytes, len);
+    }
+  free(at);
+  cm_inbox_free(&i1);
+  rc = shuffle_flat(cross, rc, &o2, &i2);
+  /* the inbox: from node A (in order), the chunks of its ranks (A, 0..L-1): sources in rank order */
+  memset(in, 0, sizeof *in);
+  in->nranks = P;
+  in->from = rc == CM_OK ? calloc((size_t)P + 1, sizeof *in->from) : NULL;
+  if (rc == CM_OK && !in->from) rc = CM_FAIL("out of memory in the two-level shuffle");
+  if (rc == CM_OK) rc = cm_buf_reserve(&in->data, i2.data.len + 1);
+  for (int A = 0; rc == CM_OK && A < N; A++) {
+    uint64_t pos = i2.from[A];
+    for (int i = 0; rc == CM_OK && i < L; i++) {
+      const uint8_t *bytes;
+      uint64_t len;
+      rc = take_chunk(i2.data.data, i2.from[A + 1], &pos, &bytes, &len);
+      if (rc == CM_OK && len) memcpy(in->data.data + in->data.len, bytes, (size_t)len);
+      in->data.len += (size_t)len;
+      in->from[A * L + i + 1] = in->data.len;
+    }
+  }
+  cm_inbox_free(&i2);
+  cm_outbox_free(&o1);
+  cm_outbox_free(&o2);
+  in->bytes_sent = sent;
+  rc = cm_agree(comm, rc);
+  if (rc != CM_OK) cm_inbox_free(in);
+  return rc;
+}
+
+/* Whether to shuffle in two levels: CITEMILL_SHUFFLE_LEVELS=1 or 2 decides
+ * (tests, benches); otherwise from CM_SHUFFLE_TWO_LEVEL_RANKS ranks on. */
+static int two_level_wanted(int P) {
+  const char *e = getenv("CITEMILL_SHUFFLE_LEVELS");
+  if (e && (atoi(e) == 1 || atoi(e) == 2)) return atoi(e) == 2;
+  return P >= CM_SHUFFLE_TWO_LEVEL_RANKS;
+}
+
+int cm_shuffle(MPI_Comm comm, int rc_local, cm_outbox *out, cm_inbox *in) {
+  double t_enter = trace_clock();
+  int P, me, rc = rc_local, use = 0;
+  CM_MPI(MPI_Comm_size(comm, &P));
+  CM_MPI(MPI_Comm_rank(comm, &me));
+  uint64_t *scount = calloc((size_t)P, sizeof *scount); /* for the trace: what this rank sends whom */
+  for (int r = 0; scount && r < P; r++)
+    scount[r] = out->to[r].len;
+  MPI_Comm node = MPI_COMM_NULL, cross = MPI_COMM_NULL;
+  if (two_level_wanted(P)) {
+    rc = cm_agree(comm, rc); /* the layout's collectives need every rank */
+    if (rc == CM_OK) rc = cm_agree(comm, two_level_layout(comm, P, me, &node, &cross, &use));
+  }
+  if (use && rc == CM_OK) {
+    rc = shuffle_two_level(comm, node, cross, P, me, out, in);
+  } else {
+    rc = shuffle_flat(comm, rc, out, in);
+  }
+  if (node != MPI_COMM_NULL) MPI_Comm_free(&node);
+  if (cross != MPI_COMM_NULL) MPI_Comm_free(&cross);
+  if (rc == CM_OK) trace_shuffle(P, me, t_enter, scount);
+  free(scount);
+  if (rc != CM_OK) memset(in, 0, sizeof *in);
+  return rc;
 }
 
 int cm_allgather_bytes(MPI_Comm comm, const cm_buf *mine, cm_buf *all) {

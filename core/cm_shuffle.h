@@ -39,6 +39,15 @@ void cm_inbox_free(cm_inbox *in);
  * never overflow). The outboxes are emptied and their memory released. */
 int cm_shuffle(MPI_Comm comm, int rc, cm_outbox *out, cm_inbox *in);
 
+/* From this many ranks on, cm_shuffle goes in two levels when the ranks sit
+ * on several nodes with the same number of ranks each (numbered node by
+ * node): inside each node first, then between the ranks of one local index
+ * across nodes, so a rank sends (ranks a node - 1) + (nodes - 1) messages
+ * instead of P - 1. Same inbox, byte for byte. The threshold is where the
+ * scaling model (docs/scaling.md) finds the flat all-to-all losing to it;
+ * CITEMILL_SHUFFLE_LEVELS=1 or 2 overrides it (tests, benches). */
+#define CM_SHUFFLE_TWO_LEVEL_RANKS 512
+
 /* Collective: every rank receives the concatenation (in rank order) of all
  * ranks' `mine` bytes. For small data (cohort parameters, dictionaries). */
 int cm_allgather_bytes(MPI_Comm comm, const cm_buf *mine, cm_buf *all);

@@ -28,9 +28,11 @@ for np in 1 2 3 4; do
   # files are claimed per node and split in fixed blocks across nodes: on 3 ranks every rank is made a
   # "node" of its own, on 4 two "nodes" of two ranks each; the store must not change (h5diff below)
   N=; [ $np = 3 ] && N=1; [ $np = 4 ] && N=2
-  CITEMILL_NODE_RANKS=$N CITEMILL_SHUFFLE_STAGED=$S run $np "$BIN" ingest --quiet --patents $D/patents --works $D/works --store $D/s.h5 --reject-rate 0
+  # on 4 ranks every shuffle also goes in two levels (2 "nodes" of 2: core/cm_shuffle.h)
+  L=; [ $np = 4 ] && L=2
+  CITEMILL_SHUFFLE_LEVELS=$L CITEMILL_NODE_RANKS=$N CITEMILL_SHUFFLE_STAGED=$S run $np "$BIN" ingest --quiet --patents $D/patents --works $D/works --store $D/s.h5 --reject-rate 0
   R=; [ $np = 3 ] && R=4096
-  CITEMILL_TITLE_ROUND_BYTES=$R CITEMILL_SHUFFLE_STAGED=$S run $np "$BIN" analyze --quiet --store $D/s.h5 --out $D/out --aliases $D/aliases.csv
+  CITEMILL_SHUFFLE_LEVELS=$L CITEMILL_NODE_RANKS=$N CITEMILL_TITLE_ROUND_BYTES=$R CITEMILL_SHUFFLE_STAGED=$S run $np "$BIN" analyze --quiet --store $D/s.h5 --out $D/out --aliases $D/aliases.csv
   run $np "$BIN" analyze --quiet --store $D/s.h5 --out $D/doi --aliases $D/aliases.csv --link-methods doi
   run $np "$BIN" analyze --quiet --store $D/s.h5 --out $D/title --aliases $D/aliases.csv --link-methods title
   (cd $D && find patents works truth aliases.csv -type f | sort | xargs md5sum) > $W/gen$np.md5

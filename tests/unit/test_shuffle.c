@@ -2,7 +2,8 @@
  * reaches its destination, grouped by source in rank order and in append
  * order within a source; ranks that send nothing, or receive nothing, take
  * part; the staged path (CITEMILL_SHUFFLE_STAGED: rounds of a few bytes per
- * rank pair, the path of inboxes over 2 GiB) gives the same inbox; and a
+ * rank pair, the path of inboxes over 2 GiB) gives the same inbox, and so
+ * does the two-level shuffle (CITEMILL_SHUFFLE_LEVELS=2); and a
  * failure passed in by one rank ends the shuffle on every rank, delivering
  * nothing (the error protocol). */
 #include <mpi.h>
@@ -74,14 +75,27 @@ static void agreed_failure(void) {
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   round_trip(0, 0);
-  round_trip(1, 0); /* rank 0 sends nothing */
-  round_trip(0, 1); /* the last rank receives nothing */
+  round_trip(1, 0);                          /* rank 0 sends nothing */
+  round_trip(0, 1);                          /* the last rank receives nothing */
   setenv("CITEMILL_SHUFFLE_STAGED", "7", 1); /* rounds of 7 bytes a pair: records split across rounds */
   round_trip(0, 0);
   round_trip(1, 1);
   unsetenv("CITEMILL_SHUFFLE_STAGED");
   agreed_failure();
   round_trip(0, 0); /* and the communicator still works after it */
+  /* two levels (on 4 ranks: 2 "nodes" of 2; on 1-3 ranks the layout does not allow it and the
+   * flat shuffle runs): the same inboxes, the same error protocol */
+  setenv("CITEMILL_SHUFFLE_LEVELS", "2", 1);
+  setenv("CITEMILL_NODE_RANKS", "2", 1);
+  round_trip(0, 0);
+  round_trip(1, 1);
+  setenv("CITEMILL_SHUFFLE_STAGED", "7", 1);
+  round_trip(0, 1);
+  unsetenv("CITEMILL_SHUFFLE_STAGED");
+  agreed_failure();
+  round_trip(1, 0);
+  unsetenv("CITEMILL_SHUFFLE_LEVELS");
+  unsetenv("CITEMILL_NODE_RANKS");
   int bad = unit_failures, any = 0, rank;
   MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
