@@ -9,7 +9,8 @@
 #      clusters (bench/smpi/fattree-100g.xml, ethernet-25g.xml; 32 ranks a
 #      node): per P and platform the smallest and the largest shuffle, which
 #      fix the shuffle time as latency + volume / bandwidth (a + b V); at
-#      VALIDATE_P every shuffle is replayed too, to check that fit;
+#      VALIDATE_P every shuffle is replayed too, to check that fit; all of it
+#      with the flat shuffle and with the two-level one (LEVELS="1 2");
 #   3. scripts/scaling_model.py adds compute (the measured core-seconds of a
 #      scale 1.0 run, divided by P) and writes scaling-model.csv,
 #      scaling-model.svg and the tables of docs/scaling.md.
@@ -23,6 +24,7 @@ TRACE_SCALE=${TRACE_SCALE:-0.01}
 P0=${P0:-4}
 PS=${PS:-"16 32 64 128 256 512 1024 2048"}
 VALIDATE_P=${VALIDATE_P:-256}
+LEVELS=${LEVELS:-"1 2"}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 command -v smpicc > /dev/null || { echo "smpicc missing: apt-get install libsimgrid-dev"; exit 1; }
 [ "$(cat /proc/sys/vm/max_map_count)" -ge 1000000 ] || echo "scaling-model: warning: vm.max_map_count" \
@@ -31,7 +33,7 @@ command -v smpicc > /dev/null || { echo "smpicc missing: apt-get install libsimg
 mkdir -p $OUT
 OUT=$(cd $OUT && pwd)
 smpicc -O2 -I $SRC/core -o $OUT/replay_shuffle $SRC/bench/smpi/replay_shuffle.c $SRC/core/cm_shuffle.c \
-  $SRC/core/cm_buf.c $SRC/core/cm_error.c 2> $OUT/smpicc.log
+  $SRC/core/cm_buf.c $SRC/core/cm_error.c $SRC/core/cm_claim.c 2> $OUT/smpicc.log
 # 1. the trace
 C=$OUT/corpus
 [ -d $C/patents ] || mpirun -np 2 $BIN gen --out $C --scale $TRACE_SCALE --quiet
@@ -51,20 +53,32 @@ echo "scaling-model: traced $(wc -l < $OUT/trace-all.0) shuffles on $P0 ranks at
 # pairwise for these sizes: the same algorithm here. Cross traffic (TCP acks) off: it doubles the flows
 # the simulator solves for and changes these times by under 1 %.
 FACTOR=$(awk -v s=$TRACE_SCALE 'BEGIN {print 1.0 / s}')
-CFG=(--cfg=smpi/simulate-computation:no --cfg=smpi/auto-shared-malloc-thresh:1048576
-  --cfg=network/crosstraffic:0 --cfg=smpi/alltoallv:pair --cfg=smpi/alltoall:pair)
+# Large buffers are folded (SMPI maps them onto one block: little memory, garbage bytes) for the flat
+# shuffle, whose payload is never read; the two-level one reads its chunk headers, so it keeps real
+# memory (~3x the largest shuffle's bytes at scale 1.0: ~6 GB).
+CFG=(--cfg=smpi/simulate-computation:no --cfg=network/crosstraffic:0 --cfg=smpi/alltoallv:pair
+  --cfg=smpi/alltoall:pair)
+FOLD=--cfg=smpi/auto-shared-malloc-thresh:1048576
 for i in $(seq 0 63); do echo "node-$i:32"; done > $OUT/hosts.txt
-echo "kind,platform,ranks,shuffle,bytes,seconds" > $OUT/simulated.csv
-sim() { # platform P shuffles kind (fit: the two shuffles of the fit; all: every shuffle)
-  local t0=$(date +%s.%N)
-  smpirun -np $2 -platform $SRC/bench/smpi/$1.xml -hostfile $OUT/hosts.txt "${CFG[@]}" \
-    $OUT/replay_shuffle $OUT/trace-all $P0 $FACTOR $3 2> $OUT/smpi-$1-$2-$4.log > $OUT/sim.out
-  awk -v k=$4 -v p=$1 -v n=$2 '/^shuffle/ {print k "," p "," n "," $2 "," $4 "," $6}' $OUT/sim.out >> $OUT/simulated.csv
-  echo "scaling-model: $1 P=$2 ($4): $(tail -1 $OUT/sim.out); $(awk -v a=$t0 -v b=$(date +%s.%N) 'BEGIN {printf "%.0f", b - a}') s of simulation"
+echo "kind,levels,platform,ranks,shuffle,bytes,seconds" > $OUT/simulated.csv
+sim() { # levels platform P shuffles kind (fit: the two shuffles of the fit; all: every shuffle)
+  local t0=$(date +%s.%N) fold=
+  [ $1 = 1 ] && fold=$FOLD
+  CITEMILL_SHUFFLE_LEVELS=$1 smpirun -np $3 -platform $SRC/bench/smpi/$2.xml -hostfile $OUT/hosts.txt \
+    "${CFG[@]}" $fold $OUT/replay_shuffle $OUT/trace-all $P0 $FACTOR $4 2> $OUT/smpi-$1-$2-$3-$5.log > $OUT/sim.out
+  awk -v k=$5 -v l=$1 -v p=$2 -v n=$3 '/^shuffle/ {print k "," l "," p "," n "," $2 "," $4 "," $6}' \
+    $OUT/sim.out >> $OUT/simulated.csv
+  echo "scaling-model: $1 level(s), $2, P=$3 ($5): $(tail -1 $OUT/sim.out);" \
+    "$(awk -v a=$t0 -v b=$(date +%s.%N) 'BEGIN {printf "%.0f", b - a}') s of simulation"
 }
-for platform in fattree-100g ethernet-25g; do
-  for P in $PS; do sim $platform $P $SMALL,$LARGE fit; done
+for levels in $LEVELS; do
+  for platform in fattree-100g ethernet-25g; do
+    for P in $PS; do
+      [ $levels = 2 ] && [ $P -le 32 ] && continue # one node: nothing to do in two levels
+      sim $levels $platform $P $SMALL,$LARGE fit
+    done
+  done
+  sim $levels fattree-100g $VALIDATE_P $(seq -s, 0 $(($(wc -l < $OUT/trace-all.0) - 1))) all
 done
-sim fattree-100g $VALIDATE_P $(seq -s, 0 $(($(wc -l < $OUT/trace-all.0) - 1))) all
 # 3. the model
 /usr/bin/python3 $SRC/scripts/scaling_model.py $OUT

@@ -31,73 +31,82 @@ def volumes(stage):
 
 VOL = {s: volumes(s) for s in ('ingest', 'analyze')}
 sim = list(csv.DictReader(open(os.path.join(OUT, 'simulated.csv'))))
-fit = defaultdict(list)  # (platform, P) -> [(bytes, seconds)]
+fit = defaultdict(list)  # (levels, platform, P) -> [(bytes, seconds)]
 for r in sim:
     if r['kind'] == 'fit':
-        fit[(r['platform'], int(r['ranks']))].append((float(r['bytes']), float(r['seconds'])))
+        fit[(int(r.get('levels', 1)), r['platform'], int(r['ranks']))].append((float(r['bytes']), float(r['seconds'])))
 AB = {}
 for key, pts in fit.items():
     (vs, ts), (vl, tl) = sorted(pts)
     b = (tl - ts) / (vl - vs)
     AB[key] = (ts - b * vs, b)
-platforms = sorted({p for p, _ in AB})
-ranks = sorted({n for _, n in AB})
+platforms = sorted({p for _, p, _ in AB})
+ranks = sorted({n for _, _, n in AB})
+levels_run = sorted({lv for lv, _, _ in AB})
 
 
-def comm(platform, P, stage, scale):
-    a, b = AB[(platform, P)]
+def comm(levels, platform, P, stage, scale):
+    # one node (P <= 32): the two-level shuffle is the flat one
+    a, b = AB.get((levels, platform, P)) or AB[(1, platform, P)]
     return sum(a + b * v * scale / TRACE_SCALE for v in VOL[stage])
 
 
-def total(platform, P, scale):
-    parts = {s: CORE[s] * scale / P + comm(platform, P, s, scale) for s in CORE}
-    return sum(parts.values()), sum(CORE[s] * scale / P for s in CORE), sum(comm(platform, P, s, scale) for s in CORE)
+def stage_time(levels, platform, P, stage, scale):
+    return CORE[stage] * scale / P + comm(levels, platform, P, stage, scale)
 
 
 rows = []
-for pl in platforms:
-    base = {}
-    for mode, scale_of in (('strong 1.0', lambda P: 1.0), ('strong 10x', lambda P: 10.0),
-                           ('weak', lambda P: P / ranks[0])):
-        for P in ranks:
-            t, cpu, net = total(pl, P, scale_of(P))
-            if P == ranks[0]:
-                base[mode] = t
-            eff = base[mode] * ranks[0] / (t * P) if mode != 'weak' else base[mode] / t
-            an = CORE['analyze'] * scale_of(P) / P + comm(pl, P, 'analyze', scale_of(P))
-            an0 = CORE['analyze'] * scale_of(ranks[0]) / ranks[0] + comm(pl, ranks[0], 'analyze', scale_of(ranks[0]))
-            an_eff = an0 * ranks[0] / (an * P) if mode != 'weak' else an0 / an
-            rows.append(dict(platform=pl, mode=mode, ranks=P, compute_s='%.3f' % cpu, shuffle_s='%.3f' % net,
-                             total_s='%.3f' % t, efficiency='%.3f' % eff, analyze_s='%.3f' % an,
-                             analyze_efficiency='%.3f' % an_eff))
+for lv in levels_run:
+    for pl in platforms:
+        for mode, scale_of in (('strong 1.0', lambda P: 1.0), ('strong 10x', lambda P: 10.0),
+                               ('weak', lambda P: P / ranks[0])):
+            P0, s0 = ranks[0], scale_of(ranks[0])
+            for P in ranks:
+                if lv > 1 and (lv, pl, P) not in AB and P > 32:
+                    continue  # not simulated
+                sc = scale_of(P)
+                t = sum(stage_time(lv, pl, P, s, sc) for s in CORE)
+                t0 = sum(stage_time(1, pl, P0, s, s0) for s in CORE)  # the flat shuffle at the fewest ranks
+                an, an0 = stage_time(lv, pl, P, 'analyze', sc), stage_time(1, pl, P0, 'analyze', s0)
+                weak = mode == 'weak'
+                rows.append(dict(levels=lv, platform=pl, mode=mode, ranks=P,
+                                 compute_s='%.3f' % sum(CORE[s] * sc / P for s in CORE),
+                                 shuffle_s='%.3f' % sum(comm(lv, pl, P, s, sc) for s in CORE), total_s='%.3f' % t,
+                                 efficiency='%.3f' % (t0 / t if weak else t0 * P0 / (t * P)),
+                                 analyze_s='%.3f' % an,
+                                 analyze_efficiency='%.3f' % (an0 / an if weak else an0 * P0 / (an * P))))
 with open(os.path.join(OUT, 'scaling-model.csv'), 'w', newline='') as f:
     w = csv.DictWriter(f, fieldnames=list(rows[0]))
     w.writeheader()
     w.writerows(rows)
 
 # the fit against every shuffle replayed
-allrows = [r for r in sim if r['kind'] == 'all']
-if allrows:
-    pl, P = allrows[0]['platform'], int(allrows[0]['ranks'])
-    a, b = AB[(pl, P)]
-    simulated = sum(float(r['seconds']) for r in allrows)
-    fitted = sum(a + b * float(r['bytes']) for r in allrows)
-    print('fit check (%s, %d ranks, all %d shuffles): simulated %.4f s, a + bV %.4f s (%+.1f %%)' %
-          (pl, P, len(allrows), simulated, fitted, 100 * (fitted / simulated - 1)))
+for lv in levels_run:
+    allrows = [r for r in sim if r['kind'] == 'all' and int(r.get('levels', 1)) == lv]
+    if allrows:
+        pl, P = allrows[0]['platform'], int(allrows[0]['ranks'])
+        a, b = AB[(lv, pl, P)]
+        simulated = sum(float(r['seconds']) for r in allrows)
+        fitted = sum(a + b * float(r['bytes']) for r in allrows)
+        print('fit check (%d level(s), %s, %d ranks, all %d shuffles): simulated %.4f s, a + bV %.4f s (%+.1f %%)' %
+              (lv, pl, P, len(allrows), simulated, fitted, 100 * (fitted / simulated - 1)))
 print('shuffles traced: ingest %d (%.1f GB at scale 1.0), analyze %d (%.1f GB)' %
       (len(VOL['ingest']), sum(VOL['ingest']) / TRACE_SCALE / 1e9, len(VOL['analyze']),
        sum(VOL['analyze']) / TRACE_SCALE / 1e9))
-for pl in platforms:
-    print('\n%s: a (s), b (ns/byte) per rank count: %s' % (pl, ', '.join(
-        '%d: %.2g, %.3g' % (P, AB[(pl, P)][0], AB[(pl, P)][1] * 1e9) for P in ranks)))
-    print('| ranks | ' + ' | '.join('%s: run s (shuffles s), efficiency' % m for m in ('strong 1.0', 'strong 10x', 'weak')) + ' |')
-    print('|---' * 4 + '|')
-    for P in ranks:
-        cells = []
-        for m in ('strong 1.0', 'strong 10x', 'weak'):
-            r = next(x for x in rows if x['platform'] == pl and x['mode'] == m and x['ranks'] == P)
-            cells.append('%.2f (%.2f), %.2f' % (float(r['total_s']), float(r['shuffle_s']), float(r['efficiency'])))
-        print('| %d | %s |' % (P, ' | '.join(cells)))
+for lv in levels_run:
+    for pl in platforms:
+        ps = [P for P in ranks if (lv, pl, P) in AB]
+        print('\n%s, %d level(s): a (ms), b (ns/byte) per rank count: %s' % (pl, lv, ', '.join(
+            '%d: %.3g, %.3g' % (P, AB[(lv, pl, P)][0] * 1e3, AB[(lv, pl, P)][1] * 1e9) for P in ps)))
+        print('| ranks | ' + ' | '.join('%s: run s (shuffles s), efficiency' % m
+                                        for m in ('strong 1.0', 'strong 10x', 'weak')) + ' |')
+        print('|---' * 4 + '|')
+        for P in ps:
+            cells = []
+            for m in ('strong 1.0', 'strong 10x', 'weak'):
+                r = next(x for x in rows if x['levels'] == lv and x['platform'] == pl and x['mode'] == m and x['ranks'] == P)
+                cells.append('%.2f (%.2f), %.2f' % (float(r['total_s']), float(r['shuffle_s']), float(r['efficiency'])))
+            print('| %d | %s |' % (P, ' | '.join(cells)))
 
 # SVG: efficiency against ranks (log2), one panel per platform
 W, H, M = 380, 280, 48
@@ -118,10 +127,14 @@ def panel(x0, pl):
         s.append('<text x="%d" y="%.1f" text-anchor="end">%.1f</text>' % (x0 + M - 4, Y(v) + 4, v))
     s.append('<text x="%d" y="%d" text-anchor="middle">ranks (32 a node)</text>' % (x0 + W / 2, H - 12))
     for i, (m, c) in enumerate(colors.items()):
-        pts = [(r['ranks'], float(r['efficiency'])) for r in rows if r['platform'] == pl and r['mode'] == m]
-        s.append('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>' %
-                 (c, ' '.join('%.1f,%.1f' % (X(n), Y(v)) for n, v in pts)))
+        for lv in levels_run:
+            pts = [(r['ranks'], float(r['efficiency'])) for r in rows
+                   if r['platform'] == pl and r['mode'] == m and r['levels'] == lv]
+            s.append('<polyline fill="none" stroke="%s" stroke-width="2"%s points="%s"/>' %
+                     (c, ' stroke-dasharray="5 3"' if lv > 1 else '',
+                      ' '.join('%.1f,%.1f' % (X(n), Y(v)) for n, v in pts)))
         s.append('<text x="%d" y="%d" fill="%s">%s</text>' % (x0 + W - M - 70, M + 14 * i, c, m))
+    s.append('<text x="%d" y="%d">solid: flat, dashed: two-level</text>' % (x0 + M + 5, H - M - 8))
     return '\n'.join(s) + '</g>'
 
 

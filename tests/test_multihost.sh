@@ -41,13 +41,13 @@ case $? in 0) ;; 77) skip "$SKIP_WHY" ;; *) fail "setting up the hosts" ;; esac
 # peer stops answering is declared lost after ~5 + 3 x 2 s of TCP keepalive (default: 300 + 9 x 20 s).
 MH=(--mca plm_rsh_agent "$SRC/tests/netns-agent" --mca oob_tcp_if_include $NET.0/24
   --mca btl_tcp_if_include $NET.0/24 --mca btl tcp,vader,self --mca oob_tcp_keepalive_time 5
-  --mca oob_tcp_keepalive_intvl 2 --mca oob_tcp_keepalive_probes 3 -x CITEMILL_FAULT)
+  --mca oob_tcp_keepalive_intvl 2 --mca oob_tcp_keepalive_probes 3 -x CITEMILL_FAULT -x CITEMILL_SHUFFLE_LEVELS)
 mh() { # HOSTSPEC citemill-args...: a job over the namespaces
   local spec=$1
   shift
   timeout 300 mpirun --host "$spec" "${MH[@]}" "$BIN" "$@"
 }
-export CITEMILL_FAULT=
+export CITEMILL_FAULT= CITEMILL_SHUFFLE_LEVELS=
 G=$W/g
 mpirun -np 1 "$BIN" gen --out $G --patents 30000 --works 12000 --seed 11 --containers mixed --quiet || fail gen
 /usr/bin/python3 "$SRC/tests/split_inputs.py" $G 1000 || fail "split inputs"
@@ -70,6 +70,13 @@ for spec in h1:2,h2:2 h1:1,h2:1,h3:1,h4:1; do
   }
   echo "multihost: $spec: $(head -1 $W/out), $(since $t0) s; $(same_as_base $W/r$spec $spec)"
 done
+
+# The two-level shuffle (core/cm_shuffle.h; chosen by itself from 512 ranks on) forced on 2 hosts x 2
+# ranks, where it runs for real: inside each host over shared memory, then across over TCP
+t0=$(secs)
+CITEMILL_SHUFFLE_LEVELS=2 mh h1:2,h2:2 "${RUN[@]}" --out $W/two --quiet ||
+  fail "run with the two-level shuffle"
+echo "multihost: two-level shuffle on h1:2,h2:2: $(since $t0) s; $(same_as_base $W/two two-level)"
 
 # A host lost: FAULT@RANK makes that rank stop answering in its first shuffle (core/cm_shuffle.c);
 # once it has, TAKE (a command) takes its host away. The job must end on every host within LIMIT
