@@ -46,7 +46,7 @@ int cm_shuffle(MPI_Comm comm, int rc, cm_outbox *out, cm_inbox *in);
  * instead of P - 1. Same inbox, byte for byte. The threshold is where the
  * scaling model (docs/scaling.md) finds the flat all-to-all losing to it;
  * CITEMILL_SHUFFLE_LEVELS=1 or 2 overrides it (tests, benches). */
-#define CM_SHUFFLE_TWO_LEVEL_RANKS 512
+#define CM_SHUFFLE_TWO_LEVEL_RANKS 256
 
 /* Collective: every rank receives the concatenation (in rank order) of all
  * ranks' `mine` bytes. For small data (cohort parameters, dictionaries). */

@@ -71,7 +71,7 @@ for spec in h1:2,h2:2 h1:1,h2:1,h3:1,h4:1; do
   echo "multihost: $spec: $(head -1 $W/out), $(since $t0) s; $(same_as_base $W/r$spec $spec)"
 done
 
-# The two-level shuffle (core/cm_shuffle.h; chosen by itself from 512 ranks on) forced on 2 hosts x 2
+# The two-level shuffle (core/cm_shuffle.h; chosen by itself from 256 ranks on) forced on 2 hosts x 2
 # ranks, where it runs for real: inside each host over shared memory, then across over TCP
 t0=$(secs)
 CITEMILL_SHUFFLE_LEVELS=2 mh h1:2,h2:2 "${RUN[@]}" --out $W/two --quiet ||
