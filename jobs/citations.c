@@ -20,19 +20,23 @@
 #include "cm_sort.h"
 #include "cm_text.h"
 
+/* A received record, 24 bytes (this join's items and its sort's scratch copy
+ * are the largest memory of analyze): the key, then one word that sorts a
+ * key's self record first and its citations by citing row. Self record:
+ * the offset of its body in the inbox (top bit 0); citation: the top bit set
+ * over the citing publication's global row. */
 typedef struct {
   cm_key128 k;
-  uint64_t citer; /* tag 1: the citing publication's global row */
-  const uint8_t *body;
-  uint8_t tag; /* 0 self, 1 citation */
+  uint64_t v;
 } join_item;
+
+#define JOIN_CITATION (UINT64_C(1) << 63)
 
 static int join_cmp(const void *a, const void *b) {
   const join_item *x = a, *y = b;
   int c = cm_key128_cmp(x->k, y->k);
   if (c) return c;
-  if (x->tag != y->tag) return x->tag - y->tag;
-  return (x->citer > y->citer) - (x->citer < y->citer); /* 0 for self records */
+  return (x->v > y->v) - (x->v < y->v);
 }
 
 /* (key, tag) to the key's owner. */
@@ -175,38 +179,35 @@ done:
   return rc;
 }
 
-/* Not collective: the received records grouped by key into out. */
-/* Not collective: the received records as join items (views into in). */
-static int parse_joins(const cm_inbox *in, cm_buf *items) {
-  for (cm_cursor q = cm_cursor_of(&in->data); cm_cursor_more(&q);) {
-    join_item x = {0};
+/* Not collective: walks the received records; with items NULL only counts
+ * them, else fills items[0..count). */
+static size_t walk_joins(const cm_inbox *in, join_item *items) {
+  size_t n = 0;
+  for (cm_cursor q = cm_cursor_of(&in->data); cm_cursor_more(&q); n++) {
+    join_item x;
     memcpy(&x.k, cm_cursor_bytes(&q, 16), 16);
-    x.tag = cm_cursor_u8(&q);
-    x.body = q.p;
-    if (x.tag == 1) {
-      x.citer = cm_cursor_u64(&q);
+    if (cm_cursor_u8(&q) == 1) {
+      x.v = JOIN_CITATION | cm_cursor_u64(&q);
     } else { /* office u32, in-window u8, then the assignee names */
+      x.v = (uint64_t)(q.p - in->data.data);
       cm_cursor_bytes(&q, 5);
       for (uint32_t j = 0, na = cm_cursor_u32(&q); j < na; j++)
         cm_cursor_bytes(&q, cm_cursor_u32(&q));
     }
-    CM_TRY(cm_buf_append(items, &x, sizeof x));
+    if (items) items[n] = x;
   }
-  return CM_OK;
+  return n;
 }
 
 static int join_citations(const cm_inbox *in, cm_citations *out) {
-  cm_buf items = {0};
-  if (parse_joins(in, &items) != CM_OK) {
-    cm_buf_free(&items);
-    return CM_ERR;
-  }
-  join_item *it = (join_item *)items.data;
-  size_t cnt = CM_BUF_COUNT(&items, join_item);
+  size_t cnt = walk_joins(in, NULL); /* counted first: the items array is allocated once, exactly */
+  join_item *it = malloc((cnt + 1) * sizeof *it);
+  if (!it) return CM_FAIL("out of memory for %zu citation join items", cnt);
+  walk_joins(in, it);
   int rc = cm_sort_by_u64(it, cnt, sizeof *it, offsetof(join_item, k.h), join_cmp);
   size_t nself = 0;
   for (size_t i = 0; i < cnt; i++)
-    nself += it[i].tag == 0;
+    nself += !(it[i].v & JOIN_CITATION);
   out->office = malloc((nself + 1) * 4);
   out->in_window = malloc(nself + 1);
   out->first = malloc((nself + 1) * 8);
@@ -218,32 +219,34 @@ static int join_citations(const cm_inbox *in, cm_citations *out) {
     size_t e = i + 1;
     while (e < cnt && cm_key128_cmp(it[e].k, it[i].k) == 0)
       e++;
-    if (it[i].tag == 0) { /* B is in the corpus */
+    if (!(it[i].v & JOIN_CITATION)) { /* B is in the corpus */
+      const uint8_t *body = in->data.data + it[i].v;
       size_t b = out->n++;
-      memcpy(&out->office[b], it[i].body, 4);
-      out->in_window[b] = it[i].body[4];
+      memcpy(&out->office[b], body, 4);
+      out->in_window[b] = body[4];
       out->first[b] = nc;
       uint32_t na;
-      memcpy(&na, it[i].body + 5, 4);
+      memcpy(&na, body + 5, 4);
       size_t q = 9;
       for (uint32_t j = 0; j < na && rc == CM_OK; j++) {
         uint32_t l;
-        memcpy(&l, it[i].body + q, 4);
-        rc = cm_listcol_add(&out->assignees, it[i].body + q + 4, l);
+        memcpy(&l, body + q, 4);
+        rc = cm_listcol_add(&out->assignees, body + q + 4, l);
         q += 4 + l;
       }
       if (rc == CM_OK) rc = cm_listcol_end_row(&out->assignees);
       uint64_t prev = UINT64_MAX;
       for (size_t j = i + 1; j < e; j++) {
-        if (it[j].tag != 1) continue; /* keys are unique in a store: no second self record */
-        if (it[j].citer != prev) out->citer[nc++] = it[j].citer;
-        prev = it[j].citer;
+        if (!(it[j].v & JOIN_CITATION)) continue; /* keys are unique in a store: no second self record */
+        uint64_t citer = it[j].v & ~JOIN_CITATION;
+        if (citer != prev) out->citer[nc++] = citer;
+        prev = citer;
       }
     }
     i = e;
   }
   if (rc == CM_OK) out->first[out->n] = nc;
-  cm_buf_free(&items);
+  free(it);
   return rc;
 }
 
@@ -276,4 +279,3 @@ void cm_citations_free(cm_citations *c) {
   cm_citations_free_sets(c);
   memset(c, 0, sizeof *c);
 }
-
