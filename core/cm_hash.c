@@ -20,4 +20,3 @@ int cm_key128_push(cm_buf *b, cm_key128 k) {
   return cm_buf_push_u64(b, k.h2);
 }
 int cm_owner(uint64_t hash, int nranks) { return (int)(hash % (uint64_t)nranks); }
-

@@ -32,5 +32,4 @@ static inline int cm_key128_cmp(cm_key128 a, cm_key128 b) {
 }
 int cm_owner(uint64_t hash, int nranks);
 
-
 #endif

@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "cm_error.h"
+#include "cm_jobs.h"
 #include "cm_shuffle.h"
 #include "cm_sort.h"
 #include "cm_text.h"
-#include "cm_jobs.h"
 
 #define MAX_YEARS 128
 

@@ -19,7 +19,8 @@ const cm_table_info CM_TABLES[CM_N_TABLES] = {
 
 const cm_job CM_JOBS[CM_N_JOBS] = {
     {"office_patents", 0, 1, CM_NEEDS_CITATIONS, cm_job_office_patents},
-    {"top/foreign/growth assignees", 1, 3, CM_NEEDS_CITATIONS | CM_NEEDS_ASSIGNEE_SETS, cm_job_assignee_tables},
+    {"top/foreign/growth assignees", 1, 3, CM_NEEDS_CITATIONS | CM_NEEDS_ASSIGNEE_SETS,
+     cm_job_assignee_tables},
     {"country_publications", 4, 1, 0, cm_job_country_publications},
     {"publication_growth", 5, 1, 0, cm_job_publication_growth},
     {"partners and institutions", 6, 2, 0, cm_job_collaboration},

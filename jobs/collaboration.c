@@ -9,10 +9,10 @@
 #include <string.h>
 
 #include "cm_error.h"
+#include "cm_jobs.h"
 #include "cm_shuffle.h"
 #include "cm_sort.h"
 #include "cm_text.h"
-#include "cm_jobs.h"
 
 #define NCODES (26 * 26)
 

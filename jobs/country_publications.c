@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "cm_error.h"
+#include "cm_jobs.h"
 #include "cm_shuffle.h"
 #include "cm_sort.h"
-#include "cm_jobs.h"
 
 typedef struct {
   uint64_t key; /* (year, field, cites) packed in order, for cm_sort (see pack_keys); 0 if they do not fit */

@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "cm_error.h"
+#include "cm_jobs.h"
 #include "cm_shuffle.h"
 #include "cm_sort.h"
 #include "cm_text.h"
-#include "cm_jobs.h"
 
 /* Rank 0: the table from the summed counts (patents, cited) per office. */
 static int office_table(const cm_list *L, const int64_t *total, const char *out, int64_t h5) {

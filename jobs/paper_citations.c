@@ -10,14 +10,13 @@
 #include <string.h>
 
 #include "cm_error.h"
+#include "cm_jobs.h"
 #include "cm_shuffle.h"
 #include "cm_sort.h"
-#include "cm_jobs.h"
 
 /* Bit k set when local work i is in the window and has country k. */
 static uint64_t window_mask(const cm_ctx *c, size_t i) {
-  if (!cm_work_in_window(c, i))
-    return 0;
+  if (!cm_work_in_window(c, i)) return 0;
   uint64_t mask = 0;
   size_t first, cnt;
   cm_listcol_row(&c->w_countries, i, &first, &cnt);
