@@ -34,8 +34,9 @@ int main(int argc, char **argv) {
   cm_bloom_free(&b);
   int bad = unit_failures, any = 0;
   MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  if (!any && me == 0) printf("unit_bloom: all checks passed (%llu false positives in %llu)\n",
-                               (unsigned long long)false_pos, (unsigned long long)n);
+  if (!any && me == 0)
+    printf("unit_bloom: all checks passed (%llu false positives in %llu)\n", (unsigned long long)false_pos,
+           (unsigned long long)n);
   MPI_Finalize();
   return any != 0;
 }

@@ -24,7 +24,8 @@ static void strings(void) {
   CHECK(cm_strcol_extend(&c, "f", 1) == CM_OK);
   CHECK(cm_strcol_end(&c) == CM_OK);
   CHECK(cm_strcol_count(&c) == 4);
-  CHECK(str_is(&c, 0, "abc", 3) && str_is(&c, 1, "", 0) && str_is(&c, 2, "a\0b", 3) && str_is(&c, 3, "def", 3));
+  CHECK(str_is(&c, 0, "abc", 3) && str_is(&c, 1, "", 0) && str_is(&c, 2, "a\0b", 3) &&
+        str_is(&c, 3, "def", 3));
   uint8_t keep[4] = {0, 1, 0, 1};
   cm_strcol_compact(&c, keep);
   CHECK(cm_strcol_count(&c) == 2 && str_is(&c, 0, "", 0) && str_is(&c, 1, "def", 3));

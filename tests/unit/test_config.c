@@ -5,8 +5,8 @@
  * paths replaced by the command line's; --help exits without error. */
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cm_config.h"
@@ -39,11 +39,12 @@ static void refused(const char *line) {
 int main(void) {
   cm_config c;
   CHECK(parse("analyze --store s.h5 --out o", &c) == CM_OK);
-  CHECK(c.offices.n == 6 && strcmp(c.offices.v[5], "AU") == 0 && c.window_first == 2020 && c.window_last == 2024);
+  CHECK(c.offices.n == 6 && strcmp(c.offices.v[5], "AU") == 0 && c.window_first == 2020 &&
+        c.window_last == 2024);
   CHECK(c.top == 20 && c.reject_rate == 0.001 && strcmp(c.office, "CN") == 0);
   cm_config_free(&c);
-  char *codes[] = {"citemill", "analyze", "--store", "s.h5", "--out", "o", "--offices", "cn, us",
-                   "--office", " cn", "--focus", "gb", "--countries", "jp"};
+  char *codes[] = {"citemill", "analyze",  "--store", "s.h5",    "--out", "o",           "--offices",
+                   "cn, us",   "--office", " cn",     "--focus", "gb",    "--countries", "jp"};
   int exit_now = 0;
   CHECK(cm_config_parse(14, codes, &c, &exit_now) == CM_OK);
   CHECK(c.offices.n == 2 && strcmp(c.offices.v[0], "CN") == 0 && strcmp(c.office, "CN") == 0);

@@ -26,7 +26,8 @@ static int read_all(const char *text, char *out, size_t n) {
     for (int i = 0; i < nf; i++) {
       size_t l;
       const uint8_t *p = cm_strcol_get(&f, (size_t)i, &l);
-      used += (size_t)snprintf(out + used, n - used, "%s%.*s", i ? "|" : (used ? "/" : ""), (int)l, (const char *)p);
+      used += (size_t)snprintf(out + used, n - used, "%s%.*s", i ? "|" : (used ? "/" : ""), (int)l,
+                               (const char *)p);
     }
   }
   cm_strcol_free(&f);
@@ -44,16 +45,16 @@ static void is(const char *text, const char *want) {
 
 int main(void) {
   is("a,b,c\n", "a|b|c");
-  is("\"a,b\",c\n", "a,b|c");                  /* a comma inside quotes */
+  is("\"a,b\",c\n", "a,b|c");                   /* a comma inside quotes */
   is("\"say \"\"hi\"\"\",x\n", "say \"hi\"|x"); /* doubled quotes */
-  is("\"two\nlines\",x\n", "two\nlines|x");      /* a line end inside quotes */
+  is("\"two\nlines\",x\n", "two\nlines|x");     /* a line end inside quotes */
   is("\"abc\"x,y\n", "abcx|y");                 /* text after the closing quote is kept */
   is("a\"b,c\n", "a\"b|c");                     /* a quote inside an unquoted field */
   is("a,b\r\nc,d\r\n", "a|b/c|d");              /* CRLF */
   is("a\rb,c\n", "a/b|c");                      /* a lone CR ends a record */
   is("a,\n", "a|");                             /* an empty last field */
-  is("\n", ""); /* a blank line: one empty field (Python: a record of none; both mean "blank") */
-  is("a,b", "a|b");                             /* no line end at the end */
+  is("\n", "");     /* a blank line: one empty field (Python: a record of none; both mean "blank") */
+  is("a,b", "a|b"); /* no line end at the end */
   char got[64];
   CHECK(read_all("\"open,x\n", got, sizeof got) != CM_OK); /* unterminated */
   if (!unit_failures) printf("unit_csv: all checks passed\n");

@@ -22,7 +22,9 @@
 
 static int fails = 0, cases = 0;
 
-static int word_byte(uint8_t c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static int word_byte(uint8_t c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 static size_t reference(const uint8_t *p, size_t n, uint8_t *norm, size_t *norm_len, uint32_t *w) {
   size_t o = 0, nw = 0;
@@ -119,7 +121,7 @@ static void gap(const char *text, int want) {
 }
 
 /* the bytes around every class boundary, plus separators */
-static const uint8_t EDGES[] = {0,   ' ', ',', '.', '/', '0', '9', ':', '@', 'A',
+static const uint8_t EDGES[] = {0,   ' ', ',', '.', '/', '0', '9',  ':', '@', 'A',
                                 'Z', '[', '`', 'a', 'z', '{', 0x7F, '<', '&', ';'};
 
 static uint8_t random_byte(cm_rng *r, int alphabet) {
@@ -141,8 +143,12 @@ static uint8_t random_byte(cm_rng *r, int alphabet) {
 int main(void) {
   named("Smith J, \xE2\x80\x9CGenerative Adversarial Nets\xE2\x80\x9D, NIPS 2014", /* typographic quotes */
         "smith j generative adversarial nets nips 2014");
-  named("Zinc\xE2\x80\x93ion \xC2\xAB" "batteries\xC2\xBB", "zinc ion batteries"); /* en dash, guillemets */
-  named("\xC3\x85ngstr\xC3\xB6m na\xC3\xAFve \xEF\xAC\x81sh Stra\xC3\x9F" "e", "angstrom naive fish strasse");
+  named("Zinc\xE2\x80\x93ion \xC2\xAB"
+        "batteries\xC2\xBB",
+        "zinc ion batteries"); /* en dash, guillemets */
+  named("\xC3\x85ngstr\xC3\xB6m na\xC3\xAFve \xEF\xAC\x81sh Stra\xC3\x9F"
+        "e",
+        "angstrom naive fish strasse");
   named("LiFePO<sub>4</sub> cathodes", "lifepo4 cathodes"); /* markup inside a word */
   named("<i>Escherichia coli</i> growth", "escherichia coli growth");
   named("<mml:math xmlns:mml=\"http://www.w3.org/1998/Math/MathML\"><mml:mi>x</mml:mi></mml:math> ratio",
@@ -151,8 +157,9 @@ int main(void) {
   named("Beta\xC2\xA0mannanase \xE4\xB8\x80\xE7\xA7\x8D[J]", "beta mannanase \xE4\xB8\x80\xE7\xA7\x8D j");
   named("", "");
   gap(", ", 1), gap(": \"", 1), gap("[", 1), gap(". ", 1), gap(" (", 1), gap(" '", 1);
-  gap("\xE2\x80\x9D, ", 1), gap(" \xC2\xAB", 1), gap("\xEF\xBC\x8C", 1), gap("\xE3\x80\x8A", 1); /* ” « ， 《 */
-  gap("\xE2\x80\xA6", 1); /* … */
+  gap("\xE2\x80\x9D, ", 1), gap(" \xC2\xAB", 1), gap("\xEF\xBC\x8C", 1),
+      gap("\xE3\x80\x8A", 1);                                                    /* ” « ， 《 */
+  gap("\xE2\x80\xA6", 1);                                                        /* … */
   gap(" ", 0), gap("", 0), gap("-", 0), gap(" & ", 0), gap("/", 0), gap("'", 0); /* Parkinson's */
   gap("\xE2\x80\x93", 0), gap(" \xE2\x80\x94 ", 0), gap("\xC2\xA0", 0), gap("\xE3\x80\x80", 0); /* – — nbsp */
   gap("\xFF", 1); /* invalid UTF-8 */
