@@ -49,9 +49,7 @@ static double trace_clock(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static void trace_shuffle(int P, int me, double t_enter, const uint64_t *scount) {
-  const char *base = getenv("CITEMILL_TRACE_SHUFFLE");
-  if (!base || !*base || !scount) return;
+static void trace_shuffle(const char *base, int P, int me, double t_enter, const uint64_t *scount) {
   char path[4200];
   snprintf(path, sizeof path, "%s.%d", base, me);
   FILE *f = fopen(path, "a");
@@ -312,7 +310,8 @@ int cm_shuffle(MPI_Comm comm, int rc_local, cm_outbox *out, cm_inbox *in) {
   int P, me, rc = rc_local, use = 0;
   CM_MPI(MPI_Comm_size(comm, &P));
   CM_MPI(MPI_Comm_rank(comm, &me));
-  uint64_t *scount = calloc((size_t)P, sizeof *scount); /* for the trace: what this rank sends whom */
+  const char *trace = getenv("CITEMILL_TRACE_SHUFFLE");
+  uint64_t *scount = trace && *trace ? calloc((size_t)P, sizeof *scount) : NULL; /* traced: what goes whom */
   for (int r = 0; scount && r < P; r++)
     scount[r] = out->to[r].len;
   MPI_Comm node = MPI_COMM_NULL, cross = MPI_COMM_NULL;
@@ -327,7 +326,7 @@ int cm_shuffle(MPI_Comm comm, int rc_local, cm_outbox *out, cm_inbox *in) {
   }
   if (node != MPI_COMM_NULL) MPI_Comm_free(&node);
   if (cross != MPI_COMM_NULL) MPI_Comm_free(&cross);
-  if (rc == CM_OK) trace_shuffle(P, me, t_enter, scount);
+  if (rc == CM_OK && scount) trace_shuffle(trace, P, me, t_enter, scount);
   free(scount);
   if (rc != CM_OK) memset(in, 0, sizeof *in);
   return rc;

@@ -179,9 +179,13 @@ done:
   return rc;
 }
 
-/* Not collective: walks the received records; with items NULL only counts
- * them, else fills items[0..count). */
-static size_t walk_joins(const cm_inbox *in, join_item *items) {
+/* The fewest bytes a received record takes: key, tag, then a citer (8) or
+ * office, in-window and name count (9). */
+#define JOIN_RECORD_MIN (16 + 1 + 8)
+
+/* Not collective: the received records into items (room for
+ * in->data.len / JOIN_RECORD_MIN of them); returns how many. */
+static size_t parse_joins(const cm_inbox *in, join_item *items) {
   size_t n = 0;
   for (cm_cursor q = cm_cursor_of(&in->data); cm_cursor_more(&q); n++) {
     join_item x;
@@ -194,16 +198,18 @@ static size_t walk_joins(const cm_inbox *in, join_item *items) {
       for (uint32_t j = 0, na = cm_cursor_u32(&q); j < na; j++)
         cm_cursor_bytes(&q, cm_cursor_u32(&q));
     }
-    if (items) items[n] = x;
+    items[n] = x;
   }
   return n;
 }
 
 static int join_citations(const cm_inbox *in, cm_citations *out) {
-  size_t cnt = walk_joins(in, NULL); /* counted first: the items array is allocated once, exactly */
-  join_item *it = malloc((cnt + 1) * sizeof *it);
-  if (!it) return CM_FAIL("out of memory for %zu citation join items", cnt);
-  walk_joins(in, it);
+  /* allocated once, for the most records the bytes can hold: pages past the
+   * records actually received are never touched, so they cost no memory */
+  size_t most = in->data.len / JOIN_RECORD_MIN;
+  join_item *it = malloc((most + 1) * sizeof *it);
+  if (!it) return CM_FAIL("out of memory for %zu citation join items", most);
+  size_t cnt = parse_joins(in, it);
   int rc = cm_sort_by_u64(it, cnt, sizeof *it, offsetof(join_item, k.h), join_cmp);
   size_t nself = 0;
   for (size_t i = 0; i < cnt; i++)

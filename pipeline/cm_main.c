@@ -38,12 +38,8 @@ int main(int argc, char **argv) {
   int parallel_command =
       !exit_now && (strcmp(cfg.command, "ingest") == 0 || strcmp(cfg.command, "analyze") == 0 ||
                     strcmp(cfg.command, "run") == 0);
-  if (rc == CM_OK && parallel_command && !cfg.quiet) { /* the same decision on every rank: argv is */
-    char layout[2048];
-    int nodes;
-    rc = cm_node_layout(comm, layout, sizeof layout, &nodes);
-    if (rc == CM_OK) printf("citemill %s: %s\n", cfg.command, layout);
-  }
+  if (rc == CM_OK && parallel_command && !cfg.quiet) /* the same decision on every rank: argv is */
+    rc = cm_report_layout(comm, cfg.command);
   if (rc == CM_OK && !exit_now) {
     if (strcmp(cfg.command, "ingest") == 0)
       rc = cm_ingest(comm, &cfg);

@@ -32,55 +32,54 @@ int cm_report_rss(MPI_Comm comm, const char *label) {
   return CM_OK;
 }
 
-int cm_node_layout(MPI_Comm comm, char *text, size_t cap, int *nodes) {
-  int P, len;
-  CM_MPI(MPI_Comm_size(comm, &P));
-  char mine[MPI_MAX_PROCESSOR_NAME] = {0};
-  CM_MPI(MPI_Get_processor_name(mine, &len));
-  char *all = malloc((size_t)P * MPI_MAX_PROCESSOR_NAME);
-  int rc = cm_agree(comm, all ? CM_OK : CM_FAIL("out of memory listing %d ranks' nodes", P));
-  if (rc == CM_OK)
-    rc = MPI_Allgather(mine, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, comm) ==
-                 MPI_SUCCESS
-             ? CM_OK
-             : CM_FAIL("MPI_Allgather of the processor names failed");
+/* Rank 0: the processor names in rank order as runs of equal names, "h1:
+ * ranks 0-1, h2: rank 2, ..." (the first 16 runs), into text; the number of
+ * distinct names into *nodes. */
+static void describe_runs(const char *names, int P, char *text, size_t cap, int *nodes) {
   size_t used = 0;
   int runs = 0;
   *nodes = 0;
-  for (int r = 0; rc == CM_OK && r < P; r++) {
-    const char *name = all + (size_t)r * MPI_MAX_PROCESSOR_NAME;
+  text[0] = 0;
+  for (int r = 0; r < P; r++) {
+    const char *name = names + (size_t)r * MPI_MAX_PROCESSOR_NAME;
     int seen = 0;
     for (int q = 0; q < r && !seen; q++)
-      seen = strcmp(name, all + (size_t)q * MPI_MAX_PROCESSOR_NAME) == 0;
+      seen = strcmp(name, names + (size_t)q * MPI_MAX_PROCESSOR_NAME) == 0;
     *nodes += !seen;
-    if (r > 0 && strcmp(name, all + (size_t)(r - 1) * MPI_MAX_PROCESSOR_NAME) == 0) continue;
+    if (r > 0 && strcmp(name, name - MPI_MAX_PROCESSOR_NAME) == 0) continue; /* inside a run */
     int last = r;
-    while (last + 1 < P && strcmp(name, all + (size_t)(last + 1) * MPI_MAX_PROCESSOR_NAME) == 0)
+    while (last + 1 < P && strcmp(name, names + (size_t)(last + 1) * MPI_MAX_PROCESSOR_NAME) == 0)
       last++;
-    char run[MPI_MAX_PROCESSOR_NAME + 40];
-    if (last > r)
-      snprintf(run, sizeof run, "%s%s: ranks %d-%d", runs ? ", " : "", name, r, last);
-    else
-      snprintf(run, sizeof run, "%s%s: rank %d", runs ? ", " : "", name, r);
-    runs++;
-    if (runs <= 16 && used + strlen(run) + 8 < cap)
-      used += (size_t)snprintf(text + used, cap - used, "%s", run);
-    else if (runs == 17 && used + 8 < cap)
+    const char *sep = runs++ ? ", " : "";
+    if (runs > 17 || used + 8 >= cap) continue;
+    if (runs == 17)
       used += (size_t)snprintf(text + used, cap - used, ", ...");
+    else if (last > r)
+      used += (size_t)snprintf(text + used, cap - used, "%s%s: ranks %d-%d", sep, name, r, last);
+    else
+      used += (size_t)snprintf(text + used, cap - used, "%s%s: rank %d", sep, name, r);
+    if (used >= cap) used = cap - 1; /* cut short: snprintf counted what did not fit */
+  }
+}
+
+int cm_report_layout(MPI_Comm comm, const char *label) {
+  int rank, P, len;
+  CM_MPI(MPI_Comm_rank(comm, &rank));
+  CM_MPI(MPI_Comm_size(comm, &P));
+  char mine[MPI_MAX_PROCESSOR_NAME] = {0};
+  CM_MPI(MPI_Get_processor_name(mine, &len));
+  char *all = rank == 0 ? malloc((size_t)P * MPI_MAX_PROCESSOR_NAME) : NULL;
+  int rc = cm_agree(comm, rank == 0 && !all ? CM_FAIL("out of memory listing %d ranks' nodes", P) : CM_OK);
+  if (rc == CM_OK && MPI_Gather(mine, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all, MPI_MAX_PROCESSOR_NAME, MPI_CHAR,
+                                0, comm) != MPI_SUCCESS)
+    rc = CM_FAIL("MPI_Gather of the processor names failed");
+  if (rc == CM_OK && rank == 0) {
+    char runs[2048];
+    int nodes;
+    describe_runs(all, P, runs, sizeof runs, &nodes);
+    printf("citemill %s: %d rank%s on %d node%s (%s)\n", label, P, P == 1 ? "" : "s", nodes,
+           nodes == 1 ? "" : "s", runs);
   }
   free(all);
-  CM_TRY(cm_agree(comm, rc));
-  char head[64];
-  snprintf(head, sizeof head, "%d rank%s on %d node%s (", P, P == 1 ? "" : "s", *nodes,
-           *nodes == 1 ? "" : "s");
-  size_t h = strlen(head);
-  if (h + used + 2 <= cap) {
-    memmove(text + h, text, used);
-    memcpy(text, head, h);
-    text[h + used] = ')';
-    text[h + used + 1] = 0;
-  } else if (cap) {
-    snprintf(text, cap, "%d ranks on %d nodes", P, *nodes);
-  }
-  return CM_OK;
+  return cm_agree(comm, rc);
 }
