@@ -55,6 +55,7 @@ typedef struct {
   cm_buf w_year, w_has_year, w_cites, w_field;
   cm_listcol w_countries, w_inst_id, w_inst_name, w_inst_country;
   uint64_t bytes_shuffled; /* by this rank, all jobs (cm_job_shuffle counts) */
+  unsigned columns_loaded; /* the column sets held now (analyze loads and frees them: CM_COLS_*) */
 } cm_ctx;
 
 /* A result table: header plus rows of text cells, built on rank 0. */
@@ -197,6 +198,27 @@ typedef struct {
 } cm_shared;
 enum { CM_NEEDS_CITATIONS = 1, CM_NEEDS_ASSIGNEE_SETS = 2, CM_NEEDS_LINKS = 4 };
 
+/* The column sets a step reads (cm_ctx's columns, beyond the patents'
+ * office and year, which every step may read). Analyze loads a set before
+ * the first step that reads it and frees it after the last, so a rank holds
+ * the columns of one step at a time, not of all (docs/performance.md). */
+enum {
+  CM_COLS_P_KEY = 1u << 0,         /* p_key */
+  CM_COLS_P_ASG_NAME = 1u << 1,    /* p_asg_name */
+  CM_COLS_P_ASG_COUNTRY = 1u << 2, /* p_asg_country */
+  CM_COLS_P_CITED = 1u << 3,       /* p_cited */
+  CM_COLS_P_NPL = 1u << 4,         /* p_npl */
+  CM_COLS_W_BASE = 1u << 5,        /* w_year, w_has_year, w_cites, w_field, w_countries */
+  CM_COLS_W_INST = 1u << 6,        /* w_inst_id, w_inst_name, w_inst_country */
+  CM_COLS_W_KEY = 1u << 7,         /* w_key, w_doi */
+  CM_COLS_W_TITLE = 1u << 8,       /* w_title, w_first_author (title link method only) */
+  CM_COLS_W_TOPIC = 1u << 9,       /* w_topic_id, w_topic_name */
+};
+/* The columns of the shared steps: the citation inversion, the links. */
+#define CM_COLS_CITATIONS (CM_COLS_P_KEY | CM_COLS_P_ASG_NAME | CM_COLS_P_ASG_COUNTRY | CM_COLS_P_CITED)
+#define CM_COLS_LINKS                                                                                        \
+  (CM_COLS_P_KEY | CM_COLS_P_ASG_COUNTRY | CM_COLS_P_NPL | CM_COLS_W_BASE | CM_COLS_W_KEY | CM_COLS_W_TITLE)
+
 /* A SPEC 3 table: its name (the CSV and /results group) and its heading in
  * the report. */
 typedef struct {
@@ -209,6 +231,7 @@ typedef struct {
   const char *label;         /* for the progress lines */
   int first_table, n_tables; /* its tables: CM_TABLES[first_table ...] */
   unsigned needs;            /* CM_NEEDS_* */
+  unsigned columns;          /* CM_COLS_*: the columns it reads itself */
   cm_job_fn run;
 } cm_job;
 

@@ -18,12 +18,12 @@ const cm_table_info CM_TABLES[CM_N_TABLES] = {
 };
 
 const cm_job CM_JOBS[CM_N_JOBS] = {
-    {"office_patents", 0, 1, CM_NEEDS_CITATIONS, cm_job_office_patents},
-    {"top/foreign/growth assignees", 1, 3, CM_NEEDS_CITATIONS | CM_NEEDS_ASSIGNEE_SETS,
+    {"office_patents", 0, 1, CM_NEEDS_CITATIONS, 0, cm_job_office_patents},
+    {"top/foreign/growth assignees", 1, 3, CM_NEEDS_CITATIONS | CM_NEEDS_ASSIGNEE_SETS, 0,
      cm_job_assignee_tables},
-    {"country_publications", 4, 1, 0, cm_job_country_publications},
-    {"publication_growth", 5, 1, 0, cm_job_publication_growth},
-    {"partners and institutions", 6, 2, 0, cm_job_collaboration},
-    {"paper_citations", 8, 1, CM_NEEDS_LINKS, cm_job_paper_citations},
-    {"topic_growth", 9, 1, CM_NEEDS_LINKS, cm_job_topic_growth},
+    {"country_publications", 4, 1, 0, CM_COLS_W_BASE, cm_job_country_publications},
+    {"publication_growth", 5, 1, 0, CM_COLS_W_BASE, cm_job_publication_growth},
+    {"partners and institutions", 6, 2, 0, CM_COLS_W_BASE | CM_COLS_W_INST, cm_job_collaboration},
+    {"paper_citations", 8, 1, CM_NEEDS_LINKS, CM_COLS_W_BASE, cm_job_paper_citations},
+    {"topic_growth", 9, 1, CM_NEEDS_LINKS, CM_COLS_W_BASE | CM_COLS_W_TOPIC, cm_job_topic_growth},
 };

@@ -131,112 +131,169 @@ static int holds_last_row(int rank, uint64_t n, uint64_t hi, uint64_t total) {
   return total == 0 ? rank == 0 : n > 0 && hi == total;
 }
 
-/* Not collective: this rank's rows [lo, hi) of the patents' columns. */
-static int load_patents(cm_ctx *c, hid_t g, cm_check *ck) {
-  if (cm_fault("load-fail")) return CM_FAIL("injected failure loading the store (CITEMILL_FAULT)");
-  uint64_t lo = c->p_lo, hi = c->p_lo + c->p_n;
-  int own = holds_last_row(c->rank, c->p_n, hi, c->p_total) ? CM_OWN_LAST : CM_OWN_ROWS;
-  CM_TRY(cm_h5_read_strcol(g, "publication_number", lo, hi, &c->p_key, ck, own));
-  CM_TRY(read_dict(g, "office", lo, c->p_n, &c->p_office, &c->office_dict, ck, own, c->rank));
-  c->office_o = cm_dict_find(&c->office_dict, c->par->office);
-  CM_TRY(read_fixed(g, "publication_date", H5T_NATIVE_INT64, 8, lo, c->p_n, &c->p_year, ck, own));
-  for (size_t i = 0; i < c->p_n; i++)
-    CM_BUF_AT(&c->p_year, int64_t, i) /= 10000; /* 0 stays unknown */
-  CM_TRY(cm_h5_read_listcol(g, "assignee_name", lo, hi, &c->p_asg_name, ck, own));
-  CM_TRY(cm_h5_read_listcol(g, "assignee_country", lo, hi, &c->p_asg_country, ck, own));
-  CM_TRY(cm_h5_read_listcol(g, "cited_publication_number", lo, hi, &c->p_cited, ck, own));
-  return cm_h5_read_listcol(g, "npl_text", lo, hi, &c->p_npl, ck, own);
+/* ---- the columns, loaded step by step ---- */
+
+/* The patents' office and year: read first (every step may read them) and
+ * kept to the end. */
+#define COLS_PATENT_BASE (1u << 31)
+
+typedef enum { COL_STR, COL_LIST, COL_I64, COL_U8, COL_DICT, COL_YEAR_OF_DATE } col_kind;
+
+/* A column a step reads: its set (CM_COLS_* or COLS_PATENT_BASE), its group
+ * and name in the store, how it is stored, and where it goes in cm_ctx
+ * (offsets of the field and, for COL_DICT, of its dictionary). */
+typedef struct {
+  unsigned set;
+  int works; /* 0: /patents, 1: /works */
+  const char *name;
+  col_kind kind;
+  size_t at, dict_at;
+} col_info;
+
+#define AT(f) offsetof(cm_ctx, f)
+static const col_info COLUMNS[] = {
+    {COLS_PATENT_BASE, 0, "office", COL_DICT, AT(p_office), AT(office_dict)},
+    {COLS_PATENT_BASE, 0, "publication_date", COL_YEAR_OF_DATE, AT(p_year), 0},
+    {CM_COLS_P_KEY, 0, "publication_number", COL_STR, AT(p_key), 0},
+    {CM_COLS_P_ASG_NAME, 0, "assignee_name", COL_LIST, AT(p_asg_name), 0},
+    {CM_COLS_P_ASG_COUNTRY, 0, "assignee_country", COL_LIST, AT(p_asg_country), 0},
+    {CM_COLS_P_CITED, 0, "cited_publication_number", COL_LIST, AT(p_cited), 0},
+    {CM_COLS_P_NPL, 0, "npl_text", COL_LIST, AT(p_npl), 0},
+    {CM_COLS_W_BASE, 1, "publication_year", COL_I64, AT(w_year), 0},
+    {CM_COLS_W_BASE, 1, "has_year", COL_U8, AT(w_has_year), 0},
+    {CM_COLS_W_BASE, 1, "cited_by_count", COL_I64, AT(w_cites), 0},
+    {CM_COLS_W_BASE, 1, "field", COL_DICT, AT(w_field), AT(field_dict)},
+    {CM_COLS_W_BASE, 1, "countries", COL_LIST, AT(w_countries), 0},
+    {CM_COLS_W_INST, 1, "institution_id", COL_LIST, AT(w_inst_id), 0},
+    {CM_COLS_W_INST, 1, "institution_name", COL_LIST, AT(w_inst_name), 0},
+    {CM_COLS_W_INST, 1, "institution_country", COL_LIST, AT(w_inst_country), 0},
+    {CM_COLS_W_KEY, 1, "id", COL_STR, AT(w_key), 0},
+    {CM_COLS_W_KEY, 1, "doi", COL_STR, AT(w_doi), 0},
+    {CM_COLS_W_TITLE, 1, "title", COL_STR, AT(w_title), 0},
+    {CM_COLS_W_TITLE, 1, "first_author", COL_STR, AT(w_first_author), 0},
+    {CM_COLS_W_TOPIC, 1, "topic_id", COL_STR, AT(w_topic_id), 0},
+    {CM_COLS_W_TOPIC, 1, "topic_name", COL_STR, AT(w_topic_name), 0},
+};
+#define N_COLUMNS (sizeof COLUMNS / sizeof *COLUMNS)
+
+static void *field_of(cm_ctx *c, size_t at) { return (char *)c + at; }
+
+/* Not collective: this rank's rows of one column, into its cm_ctx field. */
+static int load_column(cm_ctx *c, hid_t g, const col_info *col, cm_check *ck) {
+  uint64_t lo = col->works ? c->w_lo : c->p_lo, n = col->works ? c->w_n : c->p_n;
+  int own =
+      holds_last_row(c->rank, n, lo + n, col->works ? c->w_total : c->p_total) ? CM_OWN_LAST : CM_OWN_ROWS;
+  void *to = field_of(c, col->at);
+  switch (col->kind) {
+  case COL_STR:
+    return cm_h5_read_strcol(g, col->name, lo, lo + n, to, ck, own);
+  case COL_LIST:
+    return cm_h5_read_listcol(g, col->name, lo, lo + n, to, ck, own);
+  case COL_I64:
+    return read_fixed(g, col->name, H5T_NATIVE_INT64, 8, lo, n, to, ck, own);
+  case COL_U8:
+    return read_fixed(g, col->name, H5T_NATIVE_UINT8, 1, lo, n, to, ck, own);
+  case COL_DICT:
+    return read_dict(g, col->name, lo, n, to, field_of(c, col->dict_at), ck, own, c->rank);
+  case COL_YEAR_OF_DATE:
+    CM_TRY(read_fixed(g, col->name, H5T_NATIVE_INT64, 8, lo, n, to, ck, own));
+    for (size_t i = 0; i < n; i++)
+      CM_BUF_AT((cm_buf *)to, int64_t, i) /= 10000; /* 0 stays unknown */
+    return CM_OK;
+  }
+  return CM_FAIL("column '%s' has an unknown kind", col->name);
 }
 
-/* Not collective: this rank's rows of the works' columns (even slices). */
-static int load_works(cm_ctx *c, hid_t g, cm_check *ck) {
-  uint64_t n;
-  CM_TRY(cm_h5_length(g, "record_id", &n));
-  c->w_total = n;
-  for (int r = 0; r <= c->nranks; r++) {
-    uint64_t m;
-    cm_row_slice(n, r, c->nranks, &c->w_bounds[r], &m);
+static void free_column(cm_ctx *c, const col_info *col) {
+  void *p = field_of(c, col->at);
+  switch (col->kind) {
+  case COL_STR:
+    cm_strcol_free(p);
+    break;
+  case COL_LIST:
+    cm_listcol_free(p);
+    break;
+  case COL_DICT:
+    cm_strcol_free(field_of(c, col->dict_at)); /* and its codes: */ /* fall through */
+  default:
+    cm_buf_free(p);
   }
-  c->w_lo = c->w_bounds[c->rank];
-  c->w_n = c->w_bounds[c->rank + 1] - c->w_lo;
-  uint64_t lo = c->w_lo, hi = c->w_lo + c->w_n;
-  int own = holds_last_row(c->rank, c->w_n, hi, n) ? CM_OWN_LAST : CM_OWN_ROWS;
-  CM_TRY(cm_h5_read_strcol(g, "id", lo, hi, &c->w_key, ck, own));
-  CM_TRY(cm_h5_read_strcol(g, "doi", lo, hi, &c->w_doi, ck, own));
-  CM_TRY(read_fixed(g, "publication_year", H5T_NATIVE_INT64, 8, lo, c->w_n, &c->w_year, ck, own));
-  CM_TRY(read_fixed(g, "has_year", H5T_NATIVE_UINT8, 1, lo, c->w_n, &c->w_has_year, ck, own));
-  CM_TRY(read_fixed(g, "cited_by_count", H5T_NATIVE_INT64, 8, lo, c->w_n, &c->w_cites, ck, own));
-  CM_TRY(cm_h5_read_listcol(g, "countries", lo, hi, &c->w_countries, ck, own));
-  CM_TRY(cm_h5_read_listcol(g, "institution_id", lo, hi, &c->w_inst_id, ck, own));
-  CM_TRY(cm_h5_read_listcol(g, "institution_name", lo, hi, &c->w_inst_name, ck, own));
-  CM_TRY(cm_h5_read_listcol(g, "institution_country", lo, hi, &c->w_inst_country, ck, own));
-  CM_TRY(read_dict(g, "field", lo, c->w_n, &c->w_field, &c->field_dict, ck, own, c->rank));
-  CM_TRY(cm_h5_read_strcol(g, "topic_id", lo, hi, &c->w_topic_id, ck, own));
-  CM_TRY(cm_h5_read_strcol(g, "topic_name", lo, hi, &c->w_topic_name, ck, own));
-  if (cm_list_index(&c->par->link_methods, "title", 5) >= 0) {
-    CM_TRY(cm_h5_read_strcol(g, "title", lo, hi, &c->w_title, ck, own));
-    CM_TRY(cm_h5_read_strcol(g, "first_author", lo, hi, &c->w_first_author, ck, own));
-  }
-  return CM_OK;
 }
 
-/* Collective: every rank's slices of the columns the jobs need, validated
- * as they are read and checked against the store's checksums. Returns an
- * agreed result. */
-static int load(cm_ctx *c, hid_t f, const char *path) {
+/* Not collective: frees the column sets `sets` (those loaded). */
+static void free_sets(cm_ctx *c, unsigned sets) {
+  sets &= c->columns_loaded;
+  for (size_t i = 0; i < N_COLUMNS; i++)
+    if (COLUMNS[i].set & sets) free_column(c, &COLUMNS[i]);
+  c->columns_loaded &= ~sets;
+}
+
+/* Collective on c->comm: this rank's rows of the columns of the sets `want`
+ * not loaded yet, read from the open store f (at `path`), validated as they
+ * are read and checked against the store's checksums. Returns an agreed
+ * result; on failure the sets stay unloaded. */
+static int load_sets(cm_ctx *c, hid_t f, const char *path, unsigned want) {
+  want &= ~c->columns_loaded;
+  if (!want) return CM_OK; /* the same on every rank: the plan is */
   cm_check *ck = NULL;
+  CM_AGREE(c->comm, cm_fault("load-fail") ? CM_FAIL("injected failure loading the store (CITEMILL_FAULT)")
+                                          : cm_check_new(&ck));
+  hid_t g[2] = {H5Gopen2(f, "patents", H5P_DEFAULT), H5Gopen2(f, "works", H5P_DEFAULT)};
+  int rc = g[0] < 0 || g[1] < 0 ? CM_FAIL("store '%s' lacks its /patents or /works group", path) : CM_OK;
+  c->columns_loaded |= want; /* so that a failure frees what was read */
+  for (size_t i = 0; i < N_COLUMNS && rc == CM_OK; i++)
+    if (COLUMNS[i].set & want) rc = load_column(c, g[COLUMNS[i].works], &COLUMNS[i], ck);
+  for (int i = 0; i < 2; i++)
+    if (g[i] >= 0) H5Gclose(g[i]);
+  if (rc == CM_OK && (want & COLS_PATENT_BASE)) c->office_o = cm_dict_find(&c->office_dict, c->par->office);
+  rc = cm_agree(c->comm, rc);
+  if (rc == CM_OK)
+    rc = cm_check_finish(c->comm, ck, path);
+  else
+    cm_check_free(ck);
+  if (rc != CM_OK) free_sets(c, want);
+  return rc;
+}
+
+/* Collective: the schema checked, the rows of every rank (patents cut by
+ * cost, works evenly), then the patents' office and year. Returns an agreed
+ * result. */
+static int begin_load(cm_ctx *c, hid_t f, const char *path) {
   CM_AGREE(c->comm, c->rank == 0 ? cm_store_check_schema(f, path) : CM_OK);
-  CM_AGREE(c->comm, cm_check_new(&ck));
   hid_t g = H5Gopen2(f, "patents", H5P_DEFAULT);
-  uint64_t n = 0;
+  uint64_t n = 0, nw = 0;
   int rc = g < 0 ? CM_FAIL("store has no /patents group") : cm_h5_length(g, "record_id", &n);
   rc = cm_agree(c->comm, rc);
   c->p_total = n;
   if (rc == CM_OK) rc = patent_bounds(c, g, n, c->p_bounds); /* collective: agreed */
-  if (rc == CM_OK) {
-    c->p_lo = c->p_bounds[c->rank];
-    c->p_n = c->p_bounds[c->rank + 1] - c->p_lo;
-    rc = load_patents(c, g, ck);
-  }
   if (g >= 0) H5Gclose(g);
-  if (rc == CM_OK) {
-    g = H5Gopen2(f, "works", H5P_DEFAULT);
-    rc = g < 0 ? CM_FAIL("store has no /works group") : load_works(c, g, ck);
-    if (g >= 0) H5Gclose(g);
+  CM_TRY(rc);
+  g = H5Gopen2(f, "works", H5P_DEFAULT);
+  rc = g < 0 ? CM_FAIL("store has no /works group") : cm_h5_length(g, "record_id", &nw);
+  if (g >= 0) H5Gclose(g);
+  CM_AGREE(c->comm, rc);
+  c->p_lo = c->p_bounds[c->rank];
+  c->p_n = c->p_bounds[c->rank + 1] - c->p_lo;
+  c->w_total = nw;
+  for (int r = 0; r <= c->nranks; r++) {
+    uint64_t m;
+    cm_row_slice(nw, r, c->nranks, &c->w_bounds[r], &m);
   }
-  rc = cm_agree(c->comm, rc);
-  if (rc != CM_OK) {
-    cm_check_free(ck);
-    return rc;
-  }
-  return cm_check_finish(c->comm, ck, path);
+  c->w_lo = c->w_bounds[c->rank];
+  c->w_n = c->w_bounds[c->rank + 1] - c->w_lo;
+  return load_sets(c, f, path, COLS_PATENT_BASE);
 }
 
-static void unload(cm_ctx *c) {
-  cm_strcol *s[] = {&c->p_key,      &c->office_dict,  &c->w_key,   &c->w_doi,         &c->field_dict,
-                    &c->w_topic_id, &c->w_topic_name, &c->w_title, &c->w_first_author};
-  for (size_t i = 0; i < sizeof s / sizeof *s; i++)
-    cm_strcol_free(s[i]);
-  cm_listcol *l[] = {&c->p_asg_name,  &c->p_asg_country, &c->p_cited,     &c->p_npl,
-                     &c->w_countries, &c->w_inst_id,     &c->w_inst_name, &c->w_inst_country};
-  for (size_t i = 0; i < sizeof l / sizeof *l; i++)
-    cm_listcol_free(l[i]);
-  cm_buf *b[] = {&c->p_office, &c->p_year, &c->w_year, &c->w_has_year, &c->w_cites, &c->w_field};
-  for (size_t i = 0; i < sizeof b / sizeof *b; i++)
-    cm_buf_free(b[i]);
-  free(c->p_bounds);
-  free(c->w_bounds);
-  c->p_bounds = c->w_bounds = NULL;
-}
-
-/* Collective: reports a finished step on rank 0: its time and the most bytes
- * one rank sent in its shuffles (`sent0` is c->bytes_shuffled before it). */
-static int step_done(cm_ctx *c, const char *label, double t0, uint64_t sent0) {
+/* Collective: reports a finished step on rank 0: its time, the most bytes
+ * one rank sent in its shuffles (`sent0` is c->bytes_shuffled before it),
+ * and the seconds it waited for its columns before (`load_s`). */
+static int step_done(cm_ctx *c, const char *label, double t0, uint64_t sent0, double load_s) {
   uint64_t mine = c->bytes_shuffled - sent0, most = 0;
   CM_MPI(MPI_Reduce(&mine, &most, 1, MPI_UINT64_T, MPI_MAX, 0, c->comm));
   if (c->rank == 0 && !c->par->quiet)
-    printf("analyze: %-28s %.2f s, %.1f MB shuffled (busiest rank), rank 0 peak RSS %.0f MiB\n", label,
-           cm_now() - t0, (double)most / 1e6, (double)cm_peak_rss() / 1048576.0);
+    printf("analyze: %-28s %.2f s, %.1f MB shuffled (busiest rank), rank 0 peak RSS %.0f MiB; columns read "
+           "in %.2f s\n",
+           label, cm_now() - t0, (double)most / 1e6, (double)cm_peak_rss() / 1048576.0, load_s);
   return CM_OK;
 }
 
@@ -244,8 +301,6 @@ static int step_done(cm_ctx *c, const char *label, double t0, uint64_t sent0) {
  * the link table (cm_job_links), written to OUT/links.h5 and delivered to the
  * works' owners in sh->wl. */
 static int link_step(cm_ctx *c, cm_shared *sh, const char *out) {
-  double t0 = cm_now();
-  uint64_t b0 = c->bytes_shuffled;
   cm_links links;
   CM_TRY(cm_job_links(c, &links));
   char lpath[CM_PATH_MAX];
@@ -259,7 +314,7 @@ static int link_step(cm_ctx *c, cm_shared *sh, const char *out) {
   if (c->rank == 0 && !c->par->quiet)
     printf("analyze: %" PRIu64 " links in '%s' (%" PRIu64 " title keys skipped as too common)\n", n[0], lpath,
            n[1]);
-  return step_done(c, "links (npl_text to works)", t0, b0);
+  return CM_OK;
 }
 
 /* What the jobs from j on still need (CM_NEEDS_*). */
@@ -270,37 +325,73 @@ static unsigned needed_from(int j) {
   return n;
 }
 
-/* Collective: the shared steps and the jobs of the registry, in order. Each
- * shared result is made before the first job that needs it and freed after
- * the last. Every job returns the same result on every rank, or CM_ERR
- * where it failed inside a collective step (main then ends the job). */
-static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
+/* A step of analyze: a job of the registry (its index) or a shared step,
+ * and the column sets it reads. */
+enum { STEP_CITATIONS = -1, STEP_LINKS = -2 };
+typedef struct {
+  int job;
+  unsigned columns;
+} step;
+
+/* The steps in order: each shared step just before the first job that
+ * needs it, then the jobs. Returns how many (at most CM_N_JOBS + 2). */
+static int plan_steps(const cm_params *par, step *s) {
+  int n = 0, have_links = 0;
+  unsigned title = cm_list_index(&par->link_methods, "title", 5) >= 0 ? CM_COLS_W_TITLE : 0;
+  if (needed_from(0) & (CM_NEEDS_CITATIONS | CM_NEEDS_ASSIGNEE_SETS))
+    s[n++] = (step){STEP_CITATIONS, CM_COLS_CITATIONS};
+  for (int j = 0; j < CM_N_JOBS; j++) {
+    if ((CM_JOBS[j].needs & CM_NEEDS_LINKS) && !have_links) {
+      s[n++] = (step){STEP_LINKS, (CM_COLS_LINKS & ~CM_COLS_W_TITLE) | title};
+      have_links = 1;
+    }
+    s[n++] = (step){j, CM_JOBS[j].columns};
+  }
+  return n;
+}
+
+/* Collective: runs step s (its columns loaded). */
+static int run_step(cm_ctx *c, const step *s, cm_shared *sh, const char *out, hid_t h5) {
+  if (s->job == STEP_CITATIONS) return cm_job_citations(c, &sh->cit);
+  if (s->job == STEP_LINKS) return link_step(c, sh, out);
+  const cm_job *job = &CM_JOBS[s->job];
+  int rc = job->run(c, sh, out, (int64_t)h5);
+  unsigned later = needed_from(s->job + 1);
+  if (!(later & CM_NEEDS_ASSIGNEE_SETS)) cm_citations_free_sets(&sh->cit);
+  if (!(later & (CM_NEEDS_CITATIONS | CM_NEEDS_ASSIGNEE_SETS))) cm_citations_free(&sh->cit);
+  return rc;
+}
+
+/* Collective: the shared steps and the jobs of the registry, in order, on
+ * the store f (at `store`). Each shared result and each column set is made
+ * or read before the first step that needs it and freed after the last, so
+ * a rank holds what one step reads, not everything. Every step returns the
+ * same result on every rank, or CM_ERR where it failed inside a collective
+ * step (main then ends the job). */
+static int run_jobs(cm_ctx *c, hid_t f, const char *store, const char *out, hid_t h5) {
   cm_shared sh;
   memset(&sh, 0, sizeof sh);
-  int rc = CM_OK, have_links = 0;
-  if (needed_from(0) & (CM_NEEDS_CITATIONS | CM_NEEDS_ASSIGNEE_SETS)) {
+  step s[CM_N_JOBS + 2];
+  int n = plan_steps(c->par, s), rc = CM_OK;
+  for (int i = 0; i < n && rc == CM_OK; i++) {
     double t0 = cm_now();
-    rc = cm_job_citations(c, &sh.cit);
-    if (rc == CM_OK) rc = step_done(c, "citation inversion", t0, 0);
-  }
-  for (int j = 0; j < CM_N_JOBS && rc == CM_OK; j++) {
-    const cm_job *job = &CM_JOBS[j];
-    if ((job->needs & CM_NEEDS_LINKS) && !have_links) {
-      rc = link_step(c, &sh, out);
-      have_links = 1;
-      if (rc != CM_OK) break;
-    }
-    double t0 = cm_now();
+    rc = load_sets(c, f, store, s[i].columns);
+    if (rc != CM_OK) break;
+    double t1 = cm_now();
     uint64_t b0 = c->bytes_shuffled;
-    rc = job->run(c, &sh, out, (int64_t)h5);
-    if (rc == CM_OK) rc = step_done(c, job->label, t0, b0);
-    unsigned later = needed_from(j + 1);
-    if (!(later & CM_NEEDS_ASSIGNEE_SETS)) cm_citations_free_sets(&sh.cit);
-    if (!(later & (CM_NEEDS_CITATIONS | CM_NEEDS_ASSIGNEE_SETS))) cm_citations_free(&sh.cit);
-    int stop = 0; /* a safe point: between jobs */
+    rc = run_step(c, &s[i], &sh, out, h5);
+    const char *label = s[i].job == STEP_CITATIONS ? "citation inversion"
+                        : s[i].job == STEP_LINKS   ? "links (npl_text to works)"
+                                                   : CM_JOBS[s[i].job].label;
+    if (rc == CM_OK) rc = step_done(c, label, t1, b0, t1 - t0);
+    unsigned later = 0;
+    for (int k = i + 1; k < n; k++)
+      later |= s[k].columns;
+    free_sets(c, c->columns_loaded & ~later & ~COLS_PATENT_BASE);
+    int stop = 0; /* a safe point: between steps */
     if (rc == CM_OK) rc = cm_signal_stop_requested(c->comm, &stop);
     if (rc == CM_OK && stop) {
-      if (c->rank == 0) printf("analyze: stop requested after %s; no outputs written\n", job->label);
+      if (c->rank == 0) printf("analyze: stop requested after %s; no outputs written\n", label);
       rc = CM_INTERRUPTED;
     }
   }
@@ -309,19 +400,21 @@ static int run_jobs(cm_ctx *c, const char *out, hid_t h5) {
   return rc;
 }
 
-/* Analyze frees and allocates its big buffers job after job (sort scratch,
- * shuffle inboxes and outboxes, parsed records). glibc serves large blocks
- * with mmap (threshold 128 KiB, rising to at most 32 MiB) and unmaps them
- * on free, so every job would fault in and zero fresh pages. From here on
- * every block up to 2 GiB (the most mallopt takes: its value is an int)
- * comes from the heap, whose freed memory the next job reuses: faster, for
- * some more peak memory (docs/performance.md). Ingest keeps glibc's
- * defaults: its columns only grow. A user's own GLIBC_TUNABLES wins. Not
- * collective. */
-static void reuse_heap_memory(void) {
+/* Analyze frees and allocates its big buffers step after step (columns,
+ * shuffle outboxes and inboxes, sort scratch, parsed records). Every block
+ * of CM_BIG_BLOCK or more comes from its own mapping: it grows by mremap
+ * (no copy, no hole left behind), and its memory goes back to the system
+ * when it is freed, so a rank's peak RSS is what one step holds, not the
+ * high-water mark of the heap over all steps before (docs/performance.md).
+ * glibc's default moves that threshold up to 32 MiB as blocks are freed;
+ * here it stays put. Smaller blocks come from the heap, which keeps its
+ * freed memory for the next step (no trim). Ingest keeps glibc's defaults.
+ * A user's own GLIBC_TUNABLES wins. Not collective. */
+#define CM_BIG_BLOCK (16 << 20)
+static void map_big_blocks(void) {
 #ifdef __GLIBC__
   if (getenv("GLIBC_TUNABLES")) return;
-  mallopt(M_MMAP_THRESHOLD, INT_MAX);
+  mallopt(M_MMAP_THRESHOLD, CM_BIG_BLOCK);
   mallopt(M_TRIM_THRESHOLD, INT_MAX);
 #endif
 }
@@ -409,7 +502,7 @@ static int begin_results(const char *path, hid_t *h5) {
 }
 
 int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
-  reuse_heap_memory();
+  map_big_blocks();
   cm_ctx c;
   memset(&c, 0, sizeof c);
   cm_params par = params_of(cfg);
@@ -429,20 +522,18 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
   hid_t f = -1, h5 = -1;
   rc = cm_agree(comm, rc);
   if (rc == CM_OK) rc = cm_agree(comm, cm_h5_open(comm, cfg->store, &f));
-  if (rc == CM_OK) {
-    rc = load(&c, f, cfg->store);
-    H5Fclose(f);
-  }
+  if (rc == CM_OK) rc = begin_load(&c, f, cfg->store);
   if (rc == CM_OK && c.rank == 0 && !cfg->quiet)
-    printf("analyze: loaded slices of the store in %.2f s (rank 0: %" PRIu64 " patents, %" PRIu64
-           " works; peak RSS %.0f MiB)\n",
+    printf("analyze: read the row slices of the store in %.2f s (rank 0: %" PRIu64 " patents, %" PRIu64
+           " works; peak RSS %.0f MiB); each step reads the columns it needs\n",
            cm_now() - t0, c.p_n, c.w_n, (double)cm_peak_rss() / 1048576.0);
   char h5tmp[CM_PATH_MAX], h5path[4300];
   CM_PATH(h5path, "%s/results.h5", o.tmp);
   CM_PATH(h5tmp, "%s/results.h5.tmp", o.tmp);
   if (rc == CM_OK) rc = cm_agree(comm, c.rank == 0 ? begin_results(h5tmp, &h5) : CM_OK);
-  if (rc == CM_OK) rc = run_jobs(&c, o.tmp, h5);
-  if (rc == CM_ERR) return rc; /* failed inside a collective step: main ends the job */
+  if (rc == CM_OK) rc = run_jobs(&c, f, cfg->store, o.tmp, h5);
+  if (f >= 0 && rc != CM_ERR) H5Fclose(f); /* collective: not after a failed collective step */
+  if (rc == CM_ERR) return rc;             /* failed inside a collective step: main ends the job */
   if (c.rank == 0 && h5 >= 0) {
     if (H5Fclose(h5) < 0 && rc == CM_OK) rc = CM_FAIL("closing '%s' failed", h5tmp);
     if (rc == CM_OK && rename(h5tmp, h5path) != 0) rc = CM_FAIL("cannot rename '%s'", h5tmp);
@@ -451,7 +542,9 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
   uint64_t shuffled = c.bytes_shuffled, smax = 0;
   CM_MPI(MPI_Allreduce(&shuffled, &smax, 1, MPI_UINT64_T, MPI_MAX, comm));
   if (shuffled_out) *shuffled_out = smax;
-  unload(&c);
+  free_sets(&c, ~0u);
+  free(c.p_bounds);
+  free(c.w_bounds);
   cm_aliases_free((cm_aliases *)c.aliases);
   rc = cm_agree(comm, rc);
   rc = cm_agree(comm, c.rank == 0 ? end_out(cfg, &o, rc) : rc);
