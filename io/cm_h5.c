@@ -137,6 +137,8 @@ int cm_h5_deferred_flush(cm_h5_deferred *q) {
   return CM_OK;
 }
 
+size_t cm_h5_deferred_pending(const cm_h5_deferred *q) { return q ? q->n - q->done : 0; }
+
 void cm_h5_deferred_drop(cm_h5_deferred *q) {
   for (; q && q->done < q->n; q->done++) {
     free(q->v[q->done].owned);
@@ -369,6 +371,7 @@ static int sub_pieces(MPI_Comm comm, const pieces *rows, const uint64_t *off, pi
 }
 
 static cm_h5_deferred *later_of(const cm_h5_placement *place) { return place ? place->later : NULL; }
+static int consume_of(const cm_h5_placement *place) { return place ? place->consume : 0; }
 
 static slice slice_of(const pieces *p) { return (slice){p->n, p->start, p->count}; }
 
@@ -384,9 +387,11 @@ int cm_h5_write_concat(MPI_Comm comm, hid_t loc, const char *name, hid_t type, c
 /* Collective: an offsets array (local rows + 1 entries, from 0) made global:
  * each piece's entries move to the global start of the elements under it;
  * rank 0 also writes the closing entry (the global total). The elements'
- * placed pieces are returned in sub. */
+ * placed pieces are returned in sub. consume: off is rewritten in place
+ * (entry k of this rank's rows is the k-th entry written: off has room for
+ * rank 0's closing one). */
 static int write_offsets(MPI_Comm comm, hid_t loc, const char *name, const uint64_t *off, const pieces *rows,
-                         cm_h5_deferred *later, pieces *sub) {
+                         cm_h5_deferred *later, int consume, pieces *sub) {
   int rank;
   CM_MPI(MPI_Comm_rank(comm, &rank));
   int rc = sub_pieces(comm, rows, off, sub);
@@ -400,22 +405,25 @@ static int write_offsets(MPI_Comm comm, hid_t loc, const char *name, const uint6
     m += rows->count[i];
   /* rows' pieces, plus the closing entry on rank 0: last in file order, so last in memory */
   uint64_t *at = malloc((np ? np : 1) * sizeof *at), *cnt = malloc((np ? np : 1) * sizeof *cnt);
-  uint64_t *g = malloc((m ? m : 1) * sizeof *g);
+  uint64_t *g = consume ? (uint64_t *)off : malloc((m ? m : 1) * sizeof *g);
   rc = cm_agree(comm, !at || !cnt || !g ? CM_FAIL("out of memory writing '%s'", name) : CM_OK);
+  int handed = 0; /* g went to write_at (which frees what it owns) */
   if (rc == CM_OK) {
     uint64_t r = 0, k = 0;
     for (size_t i = 0; i < n; i++) {
+      uint64_t base = off[r]; /* (g[k] may be off[r] itself) */
       for (uint64_t j = 0; j < rows->count[i]; j++)
-        g[k++] = off[r + j] - off[r] + sub->start[i];
+        g[k++] = off[r + j] - base + sub->start[i];
       r += rows->count[i];
     }
     memcpy(at, rows->start, n * sizeof *at);
     memcpy(cnt, rows->count, n * sizeof *cnt);
     if (rank == 0) g[k] = sub->total, at[n] = rows->total, cnt[n] = 1;
-    rc = write_at(comm, loc, name, H5T_NATIVE_UINT64, g, g, (slice){np, at, cnt}, rows->total + 1, later);
-    g = NULL; /* write_at took it */
+    rc = write_at(comm, loc, name, H5T_NATIVE_UINT64, g, consume ? NULL : g, (slice){np, at, cnt},
+                  rows->total + 1, later);
+    handed = 1;
   }
-  free(g);
+  if (!consume && !handed) free(g);
   free(at);
   free(cnt);
   if (rc != CM_OK) pieces_free(sub);
@@ -424,9 +432,9 @@ static int write_offsets(MPI_Comm comm, hid_t loc, const char *name, const uint6
 
 /* Collective: a string column's offsets and bytes, rows placed by rows. */
 static int write_strcol_in(MPI_Comm comm, hid_t g, const cm_strcol *c, const pieces *rows,
-                           cm_h5_deferred *later) {
+                           cm_h5_deferred *later, int consume) {
   pieces bytes = {0};
-  CM_TRY(write_offsets(comm, g, "offsets", (const uint64_t *)c->off.data, rows, later, &bytes));
+  CM_TRY(write_offsets(comm, g, "offsets", (const uint64_t *)c->off.data, rows, later, consume, &bytes));
   int rc =
       write_at(comm, g, "bytes", H5T_NATIVE_UINT8, c->bytes.data, NULL, slice_of(&bytes), bytes.total, later);
   pieces_free(&bytes);
@@ -440,7 +448,7 @@ int cm_h5_write_strcol(MPI_Comm comm, hid_t loc, const char *name, const cm_strc
   CM_TRY(row_pieces(comm, place, cm_strcol_count(c), &rows));
   int rc = cm_h5_group(loc, name, &g);
   if (rc == CM_OK) {
-    rc = write_strcol_in(comm, g, c, &rows, later_of(place));
+    rc = write_strcol_in(comm, g, c, &rows, later_of(place), consume_of(place));
     if (rc == CM_OK) rc = cm_h5_attr_str(g, "kind", "string");
     H5Gclose(g);
   }
@@ -455,8 +463,9 @@ int cm_h5_write_listcol(MPI_Comm comm, hid_t loc, const char *name, const cm_lis
   CM_TRY(row_pieces(comm, place, cm_listcol_count(c), &rows));
   int rc = cm_h5_group(loc, name, &g);
   if (rc == CM_OK) {
-    rc = write_offsets(comm, g, "index", (const uint64_t *)c->index.data, &rows, later_of(place), &items);
-    if (rc == CM_OK) rc = write_strcol_in(comm, g, &c->items, &items, later_of(place));
+    rc = write_offsets(comm, g, "index", (const uint64_t *)c->index.data, &rows, later_of(place),
+                       consume_of(place), &items);
+    if (rc == CM_OK) rc = write_strcol_in(comm, g, &c->items, &items, later_of(place), consume_of(place));
     if (rc == CM_OK) rc = cm_h5_attr_str(g, "kind", "string_list");
     H5Gclose(g);
   }

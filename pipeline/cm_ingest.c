@@ -82,7 +82,11 @@ int cm_ingest(MPI_Comm comm, const cm_config *cfg) {
   cm_h5_deferred *later = NULL;
   double t_write = 0;
   for (int k = 0; k < 2 && rc == CM_OK; k++) {
-    rc = cm_read_corpus(comm, cfg, k == 0, rej_dir, &base, &cols[k], &fl[k], &t[k], later);
+    /* the patents' columns, written (or queued: cm_read_corpus frees them once it has written them) */
+    int queued = k == 1 && cm_h5_deferred_pending(later);
+    if (k == 1 && !queued) cm_cols_free(&cols[0]);
+    rc = cm_read_corpus(comm, cfg, k == 0, rej_dir, &base, &cols[k], &fl[k], &t[k], later,
+                        queued ? &cols[0] : NULL);
     if (rc) break;
     double t0 = cm_now();
     size_t n = cm_strcol_count(&cols[k].key);

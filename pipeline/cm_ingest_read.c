@@ -363,9 +363,12 @@ static double lines_bound(const cm_config *cfg, const cm_filelist *fl, const cm_
  * writes it once its node has claimed (r + 1/2) / R of its files (r: the
  * rank's place among the R ranks of its node), so that the ranks write at
  * different moments, each while the others parse (the kernel lets one
- * writer at a time into a file). */
+ * writer at a time into a file). `written` (NULL: none) holds the columns
+ * those writes come from: freed once written, so that a rank holds one
+ * corpus's columns at a time, not both. */
 int cm_read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const char *rej_dir, cm_base_store *base,
-                   cm_corpus_cols *cols, cm_filelist *fl, cm_corpus_totals *t, cm_h5_deferred *pending) {
+                   cm_corpus_cols *cols, cm_filelist *fl, cm_corpus_totals *t, cm_h5_deferred *pending,
+                   cm_corpus_cols *written) {
   int rank, P;
   CM_MPI(MPI_Comm_rank(comm, &rank));
   CM_MPI(MPI_Comm_size(comm, &P));
@@ -409,7 +412,7 @@ int cm_read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const char 
   double t0 = cm_now();
   int node_rank = 0, node_size = 1; /* pending writes are staggered among the ranks of a node */
   if (claims) cm_claims_node(claims, &node_rank, &node_size);
-  double write_when = (node_rank + 0.5) / node_size, claimed = 0;
+  double write_when = 0.5 * (node_rank + 0.5) / node_size, claimed = 0;
   while (rc == CM_OK) {
     size_t lo, hi;
     rc = cm_claims_next(claims, &lo, &hi, &claimed);
@@ -421,6 +424,7 @@ int cm_read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const char 
       rc = cm_h5_deferred_flush(pending);
       t->t_write += cm_now() - tw;
       pending = NULL;
+      if (rc == CM_OK && written) cm_cols_free(written);
     }
     for (size_t i = lo; i < hi && rc == CM_OK; i++) {
       rc = read_file(&x, reader, &sink, base, i, t);

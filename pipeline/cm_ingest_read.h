@@ -21,7 +21,8 @@
  * file). Fails (agreed) on a broken container or when rejects pass the
  * threshold, naming the worst files. */
 int cm_read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const char *rej_dir, cm_base_store *base,
-                   cm_corpus_cols *cols, cm_filelist *fl, cm_corpus_totals *t, cm_h5_deferred *pending);
+                   cm_corpus_cols *cols, cm_filelist *fl, cm_corpus_totals *t, cm_h5_deferred *pending,
+                   cm_corpus_cols *written);
 
 /* Not collective (rank 0): puts the merged rejects file of `corpus`
  * ("patents", "works") in place: DIR/<corpus>.csv.tmp becomes DIR/<corpus>.csv.

@@ -12,81 +12,193 @@
 #include "cm_error.h"
 #include "cm_shuffle.h"
 #include "cm_sort.h"
+#include "cm_text.h"
 
-/* ---- duplicates ---- */
+/* ---- duplicates ----
+ * Of the rows sharing a key all but the one with the largest record id
+ * lose (SPEC 5). Keys travel to their owners as 128-bit fingerprints
+ * (cm_key128) with the record id, 24 bytes a row, not as their bytes. The
+ * owner sorts its rows by (fingerprint, record id); only where fingerprints
+ * meet (duplicates, or a collision) do the sources send the keys' bytes, in
+ * a second exchange, so the verdict stays exact. Each exchange is answered
+ * with one flag a row, in the order the rows came. A rank holds 4 bytes a
+ * row of its own, the owner 32 (and a sort scratch as large) for the rows it
+ * owns: half of what shipping the keys cost (docs/performance.md). */
 
+/* A row at its fingerprint's owner, and its place in the receive order. */
 typedef struct {
-  uint64_t h, rid;
-  const uint8_t *k;
-  uint32_t n;
-  size_t pos;
-} dup_item;
+  cm_key128 k;
+  uint64_t rid, pos;
+} fp_item;
 
-static int dup_cmp(const void *a, const void *b) {
-  const dup_item *x = a, *y = b;
-  if (x->h != y->h) return x->h < y->h ? -1 : 1;
-  size_t m = x->n < y->n ? x->n : y->n;
-  int c = memcmp(x->k, y->k, m);
+static int fp_cmp(const void *a, const void *b) {
+  const fp_item *x = a, *y = b;
+  int c = cm_key128_cmp(x->k, y->k);
   if (c) return c;
-  if (x->n != y->n) return x->n < y->n ? -1 : 1;
   return (x->rid > y->rid) - (x->rid < y->rid);
 }
 
-/* Not collective: (hash, record id, key) of every local row to its key's
- * owner; rows[d] lists the local rows sent to rank d, in order. */
-static int send_keys(const cm_corpus_cols *c, cm_outbox *out, cm_buf *rows) {
+/* A row whose fingerprint met another's, with its key's bytes. */
+typedef struct {
+  cm_view key;
+  uint64_t rid, ord; /* ord: its place among such rows in receive order */
+} met_item;
+
+static int met_cmp(const void *a, const void *b) {
+  const met_item *x = a, *y = b;
+  int c = cm_view_cmp(&x->key, &y->key);
+  if (c) return c;
+  return (x->rid > y->rid) - (x->rid < y->rid);
+}
+
+enum { FP_KEEP = 0, FP_DROP = 1, FP_MEETS = 2 }; /* FP_MEETS: send the key's bytes */
+
+/* The owner's state between the two exchanges. */
+typedef struct {
+  fp_item *items; /* the received rows, sorted by (fingerprint, record id) */
+  size_t n;
+  uint8_t *flag;  /* FP_KEEP or FP_MEETS, by receive order */
+  uint64_t *from; /* nranks + 1: source r's rows are [from[r], from[r + 1]) in receive order */
+} fp_owner;
+
+static void fp_owner_free(fp_owner *o) {
+  free(o->items);
+  free(o->flag);
+  free(o->from);
+  memset(o, 0, sizeof *o);
+}
+
+/* Not collective: (fingerprint, record id) of every local row to its owner;
+ * dest[i]: the owner of row i. */
+static int send_fingerprints(const cm_corpus_cols *c, cm_outbox *out, uint32_t *dest) {
   size_t n = cm_strcol_count(&c->key);
   const uint64_t *rid = (const uint64_t *)c->record_id.data;
   for (size_t i = 0; i < n; i++) {
     size_t len;
     const uint8_t *k = cm_strcol_get(&c->key, i, &len);
-    uint64_t h = cm_hash(k, len);
-    int d = cm_owner(h, out->nranks);
-    CM_TRY(cm_buf_push_u64(&out->to[d], h));
-    CM_TRY(cm_buf_push_u64(&out->to[d], rid[i]));
-    CM_TRY(cm_buf_push_u32(&out->to[d], (uint32_t)len));
-    CM_TRY(cm_buf_append(&out->to[d], k, len));
-    CM_TRY(cm_buf_push_u64(&rows[d], i));
+    cm_key128 f = cm_key128_of(k, len);
+    dest[i] = (uint32_t)cm_owner(f.h, out->nranks);
+    CM_TRY(cm_key128_push(&out->to[dest[i]], f));
+    CM_TRY(cm_buf_push_u64(&out->to[dest[i]], rid[i]));
   }
   return CM_OK;
 }
 
-/* Not collective: the owner's side. Of each key's copies all but the one
- * with the largest record id lose; one flag per received item goes back to
- * its source, in receive order. */
-static int judge_keys(const cm_inbox *in, cm_outbox *out) {
-  cm_buf v = {0};
-  int rc = CM_OK;
-  for (cm_cursor q = cm_cursor_of(&in->data); rc == CM_OK && cm_cursor_more(&q);) {
-    dup_item it;
-    it.h = cm_cursor_u64(&q);
-    it.rid = cm_cursor_u64(&q);
-    it.n = cm_cursor_u32(&q);
-    it.k = cm_cursor_bytes(&q, it.n);
-    it.pos = CM_BUF_COUNT(&v, dup_item);
-    rc = cm_buf_append(&v, &it, sizeof it);
+/* Not collective: the owner's side of the first exchange: the received rows
+ * sorted into o (the inbox freed as soon as they are out of it), and a flag
+ * a row back to its source: FP_MEETS where another row has its
+ * fingerprint. */
+static int judge_fingerprints(cm_inbox *in, fp_owner *o, cm_outbox *out) {
+  size_t n = in->data.len / 24;
+  o->n = n;
+  o->items = malloc((n + 1) * sizeof *o->items);
+  o->flag = calloc(n + 1, 1);
+  o->from = malloc(((size_t)in->nranks + 1) * sizeof *o->from);
+  if (!o->items || !o->flag || !o->from) return CM_FAIL("out of memory for %zu keys", n);
+  for (int r = 0; r <= in->nranks; r++)
+    o->from[r] = in->from[r] / 24; /* bytes to rows */
+  for (size_t i = 0; i < n; i++) {
+    memcpy(&o->items[i].k, in->data.data + 24 * i, 16);
+    memcpy(&o->items[i].rid, in->data.data + 24 * i + 16, 8);
+    o->items[i].pos = i;
   }
-  dup_item *items = (dup_item *)v.data;
-  size_t cnt = CM_BUF_COUNT(&v, dup_item);
-  uint8_t *drop = calloc(cnt + 1, 1);
-  if (rc == CM_OK && !drop) rc = CM_FAIL("out of memory");
-  if (rc == CM_OK) rc = cm_sort_by_u64(items, cnt, sizeof *items, offsetof(dup_item, h), dup_cmp);
-  for (size_t i = 0; rc == CM_OK && i + 1 < cnt; i++) {
-    const dup_item *a = &items[i], *b = &items[i + 1];
-    if (a->h == b->h && a->n == b->n && memcmp(a->k, b->k, a->n) == 0)
-      drop[a->pos] = 1; /* b has a larger rid */
+  cm_inbox_free(in);
+  CM_TRY(cm_sort_by_u64(o->items, n, sizeof *o->items, offsetof(fp_item, k.h), fp_cmp));
+  for (size_t i = 0; i + 1 < n; i++)
+    if (cm_key128_cmp(o->items[i].k, o->items[i + 1].k) == 0)
+      o->flag[o->items[i].pos] = FP_MEETS, o->flag[o->items[i + 1].pos] = FP_MEETS;
+  for (int r = 0; r < out->nranks; r++)
+    CM_TRY(cm_buf_append(&out->to[r], o->flag + o->from[r], o->from[r + 1] - o->from[r]));
+  return CM_OK;
+}
+
+/* Not collective: the sources' side of the second exchange: the bytes of
+ * each local row whose fingerprint met another's (flags in `back`), to its
+ * owner, in row order. */
+static int send_met_keys(const cm_corpus_cols *c, const uint32_t *dest, const cm_inbox *back, cm_outbox *out,
+                         uint64_t *at) {
+  memset(at, 0, (size_t)out->nranks * sizeof *at);
+  for (size_t i = 0, n = cm_strcol_count(&c->key); i < n; i++) {
+    uint32_t d = dest[i];
+    if (back->data.data[back->from[d] + at[d]++] != FP_MEETS) continue;
+    size_t len;
+    const uint8_t *k = cm_strcol_get(&c->key, i, &len);
+    CM_TRY(cm_buf_push_u32(&out->to[d], (uint32_t)len));
+    CM_TRY(cm_buf_append(&out->to[d], k, len));
   }
-  size_t pos = 0; /* items came in source order: flags go back the same way */
-  for (int r = 0; r < in->nranks && rc == CM_OK; r++) {
-    cm_cursor q = {in->data.data + in->from[r], in->data.data + in->from[r + 1]};
-    for (; cm_cursor_more(&q) && rc == CM_OK; pos++) {
-      cm_cursor_bytes(&q, 16);
-      cm_cursor_bytes(&q, cm_cursor_u32(&q));
-      rc = cm_buf_push_u8(&out->to[r], drop[pos]);
-    }
+  return CM_OK;
+}
+
+/* The place of pos in the increasing ord_pos[0..m) (it is there). */
+static size_t ord_of(const uint64_t *ord_pos, size_t m, uint64_t pos) {
+  size_t lo = 0, hi = m;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (ord_pos[mid] < pos)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
-  cm_buf_free(&v);
+  return lo;
+}
+
+/* Not collective: g rows of one fingerprint, compared by their keys' bytes
+ * (key, by ord): drop[ord] = FP_DROP for each but the largest record id of
+ * equal keys. `group`: scratch. */
+static int judge_group(const fp_item *it, size_t g, const cm_view *key, const uint64_t *ord_pos, size_t m,
+                       cm_buf *group, uint8_t *drop) {
+  group->len = 0;
+  for (size_t j = 0; j < g; j++) {
+    size_t ord = ord_of(ord_pos, m, it[j].pos);
+    met_item x = {key[ord], it[j].rid, ord};
+    CM_TRY(cm_buf_append(group, &x, sizeof x));
+  }
+  met_item *v = (met_item *)group->data;
+  qsort(v, g, sizeof *v, met_cmp);
+  for (size_t j = 0; j + 1 < g; j++)
+    if (cm_view_cmp(&v[j].key, &v[j + 1].key) == 0) drop[v[j].ord] = FP_DROP; /* v[j + 1]: a larger rid */
+  return CM_OK;
+}
+
+/* Not collective: the owner's side of the second exchange. Rows whose
+ * fingerprints met are compared by their bytes: of equal keys all but the
+ * largest record id get FP_DROP, answered to their sources in receive
+ * order. */
+static int judge_met_keys(const cm_inbox *in, const fp_owner *o, cm_outbox *out) {
+  size_t m = 0;
+  for (size_t p = 0; p < o->n; p++)
+    m += o->flag[p] == FP_MEETS;
+  cm_view *key = malloc((m + 1) * sizeof *key);          /* by ord */
+  uint64_t *ord_pos = malloc((m + 1) * sizeof *ord_pos); /* pos of each ord, increasing */
+  uint8_t *drop = calloc(m + 1, 1);
+  cm_buf group = {0};
+  int rc = key && ord_pos && drop ? CM_OK : CM_FAIL("out of memory for %zu keys", m);
+  cm_cursor q = cm_cursor_of(&in->data); /* sources in rank order, rows in receive order */
+  for (size_t p = 0, ord = 0; p < o->n && rc == CM_OK; p++) {
+    if (o->flag[p] != FP_MEETS) continue;
+    uint32_t len = cm_cursor_u32(&q);
+    key[ord] = (cm_view){cm_cursor_bytes(&q, len), len};
+    ord_pos[ord++] = p;
+  }
+  for (size_t i = 0; i < o->n && rc == CM_OK;) { /* each run of one fingerprint */
+    size_t e = i + 1;
+    while (e < o->n && cm_key128_cmp(o->items[e].k, o->items[i].k) == 0)
+      e++;
+    if (e - i > 1) rc = judge_group(o->items + i, e - i, key, ord_pos, m, &group, drop);
+    i = e;
+  }
+  for (int r = 0; r < out->nranks && rc == CM_OK; r++) { /* ords of source r: those of its positions */
+    size_t a = 0, b = 0;
+    while (a < m && ord_pos[a] < o->from[r])
+      a++;
+    for (b = a; b < m && ord_pos[b] < o->from[r + 1];)
+      b++;
+    rc = cm_buf_append(&out->to[r], drop + a, b - a);
+  }
+  free(key);
+  free(ord_pos);
   free(drop);
+  cm_buf_free(&group);
   return rc;
 }
 
@@ -94,26 +206,36 @@ static int judge_keys(const cm_inbox *in, cm_outbox *out) {
 int cm_resolve_duplicates(MPI_Comm comm, cm_corpus_cols *c, uint8_t *keep, uint64_t *dropped) {
   int P;
   CM_MPI(MPI_Comm_size(comm, &P));
+  size_t n = cm_strcol_count(&c->key);
   cm_outbox out = {0};
-  cm_inbox in = {0}, back = {0};
-  cm_buf *rows = calloc((size_t)P, sizeof *rows); /* per destination: row numbers sent */
-  int rc = rows ? cm_outbox_init(&out, P) : CM_FAIL("out of memory");
-  if (rc == CM_OK) rc = send_keys(c, &out, rows);
+  cm_inbox in = {0}, back = {0}, back2 = {0};
+  fp_owner own = {0};
+  uint32_t *dest = malloc((n + 1) * sizeof *dest);
+  uint64_t *at = calloc((size_t)P, sizeof *at), *at2 = calloc((size_t)P, sizeof *at2);
+  int rc = dest && at && at2 ? cm_outbox_init(&out, P) : CM_FAIL("out of memory for %zu keys", n);
+  if (rc == CM_OK) rc = send_fingerprints(c, &out, dest);
   rc = cm_shuffle(comm, rc, &out, &in);
-  if (rc == CM_OK) rc = cm_shuffle(comm, judge_keys(&in, &out), &out, &back);
+  if (rc == CM_OK) rc = cm_shuffle(comm, judge_fingerprints(&in, &own, &out), &out, &back);
+  cm_inbox_free(&in);
+  if (rc == CM_OK) rc = cm_shuffle(comm, send_met_keys(c, dest, &back, &out, at), &out, &in);
+  if (rc == CM_OK) rc = cm_shuffle(comm, judge_met_keys(&in, &own, &out), &out, &back2);
+  fp_owner_free(&own);
   cm_inbox_free(&in);
   cm_outbox_free(&out);
   uint64_t mine = 0;
-  for (int r = 0; r < P && rows; r++) {
-    size_t m = CM_BUF_COUNT(&rows[r], uint64_t);
-    for (size_t j = 0; j < m && rc == CM_OK; j++) {
-      uint8_t f = back.data.data[back.from[r] + j];
-      if (f) keep[CM_BUF_AT(&rows[r], uint64_t, j)] = 0, mine++;
+  if (rc == CM_OK) {
+    memset(at, 0, (size_t)P * sizeof *at);
+    for (size_t i = 0; i < n; i++) {
+      uint32_t d = dest[i];
+      if (back.data.data[back.from[d] + at[d]++] != FP_MEETS) continue;
+      if (back2.data.data[back2.from[d] + at2[d]++] == FP_DROP) keep[i] = 0, mine++;
     }
-    cm_buf_free(&rows[r]);
   }
-  free(rows);
+  free(dest);
+  free(at);
+  free(at2);
   cm_inbox_free(&back);
+  cm_inbox_free(&back2);
   if (rc != CM_OK) return rc;
   CM_MPI(MPI_Allreduce(&mine, dropped, 1, MPI_UINT64_T, MPI_SUM, comm));
   return CM_OK;
@@ -269,7 +391,7 @@ static int row_segments(const cm_corpus_cols *c, uint64_t **key, uint64_t **rows
  * each rank when it chooses); the small tables are written now. */
 static int write_corpus(MPI_Comm comm, hid_t file, int patents, const cm_corpus_cols *c,
                         const cm_filelist *fl, const cm_corpus_totals *t, cm_h5_deferred *later) {
-  cm_h5_placement place = {0, NULL, NULL, later};
+  cm_h5_placement place = {0, NULL, NULL, later, 1}; /* the columns are freed once written */
   uint64_t *key = NULL, *rows = NULL;
   int rc = cm_agree(comm, row_segments(c, &key, &rows, &place.n_seg));
   place.seg_key = key;
