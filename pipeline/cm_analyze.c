@@ -229,12 +229,10 @@ static void free_sets(cm_ctx *c, unsigned sets) {
 }
 
 /* Collective on c->comm: this rank's rows of the columns of the sets `want`
- * not loaded yet, read from the open store f (at `path`), validated as they
- * are read and checked against the store's checksums. Returns an agreed
- * result; on failure the sets stay unloaded. */
-static int load_sets(cm_ctx *c, hid_t f, const char *path, unsigned want) {
-  want &= ~c->columns_loaded;
-  if (!want) return CM_OK; /* the same on every rank: the plan is */
+ * (none loaded yet), read from the open store f (at `path`), validated as
+ * they are read and checked against the store's checksums. Returns an
+ * agreed result; on failure the sets stay unloaded. */
+static int read_sets(cm_ctx *c, hid_t f, const char *path, unsigned want) {
   cm_check *ck = NULL;
   CM_AGREE(c->comm, cm_fault("load-fail") ? CM_FAIL("injected failure loading the store (CITEMILL_FAULT)")
                                           : cm_check_new(&ck));
@@ -255,10 +253,24 @@ static int load_sets(cm_ctx *c, hid_t f, const char *path, unsigned want) {
   return rc;
 }
 
+/* Collective on c->comm: the column sets `want` not loaded yet, from the
+ * store at `path`. The store is open only while columns are read: a job
+ * killed in a step leaves no MPI-IO lock file beside it. Returns an agreed
+ * result. */
+static int load_sets(cm_ctx *c, const char *path, unsigned want) {
+  want &= ~c->columns_loaded;
+  if (!want) return CM_OK; /* the same on every rank: the plan is */
+  hid_t f = -1;
+  CM_AGREE(c->comm, cm_h5_open(c->comm, path, &f));
+  int rc = read_sets(c, f, path, want);
+  H5Fclose(f); /* collective: read_sets returned on every rank */
+  return rc;
+}
+
 /* Collective: the schema checked, the rows of every rank (patents cut by
  * cost, works evenly), then the patents' office and year. Returns an agreed
  * result. */
-static int begin_load(cm_ctx *c, hid_t f, const char *path) {
+static int begin_rows(cm_ctx *c, hid_t f, const char *path) {
   CM_AGREE(c->comm, c->rank == 0 ? cm_store_check_schema(f, path) : CM_OK);
   hid_t g = H5Gopen2(f, "patents", H5P_DEFAULT);
   uint64_t n = 0, nw = 0;
@@ -281,7 +293,16 @@ static int begin_load(cm_ctx *c, hid_t f, const char *path) {
   }
   c->w_lo = c->w_bounds[c->rank];
   c->w_n = c->w_bounds[c->rank + 1] - c->w_lo;
-  return load_sets(c, f, path, COLS_PATENT_BASE);
+  return read_sets(c, f, path, COLS_PATENT_BASE);
+}
+
+/* Collective: begin_rows on the store at `path`, opened for it. */
+static int begin_load(cm_ctx *c, const char *path) {
+  hid_t f = -1;
+  CM_AGREE(c->comm, cm_h5_open(c->comm, path, &f));
+  int rc = begin_rows(c, f, path);
+  H5Fclose(f); /* collective: begin_rows returned on every rank */
+  return rc;
 }
 
 /* Collective: reports a finished step on rank 0: its time, the most bytes
@@ -368,14 +389,14 @@ static int run_step(cm_ctx *c, const step *s, cm_shared *sh, const char *out, hi
  * a rank holds what one step reads, not everything. Every step returns the
  * same result on every rank, or CM_ERR where it failed inside a collective
  * step (main then ends the job). */
-static int run_jobs(cm_ctx *c, hid_t f, const char *store, const char *out, hid_t h5) {
+static int run_jobs(cm_ctx *c, const char *store, const char *out, hid_t h5) {
   cm_shared sh;
   memset(&sh, 0, sizeof sh);
   step s[CM_N_JOBS + 2];
   int n = plan_steps(c->par, s), rc = CM_OK;
   for (int i = 0; i < n && rc == CM_OK; i++) {
     double t0 = cm_now();
-    rc = load_sets(c, f, store, s[i].columns);
+    rc = load_sets(c, store, s[i].columns);
     if (rc != CM_OK) break;
     double t1 = cm_now();
     uint64_t b0 = c->bytes_shuffled;
@@ -519,10 +540,9 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
   c.p_bounds = calloc((size_t)c.nranks + 1, sizeof *c.p_bounds);
   c.w_bounds = calloc((size_t)c.nranks + 1, sizeof *c.w_bounds);
   if (rc == CM_OK && (!c.p_bounds || !c.w_bounds)) rc = CM_FAIL("out of memory");
-  hid_t f = -1, h5 = -1;
+  hid_t h5 = -1;
   rc = cm_agree(comm, rc);
-  if (rc == CM_OK) rc = cm_agree(comm, cm_h5_open(comm, cfg->store, &f));
-  if (rc == CM_OK) rc = begin_load(&c, f, cfg->store);
+  if (rc == CM_OK) rc = begin_load(&c, cfg->store);
   if (rc == CM_OK && c.rank == 0 && !cfg->quiet)
     printf("analyze: read the row slices of the store in %.2f s (rank 0: %" PRIu64 " patents, %" PRIu64
            " works; peak RSS %.0f MiB); each step reads the columns it needs\n",
@@ -531,9 +551,8 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
   CM_PATH(h5path, "%s/results.h5", o.tmp);
   CM_PATH(h5tmp, "%s/results.h5.tmp", o.tmp);
   if (rc == CM_OK) rc = cm_agree(comm, c.rank == 0 ? begin_results(h5tmp, &h5) : CM_OK);
-  if (rc == CM_OK) rc = run_jobs(&c, f, cfg->store, o.tmp, h5);
-  if (f >= 0 && rc != CM_ERR) H5Fclose(f); /* collective: not after a failed collective step */
-  if (rc == CM_ERR) return rc;             /* failed inside a collective step: main ends the job */
+  if (rc == CM_OK) rc = run_jobs(&c, cfg->store, o.tmp, h5);
+  if (rc == CM_ERR) return rc; /* failed inside a collective step: main ends the job */
   if (c.rank == 0 && h5 >= 0) {
     if (H5Fclose(h5) < 0 && rc == CM_OK) rc = CM_FAIL("closing '%s' failed", h5tmp);
     if (rc == CM_OK && rename(h5tmp, h5path) != 0) rc = CM_FAIL("cannot rename '%s'", h5tmp);
