@@ -360,10 +360,11 @@ static double lines_bound(const cm_config *cfg, const cm_filelist *fl, const cm_
 /* Collective: reads one corpus's files into cols. Files are claimed in runs
  * (cm_claim.h), so a rank that reads faster reads more. `pending` holds this
  * rank's share of the store columns begun so far (NULL: none): the rank
- * writes it once its node has claimed (r + 1/2) / R of its files (r: the
- * rank's place among the R ranks of its node), so that the ranks write at
- * different moments, each while the others parse (the kernel lets one
- * writer at a time into a file). `written` (NULL: none) holds the columns
+ * writes it once its node has claimed (r + 1/2) / (2 R) of its files (r:
+ * the rank's place among the R ranks of its node), so that the ranks write
+ * at different moments, each while the others parse (the kernel lets one
+ * writer at a time into a file), and all within the first half of the read
+ * (the columns written are freed sooner). `written` (NULL: none) holds the columns
  * those writes come from: freed once written, so that a rank holds one
  * corpus's columns at a time, not both. */
 int cm_read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const char *rej_dir, cm_base_store *base,
