@@ -15,10 +15,11 @@
 /* Collective: reads corpus `patents` (1) or works (0) into cols; fl gets
  * the sorted input files, t the counts. `pending` holds this rank's share
  * of the store columns begun so far (NULL: none): the rank writes it once
- * its node has claimed (r + 1/2) / R of its files (r: the rank's place among
- * the R ranks of its node), so that the ranks write at different moments,
- * each while the others parse (the kernel lets one writer at a time into a
- * file). Fails (agreed) on a broken container or when rejects pass the
+ * its node has claimed (r + 1/2) / (2 R) of its files (r: the rank's place
+ * among the R ranks of its node), so that the ranks write at different
+ * moments, each while the others parse (the kernel lets one writer at a time
+ * into a file); `written` (NULL: none) holds the columns those writes come
+ * from, freed once written. Fails (agreed) on a broken container or when rejects pass the
  * threshold, naming the worst files. */
 int cm_read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const char *rej_dir, cm_base_store *base,
                    cm_corpus_cols *cols, cm_filelist *fl, cm_corpus_totals *t, cm_h5_deferred *pending,
