@@ -253,17 +253,43 @@ static int read_sets(cm_ctx *c, hid_t f, const char *path, unsigned want) {
   return rc;
 }
 
+/* The store analyze reads, and what it was when analyze began (rank 0).
+ * Each step opens it again for its columns, so it must still be the same
+ * file, unchanged: a store replaced or rewritten meanwhile would mix two
+ * stores' rows in one analysis. */
+typedef struct {
+  const char *path;
+  struct stat was;
+} store_ref;
+
+/* Rank 0, not collective: the store is (still) the file it was. */
+static int same_store(store_ref *s) {
+  struct stat now;
+  if (stat(s->path, &now) != 0)
+    return CM_FAIL("the store '%s' went away while analyze read it: %s", s->path, strerror(errno));
+  if (cm_fault("store-changed")) now.st_mtim.tv_nsec ^= 1; /* test hook: as if it had been rewritten */
+  if (now.st_dev != s->was.st_dev || now.st_ino != s->was.st_ino || now.st_size != s->was.st_size ||
+      now.st_mtim.tv_sec != s->was.st_mtim.tv_sec || now.st_mtim.tv_nsec != s->was.st_mtim.tv_nsec)
+    return CM_FAIL("the store '%s' was replaced or changed while analyze read it; nothing was written: run "
+                   "analyze again once nothing writes the store",
+                   s->path);
+  return CM_OK;
+}
+
 /* Collective on c->comm: the column sets `want` not loaded yet, from the
- * store at `path`. The store is open only while columns are read: a job
- * killed in a step leaves no MPI-IO lock file beside it. Returns an agreed
- * result. */
-static int load_sets(cm_ctx *c, const char *path, unsigned want) {
+ * store. The store is open only while columns are read (a job killed in a
+ * step leaves no MPI-IO lock file beside it), and must be the file analyze
+ * began with, before and after. Returns an agreed result. */
+static int load_sets(cm_ctx *c, store_ref *s, unsigned want) {
   want &= ~c->columns_loaded;
   if (!want) return CM_OK; /* the same on every rank: the plan is */
+  CM_AGREE(c->comm, c->rank == 0 ? same_store(s) : CM_OK);
   hid_t f = -1;
-  CM_AGREE(c->comm, cm_h5_open(c->comm, path, &f));
-  int rc = read_sets(c, f, path, want);
+  CM_AGREE(c->comm, cm_h5_open(c->comm, s->path, &f));
+  int rc = read_sets(c, f, s->path, want);
   H5Fclose(f); /* collective: read_sets returned on every rank */
+  if (rc == CM_OK) rc = cm_agree(c->comm, c->rank == 0 ? same_store(s) : CM_OK);
+  if (rc != CM_OK) free_sets(c, want);
   return rc;
 }
 
@@ -296,12 +322,17 @@ static int begin_rows(cm_ctx *c, hid_t f, const char *path) {
   return read_sets(c, f, path, COLS_PATENT_BASE);
 }
 
-/* Collective: begin_rows on the store at `path`, opened for it. */
-static int begin_load(cm_ctx *c, const char *path) {
+/* Collective: begin_rows on the store, opened for it; rank 0 notes what
+ * the store is (s->was) first. */
+static int begin_load(cm_ctx *c, store_ref *s) {
+  CM_AGREE(c->comm, c->rank == 0 && stat(s->path, &s->was) != 0
+                        ? CM_FAIL("cannot read the store '%s': %s", s->path, strerror(errno))
+                        : CM_OK);
   hid_t f = -1;
-  CM_AGREE(c->comm, cm_h5_open(c->comm, path, &f));
-  int rc = begin_rows(c, f, path);
+  CM_AGREE(c->comm, cm_h5_open(c->comm, s->path, &f));
+  int rc = begin_rows(c, f, s->path);
   H5Fclose(f); /* collective: begin_rows returned on every rank */
+  if (rc == CM_OK) rc = cm_agree(c->comm, c->rank == 0 ? same_store(s) : CM_OK);
   return rc;
 }
 
@@ -384,12 +415,12 @@ static int run_step(cm_ctx *c, const step *s, cm_shared *sh, const char *out, hi
 }
 
 /* Collective: the shared steps and the jobs of the registry, in order, on
- * the store f (at `store`). Each shared result and each column set is made
+ * the store. Each shared result and each column set is made
  * or read before the first step that needs it and freed after the last, so
  * a rank holds what one step reads, not everything. Every step returns the
  * same result on every rank, or CM_ERR where it failed inside a collective
  * step (main then ends the job). */
-static int run_jobs(cm_ctx *c, const char *store, const char *out, hid_t h5) {
+static int run_jobs(cm_ctx *c, store_ref *store, const char *out, hid_t h5) {
   cm_shared sh;
   memset(&sh, 0, sizeof sh);
   step s[CM_N_JOBS + 2];
@@ -542,7 +573,8 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
   if (rc == CM_OK && (!c.p_bounds || !c.w_bounds)) rc = CM_FAIL("out of memory");
   hid_t h5 = -1;
   rc = cm_agree(comm, rc);
-  if (rc == CM_OK) rc = begin_load(&c, cfg->store);
+  store_ref store = {cfg->store, {0}};
+  if (rc == CM_OK) rc = begin_load(&c, &store);
   if (rc == CM_OK && c.rank == 0 && !cfg->quiet)
     printf("analyze: read the row slices of the store in %.2f s (rank 0: %" PRIu64 " patents, %" PRIu64
            " works; peak RSS %.0f MiB); each step reads the columns it needs\n",
@@ -551,7 +583,7 @@ int cm_analyze(MPI_Comm comm, const cm_config *cfg, uint64_t *shuffled_out) {
   CM_PATH(h5path, "%s/results.h5", o.tmp);
   CM_PATH(h5tmp, "%s/results.h5.tmp", o.tmp);
   if (rc == CM_OK) rc = cm_agree(comm, c.rank == 0 ? begin_results(h5tmp, &h5) : CM_OK);
-  if (rc == CM_OK) rc = run_jobs(&c, cfg->store, o.tmp, h5);
+  if (rc == CM_OK) rc = run_jobs(&c, &store, o.tmp, h5);
   if (rc == CM_ERR) return rc; /* failed inside a collective step: main ends the job */
   if (c.rank == 0 && h5 >= 0) {
     if (H5Fclose(h5) < 0 && rc == CM_OK) rc = CM_FAIL("closing '%s' failed", h5tmp);

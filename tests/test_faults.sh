@@ -56,6 +56,15 @@ for point in load-fail citations-fail job-fail links-fail; do
     echo "faults: $point@$r ended in $t s with status $rc on every rank, earlier analysis intact"
   done
 done
+# A store replaced or rewritten while analyze reads it (each step opens it again for its columns):
+# store-changed@0 makes rank 0 see it changed; the analysis must end on every rank, naming the
+# store, and write nothing. (A real replacement by `mv` mid-analysis gives the same: docs/reliability.md.)
+CITEMILL_FAULT=store-changed@0 mpi "${A[@]}" > $W/out 2> $W/err; rc=$?
+[ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "store-changed: analyze ended with status $rc"
+grep -q "was replaced or changed while analyze read it" $W/err || { cat $W/err; fail "store-changed: no message"; }
+(cd $W/a && md5sum -c --quiet $W/analysis.md5) || fail "store-changed: the earlier analysis changed"
+[ -z "$(ls -d $W/a.* 2> /dev/null)" ] || fail "store-changed: left $(ls -d $W/a.*)"
+echo "faults: a store changed under analyze ended it with status $rc, nothing written"
 # inside `run`: the ingest stage completes, analyze fails on one rank; the analysis of the
 # earlier run stays as it was
 CITEMILL_FAULT=job-fail@1 mpi "${RUN[@]}" > $W/out 2> $W/err; rc=$?
