@@ -363,10 +363,9 @@ static double lines_bound(const cm_config *cfg, const cm_filelist *fl, const cm_
  * writes it once its node has claimed (r + 1/2) / (2 R) of its files (r:
  * the rank's place among the R ranks of its node), so that the ranks write
  * at different moments, each while the others parse (the kernel lets one
- * writer at a time into a file), and all within the first half of the read
- * (the columns written are freed sooner). `written` (NULL: none) holds the columns
- * those writes come from: freed once written, so that a rank holds one
- * corpus's columns at a time, not both. */
+ * writer at a time into a file), and all within the first half of the read.
+ * `written` (NULL: none) holds the columns those writes come from: freed
+ * once written, so that a rank holds one corpus's columns at a time. */
 int cm_read_corpus(MPI_Comm comm, const cm_config *cfg, int patents, const char *rej_dir, cm_base_store *base,
                    cm_corpus_cols *cols, cm_filelist *fl, cm_corpus_totals *t, cm_h5_deferred *pending,
                    cm_corpus_cols *written) {

@@ -192,13 +192,13 @@ static int judge_met_keys(const cm_inbox *in, const fp_owner *o, cm_outbox *out)
     if (e - i > 1) rc = judge_group(o->items + i, e - i, key, ord_pos, m, &group, drop);
     i = e;
   }
-  for (int r = 0; r < out->nranks && rc == CM_OK; r++) { /* ords of source r: those of its positions */
-    size_t a = 0, b = 0;
-    while (a < m && ord_pos[a] < o->from[r])
-      a++;
-    for (b = a; b < m && ord_pos[b] < o->from[r + 1];)
+  size_t a = 0; /* source r's ords are the run [a, b) whose positions are its rows */
+  for (int r = 0; r < out->nranks && rc == CM_OK; r++) {
+    size_t b = a;
+    while (b < m && ord_pos[b] < o->from[r + 1])
       b++;
     rc = cm_buf_append(&out->to[r], drop + a, b - a);
+    a = b;
   }
   free(key);
   free(ord_pos);
