@@ -5,8 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cm_direct.h"
 #include "cm_error.h"
 #include "cm_h5check.h"
+#include "cm_text.h"
 
 #define CHUNK_BYTES (1u << 20)
 
@@ -94,6 +96,10 @@ typedef struct {
   const void *data;
   void *owned; /* freed once written: data this module made (rebased offsets) */
   uint64_t n;
+  /* the slice as byte ranges of the file (offset, length; in file order, the
+   * order of data), written past HDF5 (cm_direct.h); NULL: through H5Dwrite */
+  uint64_t *range;
+  size_t n_range;
   char name[64];
 } pending_write;
 
@@ -101,6 +107,8 @@ struct cm_h5_deferred {
   pending_write *v;
   size_t n, cap, done; /* v[0, done) are written (or dropped) */
   int failed;
+  cm_direct *io;          /* open from the first flush to finish */
+  char path[CM_PATH_MAX]; /* the file (from the first dataset queued) */
 };
 
 int cm_h5_deferred_new(cm_h5_deferred **q) {
@@ -120,14 +128,32 @@ static int reserve_one(cm_h5_deferred *q) {
   return CM_OK;
 }
 
+/* A held-back slice written as plain byte ranges of the file. The datasets
+ * are contiguous, allocated when created and never filled, so their bytes
+ * are only what is written here: the same bytes H5Dwrite would put there,
+ * without the page cache (cm_direct.h). */
+static int write_ranges(cm_h5_deferred *q, const pending_write *w) {
+  if (!q->io) CM_TRY(cm_direct_open(q->path, &q->io));
+  const uint8_t *p = w->data;
+  for (size_t i = 0; i < w->n_range; i++) {
+    CM_TRY(cm_direct_write(q->io, w->range[2 * i], p, w->range[2 * i + 1]));
+    p += w->range[2 * i + 1];
+  }
+  return CM_OK;
+}
+
 int cm_h5_deferred_flush(cm_h5_deferred *q) {
   for (; q->done < q->n; q->done++) {
     pending_write *w = &q->v[q->done];
-    /* the default transfer list: independent MPI-IO, this rank alone */
-    herr_t r = w->n ? H5Dwrite(w->dset, w->type, w->mspace, w->fspace, H5P_DEFAULT, w->data) : 0;
+    /* past HDF5, or the default transfer list: independent MPI-IO, this rank alone */
+    herr_t r = !w->n      ? 0
+               : w->range ? (write_ranges(q, w) == CM_OK ? 0 : -1)
+                          : H5Dwrite(w->dset, w->type, w->mspace, w->fspace, H5P_DEFAULT, w->data);
     if (cm_fault("h5-deferred-write")) r = -1; /* test hook: this rank's held-back write fails */
     free(w->owned);
     w->owned = NULL;
+    free(w->range);
+    w->range = NULL;
     if (r < 0) {
       q->failed = 1;
       q->done++;
@@ -142,12 +168,17 @@ size_t cm_h5_deferred_pending(const cm_h5_deferred *q) { return q ? q->n - q->do
 void cm_h5_deferred_drop(cm_h5_deferred *q) {
   for (; q && q->done < q->n; q->done++) {
     free(q->v[q->done].owned);
+    free(q->v[q->done].range);
     q->v[q->done].owned = NULL;
+    q->v[q->done].range = NULL;
   }
 }
 
 int cm_h5_deferred_finish(MPI_Comm comm, cm_h5_deferred *q) {
   int rc = q ? cm_h5_deferred_flush(q) : CM_OK;
+  int crc = q ? cm_direct_close(q->io) : CM_OK; /* a write the kernel fails only now */
+  if (rc == CM_OK) rc = crc;
+  if (q) q->io = NULL;
   int failed = rc != CM_OK || (q && q->failed), any = 0;
   CM_MPI(MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, comm));
   if (!q) return CM_OK;
@@ -170,6 +201,29 @@ typedef struct {
   size_t n;
   const uint64_t *start, *count;
 } slice;
+
+/* The byte ranges of the file a held-back slice goes to (w->range), when the
+ * dataset is contiguous and already allocated (HDF5 knows its address) and
+ * the queue knows the file's name; otherwise (or when out of memory for the
+ * ranges) w->range stays NULL and the slice goes through H5Dwrite. Not
+ * collective. */
+static void slice_ranges(cm_h5_deferred *q, hid_t loc, hid_t d, size_t esize, slice sl, pending_write *w) {
+  /* CITEMILL_STORE_PAGE_CACHE=1: through HDF5 and the page cache, as before
+   * (a file system whose direct I/O is slow; or to measure the difference) */
+  const char *keep = getenv("CITEMILL_STORE_PAGE_CACHE");
+  haddr_t at = keep && strcmp(keep, "1") == 0 ? HADDR_UNDEF : H5Dget_offset(d);
+  if (!q->path[0]) {
+    ssize_t len = H5Fget_name(loc, q->path, sizeof q->path);
+    if (len <= 0 || len >= (ssize_t)sizeof q->path) q->path[0] = 0;
+  }
+  if (at == HADDR_UNDEF || !q->path[0] || !(w->range = malloc((sl.n ? sl.n : 1) * 2 * sizeof *w->range)))
+    return;
+  for (size_t i = 0; i < sl.n; i++)
+    if (sl.count[i]) {
+      w->range[2 * w->n_range] = (uint64_t)at + sl.start[i] * esize;
+      w->range[2 * w->n_range++ + 1] = sl.count[i] * esize;
+    }
+}
 
 /* Collective: writes a rank's slice of a new dataset of `total` elements,
  * now or (later != NULL) when this rank flushes later. Takes `owned` (NULL or
@@ -238,8 +292,9 @@ static int write_at(MPI_Comm comm, hid_t loc, const char *name, hid_t type, cons
   }
   if (later) {
     pending_write *w = &later->v[later->n++];
-    *w = (pending_write){d, space, mspace, type, data, owned, n, ""};
+    *w = (pending_write){d, space, mspace, type, data, owned, n, NULL, 0, ""};
     snprintf(w->name, sizeof w->name, "%s", name);
+    slice_ranges(later, loc, d, H5Tget_size(type), sl, w);
     return CM_OK;
   }
   hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
