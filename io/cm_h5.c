@@ -107,13 +107,16 @@ struct cm_h5_deferred {
   pending_write *v;
   size_t n, cap, done; /* v[0, done) are written (or dropped) */
   int failed;
+  int past_cache;         /* see cm_h5_deferred_new */
   cm_direct *io;          /* open from the first flush to finish */
   char path[CM_PATH_MAX]; /* the file (from the first dataset queued) */
 };
 
-int cm_h5_deferred_new(cm_h5_deferred **q) {
+int cm_h5_deferred_new(int past_cache, cm_h5_deferred **q) {
   *q = calloc(1, sizeof **q);
-  return *q ? CM_OK : CM_FAIL("out of memory");
+  if (!*q) return CM_FAIL("out of memory");
+  (*q)->past_cache = past_cache;
+  return CM_OK;
 }
 
 /* Room for one more entry, made before the dataset is created so that a
@@ -208,10 +211,7 @@ typedef struct {
  * ranges) w->range stays NULL and the slice goes through H5Dwrite. Not
  * collective. */
 static void slice_ranges(cm_h5_deferred *q, hid_t loc, hid_t d, size_t esize, slice sl, pending_write *w) {
-  /* CITEMILL_STORE_PAGE_CACHE=1: through HDF5 and the page cache, as before
-   * (a file system whose direct I/O is slow; or to measure the difference) */
-  const char *keep = getenv("CITEMILL_STORE_PAGE_CACHE");
-  haddr_t at = keep && strcmp(keep, "1") == 0 ? HADDR_UNDEF : H5Dget_offset(d);
+  haddr_t at = q->past_cache ? H5Dget_offset(d) : HADDR_UNDEF;
   if (!q->path[0]) {
     ssize_t len = H5Fget_name(loc, q->path, sizeof q->path);
     if (len <= 0 || len >= (ssize_t)sizeof q->path) q->path[0] = 0;

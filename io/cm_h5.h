@@ -39,8 +39,10 @@ int cm_h5_group(hid_t loc, const char *name, hid_t *group);
  * at the same moment take turns, and the write does not scale; written at
  * different moments (while the other ranks still parse input), it does. */
 typedef struct cm_h5_deferred cm_h5_deferred;
-/* Not collective: an empty queue. */
-int cm_h5_deferred_new(cm_h5_deferred **q);
+/* Not collective: an empty queue. past_cache = 1: its contiguous slices are
+ * written as byte ranges past the page cache (cm_direct.h), for a file not
+ * read again soon; 0: through HDF5 and the page cache. */
+int cm_h5_deferred_new(int past_cache, cm_h5_deferred **q);
 /* Not collective: writes this rank's queued data now, with independent MPI-IO
  * (the datasets exist already). After a failure the caller must agree on it
  * with the other ranks before any collective. */
