@@ -52,6 +52,10 @@ static const opt OPTIONS[] = {
     {"deflate", "ingest run", OPT_U64, OFF(deflate), 0,
      "deflate level 1-9 for the store's columns (default 0: uncompressed; level 1 makes the "
      "store ~6x smaller and ingest and analyze ~25 % slower)"},
+    {"direct-io", "ingest", OPT_FLAG, OFF(direct_io), 0,
+     "write the store past the page cache (O_DIRECT where the file system allows): for a store "
+     "analyzed later or on other nodes; ingest ~20 % faster at scale 0.1, ~8 % at 1.0, but an analyze "
+     "on the same node then reads it from disk (docs/hpc.md)"},
     {"refresh", "ingest", OPT_FLAG, OFF(refresh), 0,
      "reuse the rows of unchanged input files from the existing --store; read only new files"},
     {"out", "analyze gen run", OPT_STR, OFF(out), 0, "output directory"},
@@ -476,10 +480,10 @@ int cm_config_stage_options(const cm_config *c, const char *command, char *buf, 
 #define PUT(...) used += (size_t)snprintf(buf + used, used < len ? len - used : 0, __VA_ARGS__)
   for (size_t k = 0; k < N_OPTIONS; k++) {
     const opt *o = &OPTIONS[k];
-    /* where things are read and written is not part of a stage's options */
+    /* where things are read and written, and how, is not part of a stage's options */
     if (!accepts(o, command) || o->type == OPT_PATHS || strcmp(o->name, "out") == 0 ||
         strcmp(o->name, "store") == 0 || strcmp(o->name, "quiet") == 0 || strcmp(o->name, "config") == 0 ||
-        strcmp(o->name, "rejects") == 0)
+        strcmp(o->name, "rejects") == 0 || strcmp(o->name, "direct-io") == 0)
       continue;
     const char *src = (const char *)c + o->offset;
     PUT("%s=", o->name);

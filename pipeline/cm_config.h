@@ -27,7 +27,7 @@ typedef struct {
   uint64_t max_member; /* bytes, default 1 GiB */
   uint64_t deflate;    /* store compression level, 0 none (default) */
   int refresh;         /* ingest: reuse the existing store's rows of unchanged files */
-  int store_read_next; /* not an option: set by run, whose analyze stage reads the store next */
+  int direct_io;       /* ingest: write the store past the page cache */
   const char *until;   /* run: last stage */
   /* analyze */
   const char *out;

@@ -426,22 +426,6 @@ static int finish_store(MPI_Comm comm, const cm_config *cfg, hid_t f, const char
   return cm_h5_close_written(comm, f, tmp, rc);
 }
 
-/* Whether the store's columns are written past the page cache (io/cm_direct.h).
- * A store `ingest` writes is not read again soon: through the page cache its
- * bytes cost a kernel copy into fresh pages (22 % of a 1-rank ingest at 0.1
- * on the dev VM) and push other data out. `run` reads its store back at once
- * in its analyze stage: there the cached copy is what makes that read cheap
- * (at 1.0 on 2 ranks, analyze 76 s against 101 s from disk). The environment's
- * CITEMILL_STORE_PAGE_CACHE=1 (or 0) keeps the page cache (or bypasses it)
- * either way: a file system whose direct I/O is slow, or a measurement. Each
- * rank decides for its own slices: the bytes are the same either way. */
-static int store_past_cache(const cm_config *cfg) {
-  const char *env = getenv("CITEMILL_STORE_PAGE_CACHE");
-  if (env && strcmp(env, "1") == 0) return 0;
-  if (env && strcmp(env, "0") == 0) return 1;
-  return !cfg->store_read_next;
-}
-
 /* Collective: the store's file is begun once the first corpus is read and
  * deduplicated; each corpus's group goes in after it. */
 int cm_store_begin_corpus(MPI_Comm comm, const cm_config *cfg, const char *tmp, int k, cm_corpus_cols *cols,
@@ -449,7 +433,7 @@ int cm_store_begin_corpus(MPI_Comm comm, const cm_config *cfg, const char *tmp, 
                           cm_h5_deferred **later) {
   if (*f < 0) {
     int rc = cm_h5_create(comm, tmp, (unsigned)cfg->deflate, f);
-    if (rc == CM_OK) rc = cm_h5_deferred_new(store_past_cache(cfg), later);
+    if (rc == CM_OK) rc = cm_h5_deferred_new(cfg->direct_io, later);
     CM_AGREE(comm, rc); /* (a rank whose create succeeded keeps an unusable file id) */
   }
   int rc = write_corpus(comm, *f, k == 0, &cols[k], &fl[k], &t[k], *later);

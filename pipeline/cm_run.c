@@ -372,7 +372,6 @@ static int run_ingest(MPI_Comm comm, const cm_config *cfg, const run_paths *rp, 
   c2.command = "ingest";
   c2.store = rp->store;
   c2.refresh = !damaged; /* only new input files are read when the old ones are unchanged */
-  c2.store_read_next = !(cfg->until && strcmp(cfg->until, "ingest") == 0);
   return cm_ingest(comm, &c2);
 }
 
