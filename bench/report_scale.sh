@@ -13,6 +13,7 @@
 #   the store its ingest stage left in memory, a lone ingest step does not.
 # REPEAT=N runs every step N times, interleaved, and reports the median (with
 #   the spread min-max): on a shared VM identical runs differ by 10-30 %.
+# INGEST_ARGS="--direct-io" passes options to the ingest steps (not to run's).
 # usage: bench/report_scale.sh SCALE [CORPUS_DIR]   (generates the corpus if needed)
 set -euo pipefail
 SCALE=${1:-0.01}; BIN=${BIN:-build/citemill}; RANKS=${RANKS:-"1 2"}; REPEAT=${REPEAT:-1}
@@ -70,7 +71,7 @@ for rep in $(seq $REPEAT); do
   for np in $RANKS; do
     # a new store, as `run` writes one: replacing an old store adds its deletion (~0.5-1 s at scale 0.1)
     rm -rf $T/s.h5 $T/s.h5.rejects
-    read w c f < <(timed mpirun --oversubscribe -np $np $BIN ingest --patents $D/patents --works $D/works --store $T/s.h5); ok $w
+    read w c f < <(timed mpirun --oversubscribe -np $np $BIN ingest --patents $D/patents --works $D/works --store $T/s.h5 ${INGEST_ARGS:-}); ok $w
     W[i$np]+=" $w"; C[i$np]+=" $c"; WF[i$np]+=" $(echo "$w + $f" | bc)"; RI[$np]=$(grep -o "max [0-9.]* MiB" $T/out | head -1 | cut -d' ' -f2)
     read w c _ < <(timed mpirun --oversubscribe -np $np $BIN analyze --store $T/s.h5 --out $T/a --aliases $D/aliases.csv); ok $w
     W[a$np]+=" $w"; C[a$np]+=" $c"; RA[$np]=$(grep -o "max [0-9.]* MiB" $T/out | tail -1 | cut -d' ' -f2)
