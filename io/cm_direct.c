@@ -45,13 +45,16 @@ int cm_direct_open(const char *path, cm_direct **out) {
   return CM_OK;
 }
 
+static int write_failed(const cm_direct *d, size_t len, uint64_t off, const char *why) {
+  return CM_FAIL("writing %zu bytes at offset %" PRIu64 " of '%s' failed: %s; check free space", len, off,
+                 d->path, why);
+}
+
 static int write_plain(cm_direct *d, uint64_t off, const uint8_t *p, size_t len) {
   while (len) {
     ssize_t w = pwrite(d->fd, p, len, (off_t)off);
     if (w < 0 && errno == EINTR) continue;
-    if (w <= 0)
-      return CM_FAIL("writing %zu bytes at offset %" PRIu64 " of '%s' failed: %s; check free space", len, off,
-                     d->path, w < 0 ? strerror(errno) : "nothing written");
+    if (w <= 0) return write_failed(d, len, off, w < 0 ? strerror(errno) : "nothing written");
     p += w;
     off += (uint64_t)w;
     len -= (size_t)w;
@@ -68,9 +71,7 @@ static int write_blocks(cm_direct *d, uint64_t off, const uint8_t *p, size_t len
     memcpy(d->stage, p, n);
     ssize_t w = pwrite(d->dfd, d->stage, n, (off_t)off);
     if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && errno != EINVAL)
-      return CM_FAIL("writing %zu bytes at offset %" PRIu64 " of '%s' failed: %s; check free space", n, off,
-                     d->path, strerror(errno));
+    if (w < 0 && errno != EINVAL) return write_failed(d, n, off, strerror(errno));
     if (w < 0) { /* no direct I/O after all: plain writes from here on */
       close(d->dfd);
       d->dfd = -1;

@@ -1,9 +1,10 @@
 /* Writes of byte ranges into a file that exists already, past the page cache
  * where the file system allows it (O_DIRECT).
  *
- * Why: ingest writes the store once and does not read it again; copied into
- * the page cache first, its bytes cost the writing rank a kernel copy into
- * fresh pages (on the dev VM 22 % of a 1-rank ingest: docs/performance.md).
+ * Why (`ingest --direct-io`): a store analyzed later or on other nodes is
+ * not read again soon; copied into the page cache first, its bytes cost the
+ * writing rank a kernel copy into fresh pages (on the dev VM 22 % of a 1-rank
+ * ingest: docs/performance.md) and push other data out.
  * Direct writes go from a small aligned staging buffer to the device. Only
  * whole aligned blocks go direct; a range's unaligned ends go through the page
  * cache (several ranks may write parts of one block: the page cache keeps

@@ -205,13 +205,14 @@ typedef struct {
   const uint64_t *start, *count;
 } slice;
 
-/* The byte ranges of the file a held-back slice goes to (w->range), when the
- * dataset is contiguous and already allocated (HDF5 knows its address) and
- * the queue knows the file's name; otherwise (or when out of memory for the
- * ranges) w->range stays NULL and the slice goes through H5Dwrite. Not
- * collective. */
+/* The byte ranges of the file a held-back slice goes to (w->range), for a
+ * past_cache queue, when the dataset is contiguous and already allocated
+ * (HDF5 knows its address) and the queue knows the file's name; otherwise
+ * (or when out of memory for the ranges) w->range stays NULL and the slice
+ * goes through H5Dwrite. Not collective. */
 static void slice_ranges(cm_h5_deferred *q, hid_t loc, hid_t d, size_t esize, slice sl, pending_write *w) {
-  haddr_t at = q->past_cache ? H5Dget_offset(d) : HADDR_UNDEF;
+  if (!q->past_cache) return;
+  haddr_t at = H5Dget_offset(d);
   if (!q->path[0]) {
     ssize_t len = H5Fget_name(loc, q->path, sizeof q->path);
     if (len <= 0 || len >= (ssize_t)sizeof q->path) q->path[0] = 0;

@@ -44,8 +44,8 @@ typedef struct cm_h5_deferred cm_h5_deferred;
  * read again soon; 0: through HDF5 and the page cache. */
 int cm_h5_deferred_new(int past_cache, cm_h5_deferred **q);
 /* Not collective: writes this rank's queued data now, with independent MPI-IO
- * (the datasets exist already). After a failure the caller must agree on it
- * with the other ranks before any collective. */
+ * or, for a past_cache queue, as byte ranges (the datasets exist already). After a failure the caller must
+ * agree on it with the other ranks before any collective. */
 int cm_h5_deferred_flush(cm_h5_deferred *q);
 /* Not collective: how many writes q holds not yet written (NULL: 0). */
 size_t cm_h5_deferred_pending(const cm_h5_deferred *q);
